@@ -1,0 +1,16 @@
+// Each subcommand lives in its own file and registers itself on the CLI11 app.
+// A command's callback returns the process exit code through Context::exit_code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace pipescope::cli {
+
+struct Context {
+    int exit_code = 0;
+};
+
+// One line per command file; main.cpp calls each.
+// void register_list(CLI::App& app, Context& ctx);   (added by the commands as they land)
+
+}  // namespace pipescope::cli

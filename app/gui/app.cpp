@@ -1,0 +1,127 @@
+#include "app.hpp"
+
+#include <imgui.h>
+
+#include "pipescope/platform.hpp"
+
+namespace pipescope::gui {
+
+// ImGui 1.86 indexes io.KeysDown by the platform key code; GLFW uses ASCII for letters.
+constexpr int kKeyQ = 'Q';
+
+App::App(AppOptions options) : theme_(options.theme), platform_(core::platform_name()) {}
+
+void App::apply_theme(Theme theme) {
+    theme_ = theme;
+    ImGuiStyle& style = ImGui::GetStyle();
+    if (theme == Theme::Dark) {
+        ImGui::StyleColorsDark(&style);
+        // A slate background instead of near-black: easier on the eyes for long sessions.
+        style.Colors[ImGuiCol_WindowBg] = ImVec4(0.13f, 0.14f, 0.17f, 1.0f);
+        style.Colors[ImGuiCol_MenuBarBg] = ImVec4(0.17f, 0.18f, 0.22f, 1.0f);
+        style.Colors[ImGuiCol_ChildBg] = ImVec4(0.15f, 0.16f, 0.19f, 1.0f);
+    } else {
+        ImGui::StyleColorsLight(&style);
+        style.Colors[ImGuiCol_WindowBg] = ImVec4(0.96f, 0.96f, 0.97f, 1.0f);
+    }
+    style.WindowRounding = 4.0f;
+    style.FrameRounding = 3.0f;
+    style.GrabRounding = 3.0f;
+    style.ScrollbarRounding = 3.0f;
+}
+
+std::string App::status_text() const {
+    return std::string("PipeScope ") + core::version() + "  |  " + platform_;
+}
+
+void App::draw() {
+    ImGuiIO& io = ImGui::GetIO();
+    if (io.KeyCtrl && ImGui::IsKeyPressed(kKeyQ, false)) {
+        quit_requested_ = true;
+    }
+    draw_menu_bar();
+    draw_workspace();
+    draw_status_bar();
+    if (show_about_) draw_about();
+    if (show_demo_) ImGui::ShowDemoWindow(&show_demo_);
+}
+
+void App::draw_menu_bar() {
+    if (ImGui::BeginMainMenuBar()) {
+        menu_bar_height_ = ImGui::GetWindowSize().y;
+        if (ImGui::BeginMenu("File")) {
+            if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit_requested_ = true;
+            ImGui::EndMenu();
+        }
+        if (ImGui::BeginMenu("View")) {
+            if (ImGui::MenuItem("Dark theme", nullptr, theme_ == Theme::Dark)) {
+                apply_theme(Theme::Dark);
+            }
+            if (ImGui::MenuItem("Light theme", nullptr, theme_ == Theme::Light)) {
+                apply_theme(Theme::Light);
+            }
+            ImGui::Separator();
+            ImGui::MenuItem("ImGui demo", nullptr, &show_demo_);
+            ImGui::EndMenu();
+        }
+        if (ImGui::BeginMenu("Help")) {
+            if (ImGui::MenuItem("About PipeScope")) show_about_ = true;
+            ImGui::EndMenu();
+        }
+        ImGui::EndMainMenuBar();
+    }
+}
+
+void App::draw_workspace() {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    const float status_h = ImGui::GetFrameHeight();
+    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x, vp->WorkPos.y));
+    ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x, vp->WorkSize.y - status_h));
+    constexpr ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                       ImGuiWindowFlags_NoBringToFrontOnFocus |
+                                       ImGuiWindowFlags_NoSavedSettings;
+    if (ImGui::Begin("##workspace", nullptr, flags)) {
+        ImGui::TextDisabled("Workspace");
+        ImGui::Separator();
+        ImGui::TextWrapped("No views are open yet. The pipe list, inspector, sessions and the "
+                           "benchmark dashboard open here.");
+    }
+    ImGui::End();
+}
+
+void App::draw_status_bar() {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    const float h = ImGui::GetFrameHeight();
+    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x, vp->WorkPos.y + vp->WorkSize.y - h));
+    ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x, h));
+    constexpr ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                       ImGuiWindowFlags_NoSavedSettings |
+                                       ImGuiWindowFlags_NoFocusOnAppearing |
+                                       ImGuiWindowFlags_NoBringToFrontOnFocus;
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(8.0f, 0.0f));
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowMinSize, ImVec2(1.0f, 1.0f));  // lower than 32 px
+    ImGui::PushStyleColor(ImGuiCol_WindowBg, ImGui::GetStyleColorVec4(ImGuiCol_MenuBarBg));
+    if (ImGui::Begin("##statusbar", nullptr, flags)) {
+        ImGui::AlignTextToFramePadding();
+        ImGui::TextUnformatted(status_text().c_str());
+        ImGui::SameLine();
+        ImGui::TextDisabled("|  %.0f fps", static_cast<double>(ImGui::GetIO().Framerate));
+    }
+    ImGui::End();
+    ImGui::PopStyleColor();
+    ImGui::PopStyleVar(2);
+}
+
+void App::draw_about() {
+    ImGui::SetNextWindowSize(ImVec2(420, 0), ImGuiCond_Appearing);
+    if (ImGui::Begin("About PipeScope", &show_about_, ImGuiWindowFlags_NoCollapse)) {
+        ImGui::Text("PipeScope %s", core::version());
+        ImGui::TextWrapped("A tool for Windows named pipes (and AF_UNIX sockets and FIFOs on "
+                           "Linux): list, inspect, test clients and servers, benchmarks.");
+        ImGui::Text("Running on %s", platform_.c_str());
+        ImGui::Text("Dear ImGui %s", IMGUI_VERSION);
+    }
+    ImGui::End();
+}
+
+}  // namespace pipescope::gui

@@ -1,0 +1,154 @@
+// pipescope: the desktop app (GLFW + OpenGL 3 + Dear ImGui).
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_opengl3.h>
+#include <GLFW/glfw3.h>
+
+#include "app.hpp"
+#include "pipescope/log.hpp"
+#include "pipescope/platform.hpp"
+#include "pipescope/png.hpp"
+
+namespace {
+
+void glfw_error(int code, const char* text) {
+    std::fprintf(stderr, "pipescope: GLFW error %d: %s\n", code, text);
+}
+
+// Reads the back buffer (what the frame just rendered) and writes it as PNG.
+bool save_framebuffer_png(GLFWwindow* window, const std::string& path) {
+    int w = 0, h = 0;
+    glfwGetFramebufferSize(window, &w, &h);
+    if (w <= 0 || h <= 0) return false;
+    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(w) * h * 4);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadBuffer(GL_BACK);
+    glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+    // OpenGL rows run bottom to top; PNG rows top to bottom.
+    std::vector<std::uint8_t> flipped(pixels.size());
+    const std::size_t row = static_cast<std::size_t>(w) * 4;
+    for (int y = 0; y < h; ++y) {
+        std::copy_n(pixels.data() + static_cast<std::size_t>(h - 1 - y) * row, row,
+                    flipped.data() + static_cast<std::size_t>(y) * row);
+    }
+    for (std::size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;  // opaque
+    auto st = pipescope::core::write_png_rgba(path, flipped, static_cast<std::uint32_t>(w),
+                                              static_cast<std::uint32_t>(h));
+    if (!st) {
+        std::fprintf(stderr, "pipescope: %s\n", st.error().to_string().c_str());
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace pipescope;
+
+    CLI::App cli{"PipeScope desktop app", "pipescope"};
+    cli.set_version_flag("--version", std::string("pipescope ") + core::version());
+    std::string screenshot_path;
+    int frames = 10;
+    int width = 1280, height = 800;
+    bool light = false;
+    cli.add_option("--screenshot", screenshot_path,
+                   "Render --frames frames, save the last one as this PNG, and exit");
+    cli.add_option("--frames", frames, "Frames to render before the screenshot")
+        ->check(CLI::Range(1, 100000));
+    cli.add_option("--width", width, "Window width")->check(CLI::Range(320, 8192));
+    cli.add_option("--height", height, "Window height")->check(CLI::Range(240, 8192));
+    cli.add_flag("--light", light, "Start with the light theme");
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return cli.exit(e);
+    }
+
+    core::log::Options log_options;
+    log_options.console = true;
+    log_options.level = core::log::Level::Warn;
+    (void)core::log::init(log_options);
+
+    glfwSetErrorCallback(glfw_error);
+    if (!glfwInit()) {
+        std::fprintf(stderr, "pipescope: could not initialise GLFW (no display?). "
+                             "Next: run under a desktop session or xvfb-run\n");
+        return 2;
+    }
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+    GLFWwindow* window = glfwCreateWindow(width, height, "PipeScope", nullptr, nullptr);
+    if (!window) {
+        std::fprintf(stderr, "pipescope: could not create an OpenGL 3.0 window. "
+                             "Next: update the graphics driver, or use Mesa's llvmpipe\n");
+        glfwTerminate();
+        return 2;
+    }
+    glfwMakeContextCurrent(window);
+    glfwSwapInterval(screenshot_path.empty() ? 1 : 0);
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;  // layout persistence comes with the settings store
+    ImGui_ImplGlfw_InitForOpenGL(window, true);
+    ImGui_ImplOpenGL3_Init("#version 130");
+
+    gui::App app(gui::AppOptions{light ? gui::Theme::Light : gui::Theme::Dark});
+    app.apply_theme(app.theme());
+
+    const bool screenshot_mode = !screenshot_path.empty();
+    int frames_left = frames;
+    int busy_frames = 3;  // frames to draw after any event, so ImGui settles hover/animations
+    int exit_code = 0;
+    using clock = std::chrono::steady_clock;
+
+    while (!glfwWindowShouldClose(window) && !app.quit_requested()) {
+        if (screenshot_mode || busy_frames > 0 || app.animating()) {
+            glfwPollEvents();
+            if (busy_frames > 0) --busy_frames;
+        } else {
+            // Idle: sleep until input arrives (or a timer for the clock in the status bar).
+            constexpr double kIdleTimeout = 1.0;
+            auto before = clock::now();
+            glfwWaitEventsTimeout(kIdleTimeout);
+            auto waited = std::chrono::duration<double>(clock::now() - before).count();
+            if (waited < kIdleTimeout * 0.95) busy_frames = 3;
+        }
+
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplGlfw_NewFrame();
+        ImGui::NewFrame();
+        app.draw();
+        ImGui::Render();
+
+        int fb_w = 0, fb_h = 0;
+        glfwGetFramebufferSize(window, &fb_w, &fb_h);
+        glViewport(0, 0, fb_w, fb_h);
+        const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+        glClearColor(bg.x, bg.y, bg.z, 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+        if (screenshot_mode && --frames_left <= 0) {
+            exit_code = save_framebuffer_png(window, screenshot_path) ? 0 : 3;
+            break;
+        }
+        glfwSwapBuffers(window);
+    }
+
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    glfwDestroyWindow(window);
+    glfwTerminate();
+    return exit_code;
+}

@@ -1,0 +1,194 @@
+# deps_mingw.cmake - third-party targets for the MinGW-w64 (Windows) build.
+#
+# include(cmake/deps_mingw.cmake) from the top-level CMakeLists.txt after
+# project(), when cross-compiling with cmake/toolchain-mingw64.cmake.
+# cmake/deps_native.cmake defines the same target names for the Linux build.
+#
+# Targets
+#   pipescope::glfw       GLFW 3.3.8, static, built from the Debian source package
+#   pipescope::imgui      Dear ImGui 1.86 (core + demo + glfw/opengl3 backends),
+#                         static; #include <imgui.h>, <imgui_impl_glfw.h>,
+#                         <imgui_impl_opengl3.h>; links glfw, opengl32, gdi32
+#   pipescope::spdlog     header-only spdlog + fmt (FMT_HEADER_ONLY,
+#                         SPDLOG_FMT_EXTERNAL) from Debian's /usr/include
+#   pipescope::cli11      header-only CLI11 (#include <CLI/CLI.hpp>)
+#   pipescope::json       header-only nlohmann json (#include <nlohmann/json.hpp>)
+#   GTest::gtest GTest::gtest_main GTest::gmock GTest::gmock_main
+#                         built from /usr/src/googletest (package googletest)
+#   pipescope::win32libs  Win32 import libraries for pipes, security, NT calls
+#
+# Header-only Debian packages are reached through symlink folders in the build
+# tree (never -I/usr/include, which would pull glibc headers into MinGW code).
+# All third-party include folders are SYSTEM includes and third-party code is
+# compiled with -w, so project warning flags (-Werror ...) do not hit them.
+#
+# Cache variables
+#   PIPESCOPE_DEPS_CACHE   where the Debian sources are unpacked
+#                          (default <build>/_deps/debian-src; point several build
+#                          trees at one folder to download only once)
+#   PIPESCOPE_WINEPREFIX   Wine prefix used by cmake/wine-run.sh and
+#                          cmake/wine-env.sh for this build (default <build>/wineprefix)
+
+include_guard(GLOBAL)
+
+if(NOT (WIN32 AND MINGW AND CMAKE_CROSSCOMPILING))
+    message(FATAL_ERROR "deps_mingw.cmake is for the MinGW cross build; configure with "
+                        "-DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-mingw64.cmake")
+endif()
+
+set(_ps_deps_list_dir "${CMAKE_CURRENT_LIST_DIR}")
+get_filename_component(_ps_repo_root "${_ps_deps_list_dir}/.." ABSOLUTE)
+
+set(PIPESCOPE_DEPS_CACHE "${CMAKE_BINARY_DIR}/_deps/debian-src" CACHE PATH
+    "Folder for the Debian source packages (imgui, glfw3) of the MinGW build")
+set(PIPESCOPE_WINEPREFIX "${CMAKE_BINARY_DIR}/wineprefix" CACHE PATH
+    "Wine prefix used to run this build's Windows executables (cmake/wine-run.sh)")
+
+# ---------------------------------------------------------------------------
+# Debian sources: imgui, glfw3
+# ---------------------------------------------------------------------------
+find_program(PIPESCOPE_BASH bash REQUIRED)
+execute_process(
+    COMMAND "${PIPESCOPE_BASH}" "${_ps_repo_root}/third_party/fetch_debian_sources.sh"
+            "${PIPESCOPE_DEPS_CACHE}"
+    RESULT_VARIABLE _ps_fetch_rc
+    INPUT_FILE /dev/null)
+if(NOT _ps_fetch_rc EQUAL 0)
+    message(FATAL_ERROR
+        "third_party/fetch_debian_sources.sh failed (${_ps_fetch_rc}): could not get the "
+        "Debian source packages imgui and glfw3 into ${PIPESCOPE_DEPS_CACHE}. "
+        "It needs apt-get, access to the Debian archive and dpkg-dev (or tar); see its output above.")
+endif()
+set(PIPESCOPE_IMGUI_SOURCE_DIR "${PIPESCOPE_DEPS_CACHE}/imgui")
+set(PIPESCOPE_GLFW_SOURCE_DIR "${PIPESCOPE_DEPS_CACHE}/glfw3")
+
+# Mark a target's interface include folders as SYSTEM for its consumers.
+function(_pipescope_system_includes tgt)
+    get_target_property(_dirs ${tgt} INTERFACE_INCLUDE_DIRECTORIES)
+    if(_dirs)
+        set_property(TARGET ${tgt} APPEND PROPERTY INTERFACE_SYSTEM_INCLUDE_DIRECTORIES ${_dirs})
+    endif()
+endfunction()
+
+# Folder <build>/_deps/include/<name> holding symlinks to /usr/include/<entry>.
+function(_pipescope_symlink_include_dir out name)
+    set(_dir "${CMAKE_BINARY_DIR}/_deps/include/${name}")
+    file(MAKE_DIRECTORY "${_dir}")
+    foreach(_entry IN LISTS ARGN)
+        string(REPLACE "=" ";" _pair "${_entry}")   # "subdir=debian-package"
+        list(GET _pair 0 _sub)
+        list(GET _pair 1 _pkg)
+        if(NOT IS_DIRECTORY "/usr/include/${_sub}")
+            message(FATAL_ERROR "/usr/include/${_sub} not found: apt-get install ${_pkg}")
+        endif()
+        if(NOT EXISTS "${_dir}/${_sub}")
+            file(CREATE_LINK "/usr/include/${_sub}" "${_dir}/${_sub}" SYMBOLIC)
+        endif()
+    endforeach()
+    set(${out} "${_dir}" PARENT_SCOPE)
+endfunction()
+
+# ---------------------------------------------------------------------------
+# GLFW (static)
+# ---------------------------------------------------------------------------
+function(_pipescope_add_glfw)
+    # Normal variables here are local to this function (CMP0077 is NEW in GLFW).
+    set(BUILD_SHARED_LIBS OFF)
+    set(GLFW_BUILD_EXAMPLES OFF)
+    set(GLFW_BUILD_TESTS OFF)
+    set(GLFW_BUILD_DOCS OFF)
+    set(GLFW_INSTALL OFF)
+    set(GLFW_VULKAN_STATIC OFF)
+    set(CMAKE_POLICY_DEFAULT_CMP0077 NEW)
+    add_subdirectory("${PIPESCOPE_GLFW_SOURCE_DIR}" "${CMAKE_BINARY_DIR}/_deps/glfw-build"
+                     EXCLUDE_FROM_ALL)
+    target_compile_options(glfw PRIVATE -w)
+    _pipescope_system_includes(glfw)
+endfunction()
+_pipescope_add_glfw()
+add_library(pipescope::glfw ALIAS glfw)
+
+# ---------------------------------------------------------------------------
+# Dear ImGui (static)
+# ---------------------------------------------------------------------------
+set(_ps_imgui "${PIPESCOPE_IMGUI_SOURCE_DIR}")
+add_library(pipescope_dep_imgui STATIC
+    "${_ps_imgui}/imgui.cpp"
+    "${_ps_imgui}/imgui_draw.cpp"
+    "${_ps_imgui}/imgui_tables.cpp"
+    "${_ps_imgui}/imgui_widgets.cpp"
+    "${_ps_imgui}/imgui_demo.cpp"
+    "${_ps_imgui}/backends/imgui_impl_glfw.cpp"
+    "${_ps_imgui}/backends/imgui_impl_opengl3.cpp")
+target_include_directories(pipescope_dep_imgui SYSTEM PUBLIC
+    "${_ps_imgui}" "${_ps_imgui}/backends")
+target_compile_options(pipescope_dep_imgui PRIVATE -w)
+target_link_libraries(pipescope_dep_imgui PUBLIC pipescope::glfw opengl32 gdi32 imm32)
+set_target_properties(pipescope_dep_imgui PROPERTIES FOLDER third_party)
+add_library(pipescope::imgui ALIAS pipescope_dep_imgui)
+
+# ---------------------------------------------------------------------------
+# Header-only libraries from Debian packages
+# ---------------------------------------------------------------------------
+_pipescope_symlink_include_dir(_ps_inc_spdlog spdlog "spdlog=libspdlog-dev" "fmt=libfmt-dev")
+add_library(pipescope_dep_spdlog INTERFACE)
+target_include_directories(pipescope_dep_spdlog SYSTEM INTERFACE "${_ps_inc_spdlog}")
+# Debian's spdlog/tweakme.h already sets SPDLOG_FMT_EXTERNAL; spdlog is
+# header-only as long as SPDLOG_COMPILED_LIB is not defined; fmt is header-only
+# with FMT_HEADER_ONLY (Debian ships no MinGW libfmt).
+target_compile_definitions(pipescope_dep_spdlog INTERFACE FMT_HEADER_ONLY SPDLOG_FMT_EXTERNAL)
+add_library(pipescope::spdlog ALIAS pipescope_dep_spdlog)
+
+_pipescope_symlink_include_dir(_ps_inc_cli11 cli11 "CLI=libcli11-dev")
+add_library(pipescope_dep_cli11 INTERFACE)
+target_include_directories(pipescope_dep_cli11 SYSTEM INTERFACE "${_ps_inc_cli11}")
+add_library(pipescope::cli11 ALIAS pipescope_dep_cli11)
+
+_pipescope_symlink_include_dir(_ps_inc_json json "nlohmann=nlohmann-json3-dev")
+add_library(pipescope_dep_json INTERFACE)
+target_include_directories(pipescope_dep_json SYSTEM INTERFACE "${_ps_inc_json}")
+add_library(pipescope::json ALIAS pipescope_dep_json)
+
+# ---------------------------------------------------------------------------
+# GoogleTest / GoogleMock from /usr/src/googletest
+# ---------------------------------------------------------------------------
+set(PIPESCOPE_GOOGLETEST_SOURCE_DIR "/usr/src/googletest" CACHE PATH
+    "GoogleTest sources (Debian package googletest)")
+if(NOT EXISTS "${PIPESCOPE_GOOGLETEST_SOURCE_DIR}/CMakeLists.txt")
+    message(FATAL_ERROR "${PIPESCOPE_GOOGLETEST_SOURCE_DIR} not found: apt-get install googletest")
+endif()
+function(_pipescope_add_googletest)
+    set(BUILD_SHARED_LIBS OFF)
+    set(BUILD_GMOCK ON)
+    set(INSTALL_GTEST OFF)
+    set(gtest_force_shared_crt ON)    # MSVC-only option; harmless here
+    set(gtest_disable_pthreads OFF)   # gtest uses Win32 threads on MinGW anyway
+    set(CMAKE_POLICY_DEFAULT_CMP0077 NEW)
+    add_subdirectory("${PIPESCOPE_GOOGLETEST_SOURCE_DIR}" "${CMAKE_BINARY_DIR}/_deps/googletest-build"
+                     EXCLUDE_FROM_ALL)
+    foreach(_t gtest gtest_main gmock gmock_main)
+        target_compile_options(${_t} PRIVATE -w)
+        _pipescope_system_includes(${_t})
+        set_target_properties(${_t} PROPERTIES FOLDER third_party)
+    endforeach()
+endfunction()
+_pipescope_add_googletest()
+foreach(_t gtest gtest_main gmock gmock_main)
+    if(NOT TARGET GTest::${_t})
+        add_library(GTest::${_t} ALIAS ${_t})
+    endif()
+endforeach()
+
+# ---------------------------------------------------------------------------
+# Win32 system libraries
+# ---------------------------------------------------------------------------
+add_library(pipescope_dep_win32libs INTERFACE)
+target_link_libraries(pipescope_dep_win32libs INTERFACE
+    advapi32   # security descriptors, SDDL, tokens
+    ntdll      # NtQueryInformationFile, NtQuerySystemInformation, NtQueryObject
+    kernel32   # pipes, processes, overlapped I/O
+    user32
+    ws2_32)
+add_library(pipescope::win32libs ALIAS pipescope_dep_win32libs)
+
+unset(_ps_imgui)

@@ -1,0 +1,22 @@
+# MSVC + vcpkg path for people building on Windows. NOT yet verified on a
+# Windows machine: CI builds Windows binaries with MinGW-w64 and tests them under Wine.
+find_package(imgui CONFIG REQUIRED)
+find_package(glfw3 CONFIG REQUIRED)
+find_package(spdlog CONFIG REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(nlohmann_json CONFIG REQUIRED)
+find_package(GTest CONFIG REQUIRED)
+find_package(OpenGL REQUIRED)
+
+add_library(pipescope::imgui INTERFACE IMPORTED)
+target_link_libraries(pipescope::imgui INTERFACE imgui::imgui glfw OpenGL::GL)
+add_library(pipescope::glfw INTERFACE IMPORTED)
+target_link_libraries(pipescope::glfw INTERFACE glfw)
+add_library(pipescope::spdlog INTERFACE IMPORTED)
+target_link_libraries(pipescope::spdlog INTERFACE spdlog::spdlog)
+add_library(pipescope::cli11 INTERFACE IMPORTED)
+target_link_libraries(pipescope::cli11 INTERFACE CLI11::CLI11)
+add_library(pipescope::json INTERFACE IMPORTED)
+target_link_libraries(pipescope::json INTERFACE nlohmann_json::nlohmann_json)
+add_library(pipescope::win32libs INTERFACE IMPORTED)
+target_link_libraries(pipescope::win32libs INTERFACE ws2_32 advapi32 ntdll)

@@ -1,0 +1,17 @@
+// Facts about where we run, for the status bar, the CLI banner and tests that must skip a step.
+#pragma once
+
+#include <string>
+
+namespace pipescope::core {
+
+// "0.1.0"
+[[nodiscard]] const char* version();
+// "Windows", "Windows (Wine 8.0)" or "Linux".
+[[nodiscard]] std::string platform_name();
+// True when running as a Windows program under Wine (ntdll exports wine_get_version).
+[[nodiscard]] bool is_wine();
+// Wine's version string, or empty when not under Wine.
+[[nodiscard]] std::string wine_version();
+
+}  // namespace pipescope::core

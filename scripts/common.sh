@@ -1,0 +1,33 @@
+# Shared by scripts/run, scripts/test and scripts/package. Source it; do not run it.
+# Installs Debian packages only when they are missing, so a second run does no apt work.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libimgui-dev libglfw3-dev libspdlog-dev libfmt-dev
+  libcli11-dev nlohmann-json3-dev googletest libgtest-dev libgmock-dev libgl-dev libgl1-mesa-dri
+  fonts-inter fonts-jetbrains-mono)
+TEST_PACKAGES=(g++-mingw-w64-x86-64-posix mingw-w64-tools binutils-mingw-w64-x86-64 wine64 wine
+  xvfb xauth imagemagick dpkg-dev)
+PACKAGE_PACKAGES=(zip)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# ensure_packages PKG...: installs the ones dpkg does not list as installed.
+ensure_packages() {
+  local missing=()
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+}
+
+njobs() { nproc 2>/dev/null || echo 2; }

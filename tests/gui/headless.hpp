@@ -1,0 +1,31 @@
+// Headless ImGui for frame tests: no window, no GL. A context with a display size and a built
+// font atlas; frames are driven with synthetic mouse and keyboard input (ImGui 1.86 io fields).
+#pragma once
+
+#include <functional>
+
+#include <imgui.h>
+
+namespace pipescope::gui::test {
+
+class Headless {
+public:
+    explicit Headless(float width = 1280.0f, float height = 800.0f);
+    ~Headless();
+    Headless(const Headless&) = delete;
+    Headless& operator=(const Headless&) = delete;
+
+    // Runs one frame: NewFrame, draw(), Render.
+    void frame(const std::function<void()>& draw);
+    // Moves the mouse to (x, y) and clicks the left button, over three frames.
+    void click(float x, float y, const std::function<void()>& draw);
+    // Presses a key (with modifiers) for one frame and releases it.
+    void press(int key, bool ctrl, const std::function<void()>& draw);
+
+    ImGuiIO& io() { return ImGui::GetIO(); }
+
+private:
+    ImGuiContext* ctx_;
+};
+
+}  // namespace pipescope::gui::test
