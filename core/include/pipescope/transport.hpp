@@ -1,0 +1,147 @@
+// Transports: one interface for listeners, dialers and connected channels over every kind of
+// pipe we support, chosen at run time so the benchmark can put them side by side.
+//
+//   Win32Pipe      Windows named pipe; IoModel Sync, Overlapped (events) or Iocp
+//   UnixStream     AF_UNIX SOCK_STREAM (the POSIX counterpart of a byte-mode pipe)
+//   UnixSeqpacket  AF_UNIX SOCK_SEQPACKET (the POSIX counterpart of message mode)
+//   Fifo           a pair of FIFOs (<path>.c2s and <path>.s2c) for a duplex channel
+//   Tcp            TCP on loopback, as a baseline
+//
+// Threads: a Channel or Listener is used by one thread at a time for I/O; cancel() may be
+// called from any thread and makes a pending call return ErrorCode::Cancelled promptly.
+// Blocking calls take a timeout; none blocks forever unless asked to (kInfinite).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipescope/pipe_name.hpp"
+#include "pipescope/result.hpp"
+
+namespace pipescope::core {
+
+enum class TransportKind { Win32Pipe, UnixStream, UnixSeqpacket, Fifo, Tcp };
+enum class IoModel { Sync, Overlapped, Iocp };  // Win32Pipe only; POSIX kinds use poll(2)
+enum class PipeType { Byte, Message };
+// The server's open mode (PIPE_ACCESS_DUPLEX / INBOUND / OUTBOUND); a client's access.
+enum class PipeDirection { Duplex, Inbound, Outbound };
+enum class ImpersonationLevel { Anonymous, Identification, Impersonation, Delegation };
+
+[[nodiscard]] std::string_view to_string(TransportKind kind);
+[[nodiscard]] std::string_view to_string(IoModel io);
+[[nodiscard]] std::string_view to_string(PipeType type);
+[[nodiscard]] std::string_view to_string(PipeDirection direction);
+[[nodiscard]] std::string_view to_string(ImpersonationLevel level);
+[[nodiscard]] std::optional<TransportKind> parse_transport_kind(std::string_view text);
+[[nodiscard]] std::optional<IoModel> parse_io_model(std::string_view text);
+[[nodiscard]] std::optional<PipeType> parse_pipe_type(std::string_view text);
+
+// The transports this build can use (Win32Pipe only on Windows, AF_UNIX and FIFO only on POSIX).
+[[nodiscard]] std::vector<TransportKind> available_transports();
+
+using Timeout = std::chrono::milliseconds;
+inline constexpr Timeout kInfinite{-1};
+
+// The full CreateNamedPipe configuration; POSIX kinds honour what has a counterpart.
+struct ServerConfig {
+    PipeDirection direction = PipeDirection::Duplex;
+    PipeType type = PipeType::Byte;
+    PipeType read_mode = PipeType::Byte;
+    bool nowait = false;                  // PIPE_NOWAIT
+    int max_instances = 255;              // 1..254, or 255 = PIPE_UNLIMITED_INSTANCES
+    std::uint32_t in_quota = 65536;       // input buffer size, bytes
+    std::uint32_t out_quota = 65536;      // output buffer size, bytes
+    std::uint32_t default_timeout_ms = 50;
+    bool first_instance = true;           // FILE_FLAG_FIRST_PIPE_INSTANCE
+    bool reject_remote = true;            // PIPE_REJECT_REMOTE_CLIENTS
+    std::string sddl;                     // empty: current user, SYSTEM and Administrators only
+    int backlog = 64;                     // POSIX listen(2) backlog
+    std::uint32_t socket_mode = 0600;     // POSIX socket / FIFO file mode
+};
+
+struct ClientConfig {
+    PipeDirection access = PipeDirection::Duplex;  // Duplex: read+write; Inbound: read only; ...
+    PipeType read_mode = PipeType::Byte;           // SetNamedPipeHandleState after connecting
+    ImpersonationLevel impersonation = ImpersonationLevel::Identification;
+    bool retry_busy = true;                        // WaitNamedPipe and retry on ERROR_PIPE_BUSY
+};
+
+// Where to listen or connect, and how.
+struct Endpoint {
+    TransportKind kind = TransportKind::UnixStream;
+    IoModel io = IoModel::Sync;
+    PipeName name;                 // pipe name, socket path or @abstract; FIFO base path
+    std::uint16_t tcp_port = 0;    // Tcp: 0 lets the listener pick one (see Listener::address)
+    ServerConfig server;
+    ClientConfig client;
+};
+
+// What we know about the process on the other end.
+struct PeerInfo {
+    std::optional<std::uint32_t> pid;
+    std::optional<std::uint32_t> uid;     // POSIX
+    std::optional<std::uint32_t> session; // Windows session id
+    std::string image;                    // executable path, when it could be read
+};
+
+struct ReadResult {
+    std::size_t bytes = 0;
+    bool message_end = true;  // false: more of this message follows (ERROR_MORE_DATA)
+    bool eof = false;         // the peer closed its end cleanly; no more data will come
+};
+
+class Channel {
+public:
+    virtual ~Channel() = default;
+
+    // Writes all of `data`; on message kinds as one message. 0 bytes sends an empty message
+    // where the kind has messages, and is a no-op otherwise.
+    virtual Result<std::size_t> write(std::span<const std::byte> data, Timeout timeout) = 0;
+    // Reads what is available, up to buf.size() bytes, waiting up to `timeout` for something.
+    virtual Result<ReadResult> read(std::span<std::byte> buf, Timeout timeout) = 0;
+    // Ends our sending direction (FIFO: closes the write end; socket: shutdown(SHUT_WR);
+    // Win32: flushes and disconnects the write side where possible).
+    virtual Status close_write() = 0;
+    // Any thread: makes a pending read or write return ErrorCode::Cancelled.
+    virtual void cancel() = 0;
+    virtual void close() = 0;
+
+    [[nodiscard]] virtual bool message_oriented() const = 0;
+    [[nodiscard]] virtual PeerInfo peer() const = 0;
+    [[nodiscard]] virtual std::string describe() const = 0;
+
+    // Reads one whole message into `out` (reassembling ERROR_MORE_DATA / partial reads).
+    // On byte kinds, reads what one read() returns.
+    Result<ReadResult> read_message(std::vector<std::byte>& out, Timeout timeout);
+    // Writes until all of `data` is gone (loops over partial writes).
+    Status write_all(std::span<const std::byte> data, Timeout timeout);
+};
+
+class Listener {
+public:
+    virtual ~Listener() = default;
+    // Waits up to `timeout` for a client and returns its channel. Keeps listening afterwards.
+    virtual Result<std::unique_ptr<Channel>> accept(Timeout timeout) = 0;
+    // Any thread: makes a pending accept return ErrorCode::Cancelled.
+    virtual void cancel() = 0;
+    // What a client connects to: "\\.\pipe\x", "/run/x.sock", "127.0.0.1:5000", ...
+    [[nodiscard]] virtual std::string address() const = 0;
+    // The endpoint a client should use to reach this listener (Tcp: with the chosen port).
+    [[nodiscard]] virtual Endpoint client_endpoint() const = 0;
+};
+
+// Creates a listener (the server side). Errors name the API and the Win32 error / errno.
+[[nodiscard]] Result<std::unique_ptr<Listener>> listen(const Endpoint& endpoint);
+// Connects as a client, retrying a busy pipe until `timeout`; `stop` cancels the attempt.
+[[nodiscard]] Result<std::unique_ptr<Channel>> connect(const Endpoint& endpoint, Timeout timeout,
+                                                       std::stop_token stop = {});
+
+}  // namespace pipescope::core
