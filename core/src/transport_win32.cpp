@@ -1,0 +1,1 @@
+// Win32 transports: see transport.hpp
