@@ -197,6 +197,8 @@ struct BenchRun {
     }
 };
 
+using Run = BenchRun;
+
 namespace {
 
 

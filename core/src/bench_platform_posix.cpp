@@ -1,3 +1,4 @@
+#ifndef _WIN32
 #include <cerrno>
 #include <csignal>
 #include <ctime>
@@ -116,3 +117,5 @@ void ChildProcess::kill() {
 }
 
 }  // namespace pipescope::core::benchplat
+
+#endif

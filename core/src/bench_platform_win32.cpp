@@ -1,3 +1,4 @@
+#ifdef _WIN32
 #include <atomic>
 
 #include <windows.h>
@@ -145,3 +146,5 @@ void ChildProcess::kill() {
 }
 
 }  // namespace pipescope::core::benchplat
+
+#endif

@@ -277,17 +277,20 @@ std::optional<double> parse_double(std::string_view s) {
 using Apply = std::function<Status(Scenario&, std::string_view)>;
 
 Status apply_number(std::string_view key, std::string_view v, Scenario& s) {
-    const bool size_like = key == "size" || key == "quota";
-    std::optional<double> d = size_like ? std::nullopt : parse_double(v);
-    std::optional<std::uint64_t> u = parse_size(v);
-    if (size_like && !u) return bad(std::string(key), "'" + std::string(v) + "' is not a size");
-    if (!size_like && !d) return bad(std::string(key), "'" + std::string(v) + "' is not a number");
-    if (key == "size") s.message_size = *u;
-    else if (key == "quota") s.in_quota = s.out_quota = static_cast<std::uint32_t>(*u);
-    else if (key == "clients") s.clients = static_cast<int>(*d);
-    else if (key == "inflight") s.inflight = static_cast<int>(*d);
-    else if (key == "rate") s.rate_per_sec = *d;
-    else if (key == "duration") s.duration_s = *d;
+    if (key == "size" || key == "quota") {
+        const auto u = parse_size(v);
+        if (!u) return bad(std::string(key), "'" + std::string(v) + "' is not a size");
+        if (key == "size") s.message_size = *u;
+        else s.in_quota = s.out_quota = static_cast<std::uint32_t>(*u);
+        return {};
+    }
+    const auto d = parse_double(v);
+    if (!d) return bad(std::string(key), "'" + std::string(v) + "' is not a number");
+    const double x = *d;
+    if (key == "clients") s.clients = static_cast<int>(x);
+    else if (key == "inflight") s.inflight = static_cast<int>(x);
+    else if (key == "rate") s.rate_per_sec = x;
+    else if (key == "duration") s.duration_s = x;
     return {};
 }
 

@@ -125,8 +125,10 @@ double LatencyHistogram::stdev() const {
     for (std::size_t i = 0; i < kBucketCount; ++i) {
         const auto c = counts_[i].load(kRelaxed);
         if (!c) continue;
-        const double mid =
-            (static_cast<double>(bucket_lower(i)) + static_cast<double>(bucket_upper(i))) / 2.0;
+        // The midpoint, but never outside the exact extremes (all-equal data has stdev 0).
+        const double mid = std::clamp(
+            (static_cast<double>(bucket_lower(i)) + static_cast<double>(bucket_upper(i))) / 2.0,
+            static_cast<double>(min()), static_cast<double>(max()));
         acc += static_cast<double>(c) * (mid - m) * (mid - m);
     }
     return std::sqrt(acc / static_cast<double>(n));
@@ -138,6 +140,8 @@ std::uint64_t LatencyHistogram::percentile(double p) const {
     p = std::clamp(p, 0.0, 100.0);
     auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(n) - 1e-9));
     rank = std::clamp<std::uint64_t>(rank, 1, n);
+    if (rank == 1) return min();  // the extremes are known exactly
+    if (rank == n) return max();
     std::uint64_t seen = 0;
     for (std::size_t i = 0; i < kBucketCount; ++i) {
         seen += counts_[i].load(kRelaxed);
