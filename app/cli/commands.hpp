@@ -12,5 +12,7 @@ struct Context {
 
 // One line per command file; main.cpp calls each.
 // void register_list(CLI::App& app, Context& ctx);   (added by the commands as they land)
+void register_bench(CLI::App& app, Context& ctx);       // cmd_bench.cpp
+void register_bench_peer(CLI::App& app, Context& ctx);  // cmd_bench.cpp (started by the engine)
 
 }  // namespace pipescope::cli

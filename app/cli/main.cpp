@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
 
     cli::Context ctx;
     // Subcommands register here as they land.
+    cli::register_bench(app, ctx);
+    cli::register_bench_peer(app, ctx);
 
     try {
         app.parse(argc, argv);

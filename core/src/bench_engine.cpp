@@ -184,6 +184,7 @@ struct BenchRun {
         std::lock_guard lock(mutex);
         ++error_count;
         if (first_error.empty()) first_error = e.to_string();
+        else first_error += "; then: " + e.to_string();
     }
     void cancel_io() {
         std::lock_guard lock(mutex);
@@ -277,6 +278,9 @@ void drive_stream(Run& run, Channel& ch, BenchSideStats& st) {
         add(st.messages_sent, 1);
         ++seq;
     }
+    // On message channels an empty message marks the end too: a shut-down seqpacket socket
+    // can read as an empty message rather than EOF.
+    if (ch.message_oriented()) (void)ch.write({}, to);
     (void)ch.close_write();
     // Wait for the receiver to close: by then it has counted every byte.
     std::byte sink[256];
@@ -461,7 +465,7 @@ void respond_sink(const Scenario& sc, Channel& ch, BenchSideStats& st, Timeout t
             if (r.error().code != ErrorCode::Cancelled) add(st.errors, 1);
             break;
         }
-        if (r->eof) break;
+        if (r->eof || (r->bytes == 0 && ch.message_oriented())) break;
         add(st.bytes_received, r->bytes);
         bytes += r->bytes;
         if (sc.verify)
@@ -482,7 +486,7 @@ void respond_echo(Channel& ch, BenchSideStats& st, std::size_t size, Timeout to)
             if (r.error().code != ErrorCode::Cancelled) add(st.errors, 1);
             break;
         }
-        if (r->eof) break;
+        if (r->eof || (r->bytes == 0 && have == 0 && msg)) break;
         add(st.bytes_received, r->bytes);
         have += r->bytes;
         if (msg && !r->message_end) {
@@ -509,8 +513,12 @@ void respond_churn(BenchTransport& tr, const Endpoint& ep, const Scenario& sc, B
     while (!stop.stop_requested()) {
         auto c = tr.connect(ep, Timeout{1000}, stop);
         if (!c) {
-            if (!stop.stop_requested() && c.error().code != ErrorCode::Cancelled &&
-                c.error().code != ErrorCode::NotFound)
+            // The engine ends a churn run by closing its listener: a child peer then sees the
+            // name vanish, be refused or time out. Anything else is an error.
+            const auto code = c.error().code;
+            if (!stop.stop_requested() && code != ErrorCode::Cancelled &&
+                code != ErrorCode::NotFound && code != ErrorCode::ConnectionRefused &&
+                code != ErrorCode::Timeout)
                 add(st.errors, 1);
             break;
         }
@@ -805,8 +813,11 @@ void BenchEngine::controller(BenchRun& run) {
         std::vector<std::string> args{"bench-peer",
                                       "--endpoint", hex_encode(endpoint_to_json(client_ep)),
                                       "--scenario", hex_encode(scenario_to_json(sc)),
-                                      "--result", result_path,
-                                      "--cpu", std::to_string(pin ? peer_cpu : -1)};
+                                      "--result", result_path};
+        if (pin) {
+            args.push_back("--cpu");
+            args.push_back(std::to_string(peer_cpu));
+        }
         auto c = benchplat::ChildProcess::spawn(options_.peer_executable, args);
         if (!c) return fail_now(c.error());
         child = std::move(c).value();
@@ -1038,6 +1049,9 @@ void BenchEngine::controller(BenchRun& run) {
                         std::to_string(s.integrity.duplicated) + " duplicated, " +
                         std::to_string(s.integrity.reordered) + " reordered, " +
                         std::to_string(s.integrity.corrupted) + " corrupted";
+    } else if (s.latency.count == 0) {
+        state = BenchState::Failed;
+        report->error = "no message completed";
     } else if (s.errors) {
         state = BenchState::Failed;
         report->error = std::to_string(s.errors) + " I/O errors";
@@ -1089,6 +1103,8 @@ int run_bench_peer(BenchTransport& transport, const std::string& endpoint_json,
                 respond(*sc, **c, st, to);
             });
         }
+        // Join explicitly: a jthread's destructor would request a stop first.
+        for (auto& t : threads) t.join();
     }
     const Totals t = sum(stats);
     out["bytes_sent"] = t.bytes_sent;
