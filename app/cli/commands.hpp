@@ -12,5 +12,8 @@ struct Context {
 
 // One line per command file; main.cpp calls each.
 // void register_list(CLI::App& app, Context& ctx);   (added by the commands as they land)
+void register_client(CLI::App& app, Context& ctx);
+void register_server(CLI::App& app, Context& ctx);
+void register_relay(CLI::App& app, Context& ctx);
 
 }  // namespace pipescope::cli

@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
 
     cli::Context ctx;
     // Subcommands register here as they land.
+    cli::register_client(app, ctx);
+    cli::register_server(app, ctx);
+    cli::register_relay(app, ctx);
 
     try {
         app.parse(argc, argv);
