@@ -9,12 +9,12 @@
 //
 // Threads: a Channel or Listener is used by one thread at a time for I/O, except that one
 // reader and one writer thread may use a Channel at once (a relay does). Win32 Sync model: a
-// read with a finite timeout polls (PeekNamedPipe) so a writer thread is not blocked behind it.
+// byte-mode read with a finite timeout polls (PeekNamedPipe) so a writer thread is not blocked
+// behind it; on real Windows a blocked synchronous call holds the handle, so full duplex on a
+// Sync message-mode handle wants Overlapped or Iocp instead.
 // cancel() may be called from any thread and makes a pending call return ErrorCode::Cancelled
 // promptly; it is sticky: every later call on that object also returns Cancelled.
-// Blocking calls take a timeout; none blocks forever unless asked to (kInfinite). Limitation:
-// a Win32 Sync-model write that the peer never drains waits until cancel() (its timeout is not
-// enforced, as a synchronous WriteFile cannot time out).
+// Blocking calls take a timeout; none blocks forever unless asked to (kInfinite).
 // Hot path: read() and write() allocate nothing and log nothing.
 // FIFO: one client at a time per listener; a FIFO channel ignores SIGPIPE process-wide (it sets
 // SIGPIPE to SIG_IGN when it was SIG_DFL) so a vanished reader gives EPIPE, not a signal.
