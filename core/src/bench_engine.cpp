@@ -281,7 +281,13 @@ void drive_stream(Run& run, Channel& ch, BenchSideStats& st) {
     // On message channels an empty message marks the end too: a shut-down seqpacket socket
     // can read as an empty message rather than EOF.
     if (ch.message_oriented()) (void)ch.write({}, to);
-    (void)ch.close_write();
+    if (!ch.close_write()) {
+        // No half-close (a byte-mode Win32 pipe): close_write flushed, so the receiver has
+        // read everything; closing makes its next read end. Its counts are final once its
+        // thread (or process) is joined.
+        ch.close();
+        return;
+    }
     // Wait for the receiver to close: by then it has counted every byte.
     std::byte sink[256];
     for (;;) {
@@ -462,7 +468,11 @@ void respond_sink(const Scenario& sc, Channel& ch, BenchSideStats& st, Timeout t
     for (;;) {
         auto r = ch.read(buf, to);
         if (!r) {
-            if (r.error().code != ErrorCode::Cancelled) add(st.errors, 1);
+            // A Win32 writer that closed its side reads as a broken pipe, not as EOF.
+            const auto code = r.error().code;
+            if (code != ErrorCode::Cancelled && code != ErrorCode::BrokenPipe &&
+                code != ErrorCode::NoData && code != ErrorCode::NotConnected)
+                add(st.errors, 1);
             break;
         }
         if (r->eof || (r->bytes == 0 && ch.message_oriented())) break;
