@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <unordered_map>
+#include <utility>
 
 #include "utf.hpp"
 

@@ -110,7 +110,7 @@ void fail_whole(PipeDetails& d, Error err) {
 // Timeout when the bound ran out, Cancelled on stop).
 Result<UniqueFd> connect_bounded(const sockaddr_un& addr, socklen_t len, int type, Clock::time_point deadline,
                                  const std::stop_token& stop, const std::string& subject) {
-    bool saw_busy = false;
+    bool waited = false;
     for (;;) {
         UniqueFd fd{::socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
         if (!fd) return errno_error(errno, "socket", subject);
@@ -134,18 +134,23 @@ Result<UniqueFd> connect_bounded(const sockaddr_un& addr, socklen_t len, int typ
         }
         if (e != EAGAIN) return errno_error(e, "connect", subject);
         // AF_UNIX answers EAGAIN at once when the listen backlog is full: retry until the bound.
-        saw_busy = true;
         if (stop.stop_requested()) return make_error(ErrorCode::Cancelled, "connect", subject, "the probe was cancelled");
         if (Clock::now() >= deadline) {
             Error err = errno_error(EAGAIN, "connect", subject);
-            err.code = ErrorCode::Busy;
-            err.message = "the server's listen backlog stayed full for the whole timeout (all instances busy). "
-                          "Next: retry later or raise the timeout";
+            if (waited) {
+                err.code = ErrorCode::Timeout;
+                err.message = "the server's listen backlog stayed full (all instances busy) for the whole timeout. "
+                              "Next: retry later or raise the timeout";
+            } else {
+                err.code = ErrorCode::Busy;
+                err.message = "the server's listen backlog is full: all instances are busy. Next: retry later, or "
+                              "give a timeout to wait for a free one";
+            }
             return err;
         }
+        waited = true;
         ::usleep(10000);
     }
-    (void)saw_busy;
 }
 
 void probe_socket(PipeDetails& d, const std::string& address, const InspectOptions& opt, Clock::time_point deadline,
@@ -166,13 +171,23 @@ void probe_socket(PipeDetails& d, const std::string& address, const InspectOptio
     }
     Result<UniqueFd> conn = make_error(ErrorCode::Unknown, "connect", d.name, "not tried");
     int type = 0;
+    // The socket's type is not on disk: try each. A path socket of another type answers
+    // EPROTOTYPE; an abstract name is looked up per type, so it answers ECONNREFUSED.
+    std::optional<Error> first_error;
     for (int t : {SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM}) {
         conn = connect_bounded(addr, len, t, deadline, stop, d.name);
         type = t;
-        if (conn || conn.error().os_code != EPROTOTYPE) break;
+        if (conn) break;
+        auto code = conn.error().os_code;
+        bool other_type = code == EPROTOTYPE || code == ECONNREFUSED;
+        if (!first_error || first_error->os_code == EPROTOTYPE) first_error = conn.error();
+        if (!other_type) {
+            first_error = conn.error();
+            break;
+        }
     }
     if (!conn) {
-        fail_whole(d, conn.error());
+        fail_whole(d, *first_error);
         return;
     }
     d.connected = true;
