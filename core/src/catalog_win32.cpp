@@ -17,6 +17,7 @@
 #include "nt_win32.hpp"
 #include "pipescope/catalog.hpp"
 #include "pipescope/log.hpp"
+#include "pipescope/platform.hpp"
 #include "pipescope/unique_handle.hpp"
 #include "utf.hpp"
 
@@ -212,6 +213,7 @@ Result<HandleTableListing> list_handle_table(std::chrono::milliseconds query_tim
     std::unordered_map<USHORT, bool> type_is_file;  // cached per type index (when non-zero)
     QueryWorker worker;
     const DWORD self = ::GetCurrentProcessId();
+    const bool cache_types = !is_wine();
     constexpr std::size_t kMaxTimeouts = 8;
     std::vector<std::byte> buf(4096);
 
@@ -246,7 +248,10 @@ Result<HandleTableListing> list_handle_table(std::chrono::milliseconds query_tim
         ULONG len = 0;
         if (query_object(dup, nt::kObjectTypeInformation, buf.data(), static_cast<ULONG>(buf.size()), &len) < 0) continue;
         bool is_file = unicode_head(buf) == L"File";
-        if (h.ObjectTypeIndex != 0) type_is_file[h.ObjectTypeIndex] = is_file;
+        // Windows numbers object types system-wide, so one query per type index is enough.
+        // Under Wine the index did not identify the type: with the cache, pipes of this very
+        // process went missing while other processes ran; so Wine asks every handle.
+        if (h.ObjectTypeIndex != 0 && cache_types) type_is_file[h.ObjectTypeIndex] = is_file;
         if (!is_file) continue;
         ++out.handles_seen;
         if (out.handles_timed_out >= kMaxTimeouts) continue;

@@ -212,8 +212,8 @@ TEST(CliInspect, JsonDescribesAServerThisTestCreated) {
     EXPECT_EQ(j["type"], "message");
     EXPECT_EQ(j["end"], "client");
     EXPECT_EQ(j["max_instances"], 4);
-    EXPECT_EQ(j["in_quota"], 1024);
-    EXPECT_EQ(j["out_quota"], 2048);
+    EXPECT_EQ(j["out_quota"], 1024) << "CreateNamedPipeW's nOutBufferSize";
+    EXPECT_EQ(j["in_quota"], 2048) << "CreateNamedPipeW's nInBufferSize";
 #else
     EXPECT_EQ(j["type"], "byte");
     EXPECT_EQ(j["socket_type"], "stream");
