@@ -11,6 +11,7 @@ struct Context {
 };
 
 // One line per command file; main.cpp calls each.
-// void register_list(CLI::App& app, Context& ctx);   (added by the commands as they land)
+void register_list(CLI::App& app, Context& ctx);     // cmd_list.cpp
+void register_inspect(CLI::App& app, Context& ctx);  // cmd_inspect.cpp
 
 }  // namespace pipescope::cli

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
 
     cli::Context ctx;
     // Subcommands register here as they land.
+    cli::register_list(app, ctx);
+    cli::register_inspect(app, ctx);
 
     try {
         app.parse(argc, argv);
