@@ -11,6 +11,30 @@ constexpr int kKeyQ = 'Q';
 
 App::App(AppOptions options) : theme_(options.theme), platform_(core::platform_name()) {}
 
+App::~App() = default;
+
+View& App::add_view(std::unique_ptr<View> view, bool focus) {
+    if (focus) focus_request_ = view->title();
+    views_.push_back(std::move(view));
+    return *views_.back();
+}
+
+void App::focus_view(const std::string& title_prefix) {
+    for (const auto& v : views_) {
+        if (v->title().rfind(title_prefix, 0) == 0) {
+            focus_request_ = v->title();
+            return;
+        }
+    }
+}
+
+bool App::animating() const {
+    for (const auto& v : views_) {
+        if (v->wants_frames()) return true;
+    }
+    return false;
+}
+
 void App::apply_theme(Theme theme) {
     theme_ = theme;
     ImGuiStyle& style = ImGui::GetStyle();
@@ -31,7 +55,13 @@ void App::apply_theme(Theme theme) {
 }
 
 std::string App::status_text() const {
-    return std::string("PipeScope ") + core::version() + "  |  " + platform_;
+    std::string text = std::string("PipeScope ") + core::version() + "  |  " + platform_;
+    if (!status_detail_.empty()) text += "  |  " + status_detail_;
+    for (const auto& v : views_) {
+        std::string task = v->task_status();
+        if (!task.empty()) text += "  |  " + task;
+    }
+    return text;
 }
 
 void App::draw() {
@@ -81,10 +111,33 @@ void App::draw_workspace() {
                                        ImGuiWindowFlags_NoBringToFrontOnFocus |
                                        ImGuiWindowFlags_NoSavedSettings;
     if (ImGui::Begin("##workspace", nullptr, flags)) {
-        ImGui::TextDisabled("Workspace");
-        ImGui::Separator();
-        ImGui::TextWrapped("No views are open yet. The pipe list, inspector, sessions and the "
-                           "benchmark dashboard open here.");
+        if (views_.empty()) {
+            ImGui::TextDisabled("No views are open.");
+        } else if (ImGui::BeginTabBar("##tabs", ImGuiTabBarFlags_Reorderable |
+                                                    ImGuiTabBarFlags_FittingPolicyScroll)) {
+            for (std::size_t i = 0; i < views_.size();) {
+                View& view = *views_[i];
+                const std::string title = view.title();
+                bool open = true;
+                ImGuiTabItemFlags tab_flags = 0;
+                if (!focus_request_.empty() && focus_request_ == title) {
+                    tab_flags |= ImGuiTabItemFlags_SetSelected;
+                    focus_request_.clear();
+                }
+                if (ImGui::BeginTabItem(title.c_str(), view.closable() ? &open : nullptr, tab_flags)) {
+                    ImGui::PushID(title.c_str());
+                    view.draw();
+                    ImGui::PopID();
+                    ImGui::EndTabItem();
+                }
+                if (!open) {
+                    views_.erase(views_.begin() + static_cast<std::ptrdiff_t>(i));
+                    continue;
+                }
+                ++i;
+            }
+            ImGui::EndTabBar();
+        }
     }
     ImGui::End();
 }

@@ -1,9 +1,13 @@
-// The desktop app's model of the window: menu bar, workspace, status bar.
+// The desktop app's window: menu bar, a workspace of tabs (one View each) and a status bar.
 // App::draw() is pure ImGui (no GLFW, no GL), so headless frame tests can drive it.
 // UI thread only.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <vector>
+
+#include "views/view.hpp"
 
 namespace pipescope::gui {
 
@@ -16,6 +20,7 @@ struct AppOptions {
 class App {
 public:
     explicit App(AppOptions options = {});
+    ~App();
 
     // Draws one frame of the UI into the current ImGui context (between NewFrame and Render).
     void draw();
@@ -24,15 +29,23 @@ public:
     void apply_theme(Theme theme);
     [[nodiscard]] Theme theme() const noexcept { return theme_; }
 
+    // Adds a tab; `focus` selects it on the next frame. Returns the view.
+    View& add_view(std::unique_ptr<View> view, bool focus = false);
+    [[nodiscard]] const std::vector<std::unique_ptr<View>>& views() const noexcept { return views_; }
+    // Selects the tab whose title() starts with `prefix` on the next frame.
+    void focus_view(const std::string& title_prefix);
+
     // True once the user chose File > Quit (or pressed Ctrl+Q).
     [[nodiscard]] bool quit_requested() const noexcept { return quit_requested_; }
     // True while something on screen animates and needs frames without input.
-    [[nodiscard]] bool animating() const noexcept { return false; }
+    [[nodiscard]] bool animating() const;
 
     // The status bar's text, exposed for tests.
     [[nodiscard]] std::string status_text() const;
-
     [[nodiscard]] float menu_bar_height() const noexcept { return menu_bar_height_; }
+
+    // Extra status bar fields (e.g. what pipe listing supports here).
+    void set_status_detail(std::string text) { status_detail_ = std::move(text); }
 
 private:
     void draw_menu_bar();
@@ -46,6 +59,9 @@ private:
     bool show_demo_ = false;
     float menu_bar_height_ = 0.0f;
     std::string platform_;
+    std::string status_detail_;
+    std::vector<std::unique_ptr<View>> views_;
+    std::string focus_request_;
 };
 
 }  // namespace pipescope::gui

@@ -1,4 +1,7 @@
 // pipescope: the desktop app (GLFW + OpenGL 3 + Dear ImGui).
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -9,9 +12,14 @@
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
+#include <spdlog/logger.h>
 #include <GLFW/glfw3.h>
 
 #include "app.hpp"
+#include "fonts.hpp"
+#include "settings.hpp"
+#include "views/log_view.hpp"
+#include "pipescope/files.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"
 #include "pipescope/png.hpp"
@@ -57,8 +65,9 @@ int main(int argc, char** argv) {
     cli.set_version_flag("--version", std::string("pipescope ") + core::version());
     std::string screenshot_path;
     int frames = 10;
-    int width = 1280, height = 800;
+    int width = 0, height = 0;
     bool light = false;
+    bool no_settings = false;
     cli.add_option("--screenshot", screenshot_path,
                    "Render --frames frames, save the last one as this PNG, and exit");
     cli.add_option("--frames", frames, "Frames to render before the screenshot")
@@ -66,6 +75,8 @@ int main(int argc, char** argv) {
     cli.add_option("--width", width, "Window width")->check(CLI::Range(320, 8192));
     cli.add_option("--height", height, "Window height")->check(CLI::Range(240, 8192));
     cli.add_flag("--light", light, "Start with the light theme");
+    cli.add_flag("--no-settings", no_settings,
+                 "Neither read nor write settings and layout (clean state, e.g. for screenshots)");
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -73,9 +84,21 @@ int main(int argc, char** argv) {
     }
 
     core::log::Options log_options;
-    log_options.console = true;
-    log_options.level = core::log::Level::Warn;
+    log_options.level = core::log::Level::Info;
     (void)core::log::init(log_options);
+
+    // Settings: a damaged file is reported and replaced by defaults, never fatal.
+    const bool screenshot_mode = !screenshot_path.empty();
+    const bool persist = !no_settings && !screenshot_mode;
+    gui::Settings settings;
+    if (persist) {
+        auto loaded = gui::Settings::load(gui::Settings::default_file());
+        if (loaded) settings = *loaded;
+        else std::fprintf(stderr, "pipescope: %s\n", loaded.error().to_string().c_str());
+    }
+    if (light) settings.theme = "light";
+    if (width == 0) width = screenshot_mode ? 1280 : settings.window_width;
+    if (height == 0) height = screenshot_mode ? 800 : settings.window_height;
 
     glfwSetErrorCallback(glfw_error);
     if (!glfwInit()) {
@@ -98,14 +121,31 @@ int main(int argc, char** argv) {
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;  // layout persistence comes with the settings store
+    // ImGui keeps the pointer: the string lives until the context is destroyed.
+    const std::string ini_path = (core::config_dir() / "imgui.ini").string();
+    io.IniFilename = persist ? ini_path.c_str() : nullptr;
+    if (persist) {
+        std::error_code ec;
+        std::filesystem::create_directories(core::config_dir(), ec);
+    }
     ImGui_ImplGlfw_InitForOpenGL(window, true);
     ImGui_ImplOpenGL3_Init("#version 130");
 
-    gui::App app(gui::AppOptions{light ? gui::Theme::Light : gui::Theme::Dark});
-    app.apply_theme(app.theme());
+    // DPI: the monitor's content scale (1.0 at 96 DPI), unless the user fixed one.
+    float scale_x = 1.0f, scale_y = 1.0f;
+    glfwGetWindowContentScale(window, &scale_x, &scale_y);
+    const float ui_scale = settings.ui_scale > 0 ? settings.ui_scale : std::max(scale_x, scale_y);
+    gui::Fonts fonts = gui::load_fonts(ui_scale);
 
-    const bool screenshot_mode = !screenshot_path.empty();
+    gui::App app(gui::AppOptions{settings.theme == "light" ? gui::Theme::Light : gui::Theme::Dark});
+    app.apply_theme(app.theme());
+    ImGui::GetStyle().ScaleAllSizes(ui_scale);
+    app.set_status_detail(fonts.embedded ? "" : "built-in font");
+    app.add_view(std::make_unique<gui::LogView>(core::log::ring()));
+    core::log::app()->info("PipeScope {} started on {}, UI scale {:.2f}, {}", core::version(),
+                           core::platform_name(), ui_scale,
+                           fonts.embedded ? "Inter + JetBrains Mono" : "built-in font");
+
     int frames_left = frames;
     int busy_frames = 3;  // frames to draw after any event, so ImGui settles hover/animations
     int exit_code = 0;
@@ -143,6 +183,15 @@ int main(int argc, char** argv) {
             break;
         }
         glfwSwapBuffers(window);
+    }
+
+    if (persist) {
+        glfwGetWindowSize(window, &settings.window_width, &settings.window_height);
+        settings.theme = app.theme() == gui::Theme::Light ? "light" : "dark";
+        if (auto st = settings.save(gui::Settings::default_file()); !st) {
+            std::fprintf(stderr, "pipescope: %s\n", st.error().to_string().c_str());
+        }
+        ImGui::SaveIniSettingsToDisk(ini_path.c_str());
     }
 
     ImGui_ImplOpenGL3_Shutdown();

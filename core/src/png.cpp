@@ -1,9 +1,9 @@
 #include "pipescope/png.hpp"
 
+#include <algorithm>
 #include <array>
-#include <cerrno>
-#include <cstdio>
-#include <filesystem>
+
+#include "pipescope/files.hpp"
 
 namespace pipescope::core {
 namespace {
@@ -106,23 +106,8 @@ Status write_png_rgba(const std::string& path, std::span<const std::uint8_t> rgb
                           "the pixel buffer is smaller than width x height x 4");
     }
     auto png = encode_png_rgba(rgba, width, height);
-    std::string tmp = path + ".tmp";
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) return errno_error(errno, "fopen", tmp);
-    bool ok = std::fwrite(png.data(), 1, png.size(), f) == png.size();
-    ok = (std::fclose(f) == 0) && ok;
-    if (!ok) {
-        int e = errno;
-        std::remove(tmp.c_str());
-        return errno_error(e, "fwrite", tmp);
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        return errno_error(ec.value(), "rename", path);
-    }
-    return {};
+    return write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(png.data()),
+                                                    png.size()));
 }
 
 }  // namespace pipescope::core

@@ -1,0 +1,24 @@
+// A view is one tab of the workspace: a small class with draw(). Views read service snapshots
+// and send commands; they never block. UI thread only.
+#pragma once
+
+#include <string>
+
+namespace pipescope::gui {
+
+class View {
+public:
+    virtual ~View() = default;
+    // The tab label; "Visible###stable-id" keeps the tab's identity when the text changes.
+    [[nodiscard]] virtual std::string title() const = 0;
+    // Draws the content of the tab (inside the workspace window).
+    virtual void draw() = 0;
+    // Whether the user may close the tab.
+    [[nodiscard]] virtual bool closable() const { return false; }
+    // True while the view animates or shows live data and needs frames without input.
+    [[nodiscard]] virtual bool wants_frames() const { return false; }
+    // One-line summary for the status bar's task list; empty when idle.
+    [[nodiscard]] virtual std::string task_status() const { return {}; }
+};
+
+}  // namespace pipescope::gui
