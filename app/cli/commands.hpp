@@ -13,5 +13,8 @@ struct Context {
 // One line per command file; main.cpp calls each.
 void register_list(CLI::App& app, Context& ctx);     // cmd_list.cpp
 void register_inspect(CLI::App& app, Context& ctx);  // cmd_inspect.cpp
+void register_client(CLI::App& app, Context& ctx);
+void register_server(CLI::App& app, Context& ctx);
+void register_relay(CLI::App& app, Context& ctx);
 
 }  // namespace pipescope::cli

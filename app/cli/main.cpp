@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
     // Subcommands register here as they land.
     cli::register_list(app, ctx);
     cli::register_inspect(app, ctx);
+    cli::register_client(app, ctx);
+    cli::register_server(app, ctx);
+    cli::register_relay(app, ctx);
 
     try {
         app.parse(argc, argv);
