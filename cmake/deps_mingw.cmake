@@ -44,6 +44,14 @@ set(PIPESCOPE_DEPS_CACHE "${CMAKE_BINARY_DIR}/_deps/debian-src" CACHE PATH
 set(PIPESCOPE_WINEPREFIX "${CMAKE_BINARY_DIR}/wineprefix" CACHE PATH
     "Wine prefix used to run this build's Windows executables (cmake/wine-run.sh)")
 
+if(NOT PIPESCOPE_MINGW_LLD AND (CMAKE_BUILD_TYPE STREQUAL "" OR CMAKE_BUILD_TYPE STREQUAL "Debug"))
+    message(WARNING
+        "MinGW build without optimisation linked by GNU ld: objects that include spdlog/fmt "
+        "header-only take minutes to link (ld 2.40 is quadratic in COMDAT sections). Use "
+        "CMAKE_BUILD_TYPE=Release or RelWithDebInfo, or a fresh build tree configured with "
+        "-DPIPESCOPE_MINGW_LLD=ON (apt-get install lld).")
+endif()
+
 # ---------------------------------------------------------------------------
 # Debian sources: imgui, glfw3
 # ---------------------------------------------------------------------------

@@ -172,7 +172,7 @@ for p in "${PKGS[@]}"; do
         *) die "$p: Debian offers $debver, the build expects upstream ${WANT[$p]}" ;;
     esac
     tmp=$CACHE/.unpack-$p
-    rm -rf -- "$tmp" "$CACHE/$p" "$CACHE/$p.stamp"
+    rm -rf -- "$tmp" "${CACHE:?}/$p" "$CACHE/$p.stamp"
     if [ "${PIPESCOPE_UNPACK:-}" != tar ] && command -v dpkg-source >/dev/null 2>&1; then
         dpkg-source -q --no-copy -x "$dsc" "$tmp" </dev/null >"$APTDIR/unpack-$p.log" 2>&1 \
             || { cat "$APTDIR/unpack-$p.log" >&2; die "dpkg-source -x $dsc failed"; }

@@ -9,6 +9,11 @@
 #include "commands.hpp"
 #include "pipescope/hex.hpp"
 
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#endif
+
 namespace pipescope::cli {
 namespace {
 
@@ -42,6 +47,10 @@ void print_bytes(const ClientFlags& f, std::span<const std::byte> bytes, bool me
 }
 
 int run(const ClientFlags& f) {
+#ifdef _WIN32
+    // The pipe's bytes go out unchanged (no \n -> \r\n), as on Linux.
+    ::_setmode(1, _O_BINARY);
+#endif
     core::Endpoint ep;
     if (!f.t.to_endpoint(ep)) return 2;
     auto level = core::parse_impersonation_level(f.impersonation);

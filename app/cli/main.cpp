@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
     // Subcommands register here as they land.
     cli::register_bench(app, ctx);
     cli::register_bench_peer(app, ctx);
+    cli::register_list(app, ctx);
+    cli::register_inspect(app, ctx);
     cli::register_client(app, ctx);
     cli::register_server(app, ctx);
     cli::register_relay(app, ctx);

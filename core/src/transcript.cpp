@@ -1,12 +1,10 @@
 #include "pipescope/transcript.hpp"
 
 #include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "pipescope/files.hpp"
 #include "pipescope/hex.hpp"
 
 namespace pipescope::core {
@@ -139,29 +137,13 @@ Result<Transcript> Transcript::from_json(std::string_view text) {
 }
 
 Status Transcript::save(const std::string& path) const {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) return make_error(ErrorCode::Io, "save", tmp, "cannot create the file. Next: "
-                                    "check the folder exists and is writable");
-        out << to_json();
-        if (!out.flush()) {
-            return make_error(ErrorCode::Io, "save", tmp, "writing failed. Next: check free space");
-        }
-    }
-    std::remove(path.c_str());  // rename does not replace on Windows
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        return make_error(ErrorCode::Io, "rename", path, "cannot move the saved file in place");
-    }
-    return {};
+    return write_file_atomic(path, to_json());  // temp file + rename
 }
 
 Result<Transcript> Transcript::load(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(ErrorCode::NotFound, "load", path, "cannot open the file");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return from_json(ss.str());
+    auto text = read_file(path);
+    if (!text) return std::move(text).error();
+    return from_json(*text);
 }
 
 }  // namespace pipescope::core

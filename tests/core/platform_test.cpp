@@ -20,7 +20,9 @@ TEST(Platform, NameMatchesTheBuild) {
 #ifdef _WIN32
     EXPECT_EQ(platform_name().rfind("Windows", 0), 0u);
     // The Windows build is tested under Wine; say so in the name so users and bug reports know.
-    if (is_wine()) EXPECT_NE(platform_name().find("Wine"), std::string::npos);
+    if (is_wine()) {
+        EXPECT_NE(platform_name().find("Wine"), std::string::npos);
+    }
 #else
     EXPECT_FALSE(is_wine());
     EXPECT_EQ(platform_name(), "Linux");

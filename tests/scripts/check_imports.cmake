@@ -1,5 +1,6 @@
 # Fails unless every DLL that EXE imports ships with Windows.
 # Usage: cmake -DOBJDUMP=... -DEXE=... -P check_imports.cmake
+cmake_policy(SET CMP0057 NEW)  # if(IN_LIST) in script mode
 set(allowed
   kernel32.dll user32.dll gdi32.dll advapi32.dll ntdll.dll shell32.dll ole32.dll oleaut32.dll
   opengl32.dll ws2_32.dll msvcrt.dll comdlg32.dll imm32.dll shlwapi.dll version.dll

@@ -1,0 +1,345 @@
+// Portable catalog tests: the NT directory parser on buffers built here, the /proc/net/unix
+// parser on text built here, normalize / diff / first-seen times, and the PipeCatalog service
+// with a fake lister. They run natively and under Wine alike.
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "pipescope/catalog.hpp"
+
+using namespace pipescope::core;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Rec {
+    std::u16string name;
+    std::int64_t eof;
+    std::int64_t alloc;
+};
+
+void put_u32(std::vector<std::byte>& b, std::size_t at, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) b[at + i] = static_cast<std::byte>((v >> (8 * i)) & 0xFF);
+}
+void put_i64(std::vector<std::byte>& b, std::size_t at, std::int64_t v) {
+    auto u = static_cast<std::uint64_t>(v);
+    for (int i = 0; i < 8; ++i) b[at + i] = static_cast<std::byte>((u >> (8 * i)) & 0xFF);
+}
+
+// One NtQueryDirectoryFile answer: FILE_DIRECTORY_INFORMATION records chained by
+// NextEntryOffset (8-byte aligned), the last with 0.
+std::vector<std::byte> dir_buffer(const std::vector<Rec>& recs) {
+    std::vector<std::byte> b;
+    for (std::size_t i = 0; i < recs.size(); ++i) {
+        std::size_t start = b.size();
+        std::size_t used = 64 + recs[i].name.size() * 2;
+        std::size_t step = (used + 7) & ~std::size_t{7};
+        bool last = i + 1 == recs.size();
+        b.resize(start + (last ? used : step), std::byte{0xCD});  // padding is garbage on purpose
+        put_u32(b, start, last ? 0u : static_cast<std::uint32_t>(step));
+        put_u32(b, start + 4, static_cast<std::uint32_t>(i));
+        for (int t = 0; t < 4; ++t) put_i64(b, start + 8 + 8 * t, 0x01D0000000000000LL);
+        put_i64(b, start + 40, recs[i].eof);
+        put_i64(b, start + 48, recs[i].alloc);
+        put_u32(b, start + 56, 0x80);  // FILE_ATTRIBUTE_NORMAL
+        put_u32(b, start + 60, static_cast<std::uint32_t>(recs[i].name.size() * 2));
+        for (std::size_t k = 0; k < recs[i].name.size(); ++k) {
+            b[start + 64 + 2 * k] = static_cast<std::byte>(recs[i].name[k] & 0xFF);
+            b[start + 64 + 2 * k + 1] = static_cast<std::byte>(recs[i].name[k] >> 8);
+        }
+    }
+    return b;
+}
+
+const std::vector<Rec> kOddRecords = {
+    {u"InitShutdown", 3, 3},
+    {u"mojo.1234.5678\\sub\\name", 1, -1},             // backslashes in the name
+    {u"caf\u00e9-\u7ba1\u9053-\U0001F600", 2, 10},      // Latin-1, CJK and a surrogate pair
+    {u"unlimited32", 0, 0xFFFFFFFFLL},                  // unlimited reported in 32 bits
+    {u"", 0, 1},                                        // an empty name still parses
+};
+
+TEST(NtDirectoryParser, ParsesSeveralEntriesWithOddNames) {
+    auto buf = dir_buffer(kOddRecords);
+    NtDirectoryParser p;
+    ASSERT_TRUE(p.feed(buf).ok());
+    auto got = p.take();
+    ASSERT_EQ(got.size(), 5u);
+    EXPECT_EQ(got[0].name, "InitShutdown");
+    EXPECT_EQ(got[0].current_instances, 3);
+    EXPECT_EQ(got[0].max_instances, 3);
+    EXPECT_EQ(got[1].name, "mojo.1234.5678\\sub\\name");
+    EXPECT_EQ(got[1].max_instances, -1) << "AllocationSize all ones means unlimited";
+    EXPECT_EQ(got[2].name, "caf\xC3\xA9-\xE7\xAE\xA1\xE9\x81\x93-\xF0\x9F\x98\x80");
+    EXPECT_EQ(got[2].current_instances, 2);
+    EXPECT_EQ(got[2].max_instances, 10);
+    EXPECT_EQ(got[3].max_instances, -1);
+    EXPECT_EQ(got[4].name, "");
+    EXPECT_EQ(p.pending_bytes(), 0u);
+}
+
+TEST(NtDirectoryParser, JoinsAnEntrySplitAcrossTwoCallsAtEveryOffset) {
+    auto buf = dir_buffer(kOddRecords);
+    NtDirectoryParser whole;
+    ASSERT_TRUE(whole.feed(buf).ok());
+    auto expected = whole.take();
+    for (std::size_t cut = 1; cut < buf.size(); ++cut) {
+        NtDirectoryParser p;
+        ASSERT_TRUE(p.feed(std::span(buf).first(cut)).ok()) << cut;
+        auto first = p.take();
+        ASSERT_TRUE(p.feed(std::span(buf).subspan(cut)).ok()) << cut;
+        auto second = p.take();
+        first.insert(first.end(), second.begin(), second.end());
+        ASSERT_EQ(first.size(), expected.size()) << "cut at " << cut;
+        for (std::size_t i = 0; i < first.size(); ++i) {
+            EXPECT_EQ(first[i].name, expected[i].name) << cut;
+            EXPECT_EQ(first[i].max_instances, expected[i].max_instances) << cut;
+        }
+        EXPECT_EQ(p.pending_bytes(), 0u);
+    }
+}
+
+TEST(NtDirectoryParser, KeepsAPartialRecordUntilTheRestArrives) {
+    auto buf = dir_buffer({{u"only", 1, 1}});
+    NtDirectoryParser p;
+    ASSERT_TRUE(p.feed(std::span(buf).first(70)).ok());
+    EXPECT_TRUE(p.take().empty());
+    EXPECT_EQ(p.pending_bytes(), 70u);
+}
+
+TEST(NtDirectoryParser, ListingOverTwoCallsAddsUp) {
+    auto a = dir_buffer({{u"a", 1, 1}, {u"b", 2, 2}});
+    auto b = dir_buffer({{u"c", 3, -1}});
+    NtDirectoryParser p;
+    ASSERT_TRUE(p.feed(a).ok());
+    ASSERT_TRUE(p.feed(b).ok());
+    auto got = p.take();
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got[2].name, "c");
+    EXPECT_EQ(got[2].max_instances, -1);
+}
+
+TEST(NtDirectoryParser, RejectsMalformedRecords) {
+    auto buf = dir_buffer({{u"abc", 1, 1}, {u"d", 1, 1}});
+    put_u32(buf, 0, 16);  // next offset inside the record itself
+    NtDirectoryParser p;
+    auto s = p.feed(buf);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().api, "NtQueryDirectoryFile");
+
+    auto odd = dir_buffer({{u"abc", 1, 1}});
+    put_u32(odd, 60, 5);  // odd name length
+    NtDirectoryParser q;
+    EXPECT_FALSE(q.feed(odd).ok());
+}
+
+const char* kProcNetUnix =
+    "Num       RefCount Protocol Flags    Type St Inode Path\n"
+    "0000000000000000: 00000002 00000000 00010000 0001 01 1001 /run/app.sock\n"
+    "0000000000000000: 00000003 00000000 00000000 0001 03 1002 /run/app.sock\n"
+    "0000000000000000: 00000003 00000000 00000000 0001 03 1003 /run/app.sock\n"
+    "0000000000000000: 00000003 00000000 00000000 0001 03 1004\n"
+    "0000000000000000: 00000002 00000000 00010000 0005 01 2001 @abstract-seq\n"
+    "0000000000000000: 00000002 00000000 00000000 0002 01 3001 /run/with space.sock\n"
+    "garbage line that is not a record\n"
+    "0000000000000000: 00000002 00000000 00010000 0001 01 4001 /tmp/no-holder.sock\r\n";
+
+TEST(ProcNetUnix, ParsesRecordsAndCountsBadLines) {
+    std::size_t skipped = 0;
+    auto recs = parse_proc_net_unix(kProcNetUnix, &skipped);
+    EXPECT_EQ(skipped, 1u);
+    ASSERT_EQ(recs.size(), 7u);
+    EXPECT_EQ(recs[0].inode, 1001u);
+    EXPECT_EQ(recs[0].flags, 0x10000u);
+    EXPECT_EQ(recs[0].type, 1);
+    EXPECT_EQ(recs[0].path, "/run/app.sock");
+    EXPECT_EQ(recs[3].path, "");
+    EXPECT_EQ(recs[4].type, 5);
+    EXPECT_EQ(recs[4].path, "@abstract-seq");
+    EXPECT_EQ(recs[5].path, "/run/with space.sock");
+    EXPECT_EQ(recs[5].type, 2);
+    EXPECT_EQ(recs[6].path, "/tmp/no-holder.sock");
+}
+
+TEST(ProcNetUnix, EntriesCountConnectionsAndOwners) {
+    auto recs = parse_proc_net_unix(kProcNetUnix);
+    std::vector<InodeHolders> holders = {
+        {1001, {{100, "server"}}}, {1002, {{100, "server"}}}, {1003, {{101, "worker"}}}, {2001, {{200, "seq"}}}};
+    auto entries = unix_entries_from_records(recs, holders);
+    ASSERT_EQ(entries.size(), 4u) << "the unnamed client socket is left out";
+    const PipeEntry* app = nullptr;
+    const PipeEntry* seq = nullptr;
+    const PipeEntry* dgram = nullptr;
+    for (const auto& e : entries) {
+        if (e.name == "/run/app.sock") app = &e;
+        if (e.name == "@abstract-seq") seq = &e;
+        if (e.name == "/run/with space.sock") dgram = &e;
+    }
+    ASSERT_TRUE(app && seq && dgram);
+    EXPECT_EQ(app->kind, PipeKind::UnixStream);
+    EXPECT_EQ(app->socket_state, SocketState::Listening);
+    EXPECT_EQ(app->connections, 2u);
+    EXPECT_EQ(app->current_instances, 3);
+    EXPECT_EQ(app->inode, 1001u);
+    ASSERT_EQ(app->server_pids.size(), 2u);
+    EXPECT_EQ(app->server_pids[0].pid, 100u);
+    EXPECT_EQ(app->server_pids[1].pid, 101u);
+    EXPECT_TRUE(app->has_source(CatalogSource::ProcNetUnix));
+    EXPECT_TRUE(app->has_source(CatalogSource::ProcFd));
+    EXPECT_EQ(seq->kind, PipeKind::UnixSeqpacket);
+    EXPECT_EQ(seq->server_pids.at(0).name, "seq");
+    EXPECT_EQ(dgram->kind, PipeKind::UnixDgram);
+    EXPECT_EQ(dgram->socket_state, SocketState::Unconnected);
+}
+
+PipeEntry entry(std::string name, std::optional<std::int64_t> cur, PipeKind kind = PipeKind::NamedPipe) {
+    PipeEntry e;
+    e.kind = kind;
+    e.name = std::move(name);
+    e.current_instances = cur;
+    return e;
+}
+
+Snapshot snapshot(std::vector<PipeEntry> entries) {
+    Snapshot s;
+    s.entries = std::move(entries);
+    s.taken_at = std::chrono::system_clock::now();
+    normalize(s);
+    return s;
+}
+
+TEST(SnapshotDiff, FindsAddedRemovedAndChanged) {
+    auto before = snapshot({entry("a", 1), entry("b", 1), entry("c", 2), entry("x", 1, PipeKind::Fifo)});
+    auto after = snapshot({entry("b", 1), entry("c", 3), entry("d", 1), entry("x", 1, PipeKind::UnixStream)});
+    auto d = diff(before, after);
+    ASSERT_EQ(d.added.size(), 2u);
+    EXPECT_EQ(d.added[0].key(), "named_pipe:d");
+    EXPECT_EQ(d.added[1].key(), "unix_stream:x");
+    ASSERT_EQ(d.removed.size(), 2u);
+    EXPECT_EQ(d.removed[0].key(), "fifo:x");
+    EXPECT_EQ(d.removed[1].key(), "named_pipe:a");
+    ASSERT_EQ(d.changed.size(), 1u);
+    EXPECT_EQ(d.changed[0].before.current_instances, 2);
+    EXPECT_EQ(d.changed[0].after.current_instances, 3);
+    EXPECT_TRUE(diff(after, after).empty());
+}
+
+TEST(SnapshotDiff, HolderChangesCount) {
+    auto a = entry("p", 1);
+    auto b = a;
+    b.server_pids.push_back({42, "srv"});
+    EXPECT_EQ(diff(snapshot({a}), snapshot({b})).changed.size(), 1u);
+}
+
+TEST(Snapshot, NormalizeMergesSourcesAndPrefersDirectoryCounts) {
+    auto table = entry("p", 1);
+    table.sources = static_cast<std::uint32_t>(CatalogSource::HandleTable);
+    table.server_pids = {{7, "srv"}};
+    table.other_pids = {{7, "srv"}, {9, ""}};
+    auto dir = entry("p", 4);
+    dir.max_instances = -1;
+    dir.sources = static_cast<std::uint32_t>(CatalogSource::NtDirectory);
+    auto s = snapshot({table, dir, entry("a", 1)});
+    ASSERT_EQ(s.entries.size(), 2u);
+    EXPECT_EQ(s.entries[0].name, "a");
+    const PipeEntry* p = s.find("named_pipe:p");
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->current_instances, 4);
+    EXPECT_EQ(p->max_instances, -1);
+    EXPECT_EQ(sources_to_string(p->sources), "nt_directory+handle_table");
+    ASSERT_EQ(p->other_pids.size(), 1u) << "a known server is not also listed as unknown";
+    EXPECT_EQ(p->other_pids[0].pid, 9u);
+    EXPECT_EQ(s.find("named_pipe:zzz"), nullptr);
+}
+
+TEST(Snapshot, CarryTimesKeepsFirstSeen) {
+    auto t1 = std::chrono::system_clock::time_point(std::chrono::seconds(1000));
+    auto t2 = t1 + std::chrono::seconds(5);
+    Snapshot a = snapshot({entry("a", 1), entry("b", 1)});
+    a.taken_at = t1;
+    carry_times(nullptr, a);
+    Snapshot b = snapshot({entry("b", 1), entry("c", 1)});
+    b.taken_at = t2;
+    carry_times(&a, b);
+    EXPECT_EQ(b.entries[0].first_seen, t1);
+    EXPECT_EQ(b.entries[0].last_seen, t2);
+    EXPECT_EQ(b.entries[1].first_seen, t2);
+}
+
+TEST(PipeCatalog, RefreshPublishesSnapshotsAndDiffs) {
+    int round = 0;
+    PipeCatalog cat([&]() -> Result<Snapshot> {
+        ++round;
+        if (round == 3) return make_error(ErrorCode::AccessDenied, "fake", "", "denied");
+        return snapshot(round == 1 ? std::vector{entry("a", 1)} : std::vector{entry("a", 2), entry("b", 1)});
+    });
+    EXPECT_EQ(cat.latest(), nullptr);
+    auto r1 = cat.refresh();
+    ASSERT_TRUE(r1.ok());
+    EXPECT_EQ(r1->diff.added.size(), 1u);
+    auto first = cat.latest();
+    ASSERT_NE(first, nullptr);
+    auto r2 = cat.refresh();
+    ASSERT_TRUE(r2.ok());
+    EXPECT_EQ(r2->diff.added.size(), 1u);
+    EXPECT_EQ(r2->diff.changed.size(), 1u);
+    EXPECT_EQ(r2->snapshot->entries[0].first_seen, first->entries[0].first_seen);
+    EXPECT_EQ(first->entries.size(), 1u) << "a published snapshot never changes";
+    auto r3 = cat.refresh();
+    ASSERT_FALSE(r3.ok());
+    ASSERT_TRUE(cat.last_error().has_value());
+    EXPECT_EQ(cat.latest(), r2->snapshot) << "a failed refresh keeps the last good snapshot";
+}
+
+TEST(PipeCatalog, WatcherRefreshesOnItsThreadAndStops) {
+    std::atomic<int> lists{0};
+    PipeCatalog cat([&]() -> Result<Snapshot> {
+        int n = ++lists;
+        std::vector<PipeEntry> v;
+        for (int i = 0; i < n; ++i) {
+            std::string nm(1, 'p');
+            nm += std::to_string(i);  // not "p" + ...: GCC 12 -O3 warns falsely (-Wrestrict)
+            v.push_back(entry(nm, 1));
+        }
+        return snapshot(v);
+    });
+    std::mutex m;
+    std::condition_variable cv;
+    int changes = 0;
+    std::thread::id callback_thread;
+    cat.start(10ms, [&](const std::shared_ptr<const Snapshot>&, const SnapshotDiff& d) {
+        std::lock_guard lock(m);
+        EXPECT_FALSE(d.added.empty());
+        callback_thread = std::this_thread::get_id();
+        ++changes;
+        cv.notify_all();
+    });
+    EXPECT_TRUE(cat.running());
+    {
+        std::unique_lock lock(m);
+        ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return changes >= 3; }));
+        EXPECT_NE(callback_thread, std::this_thread::get_id());
+    }
+    cat.stop();
+    EXPECT_FALSE(cat.running());
+    int after_stop = lists.load();
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(lists.load(), after_stop) << "no refresh after stop()";
+    ASSERT_NE(cat.latest(), nullptr);
+    EXPECT_EQ(static_cast<int>(cat.latest()->entries.size()), after_stop);
+}
+
+TEST(PipeCatalog, StopIsPromptWithALongInterval) {
+    PipeCatalog cat([]() -> Result<Snapshot> { return Snapshot{}; });
+    cat.start(std::chrono::hours(1));
+    std::this_thread::sleep_for(20ms);
+    auto t0 = std::chrono::steady_clock::now();
+    cat.stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+}
+
+}  // namespace

@@ -1,0 +1,95 @@
+// Portable inspector pieces: rights in words, DACL risk flags, Field bookkeeping.
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include "pipescope/inspect.hpp"
+
+using namespace pipescope::core;
+
+namespace {
+
+bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+TEST(PipeRights, FullControlAndSingleBits) {
+    auto full = pipe_rights_in_words(0x001F01FF);
+    ASSERT_EQ(full.size(), 1u);
+    EXPECT_EQ(full[0], "full control");
+    EXPECT_EQ(pipe_rights_in_words(0x10000000), std::vector<std::string>{"full control"});
+    auto rw = pipe_rights_in_words(0x00120089 | 0x00120116);
+    EXPECT_TRUE(has(rw, "read"));
+    EXPECT_TRUE(has(rw, "write"));
+    auto bits = pipe_rights_in_words(0x0002 | 0x00040000 | 0x0004);
+    EXPECT_TRUE(has(bits, "write data"));
+    EXPECT_TRUE(has(bits, "change permissions"));
+    EXPECT_TRUE(has(bits, "create pipe instance"));
+    EXPECT_FALSE(has(bits, "read data"));
+    auto other = pipe_rights_in_words(0x00000800);
+    ASSERT_EQ(other.size(), 1u);
+    EXPECT_EQ(other[0], "other 0x800");
+    EXPECT_TRUE(pipe_rights_in_words(0).empty());
+}
+
+TEST(PipeRights, WriteDetection) {
+    EXPECT_TRUE(mask_allows_write(0x0002));
+    EXPECT_TRUE(mask_allows_write(0x40000000));
+    EXPECT_TRUE(mask_allows_write(0x10000000));
+    EXPECT_FALSE(mask_allows_write(0x00120089));
+}
+
+AceInfo ace(const char* type, const char* sid, std::uint32_t mask) {
+    AceInfo a;
+    a.type = type;
+    a.sid = sid;
+    a.mask = mask;
+    return a;
+}
+
+TEST(AssessDacl, NullDaclLetsEveryoneWrite) {
+    auto f = assess_dacl(false, {});
+    EXPECT_TRUE(f.null_dacl);
+    EXPECT_TRUE(f.everyone_can_write);
+    EXPECT_TRUE(f.anonymous_can_write);
+    EXPECT_FALSE(f.remote_clients_accepted.has_value());
+}
+
+TEST(AssessDacl, EveryoneAllowAndDenyOrder) {
+    auto open = assess_dacl(true, {ace("allow", "S-1-5-18", 0x1F01FF), ace("allow", "S-1-1-0", 0x0012019F)});
+    EXPECT_FALSE(open.null_dacl);
+    EXPECT_TRUE(open.everyone_can_write);
+    EXPECT_FALSE(open.anonymous_can_write);
+    auto read_only = assess_dacl(true, {ace("allow", "S-1-1-0", 0x00120089)});
+    EXPECT_FALSE(read_only.everyone_can_write);
+    auto denied_first = assess_dacl(true, {ace("deny", "S-1-1-0", 0x0002), ace("allow", "S-1-1-0", 0x1F01FF)});
+    EXPECT_FALSE(denied_first.everyone_can_write);
+    EXPECT_EQ(denied_first.remote_clients_accepted, false);
+    auto anon = assess_dacl(true, {ace("allow", "S-1-5-7", 0x40000000)});
+    EXPECT_TRUE(anon.anonymous_can_write);
+    EXPECT_FALSE(anon.everyone_can_write);
+}
+
+TEST(AssessDacl, NetworkDenyMeansRemoteRejected) {
+    auto f = assess_dacl(true, {ace("deny", "S-1-5-2", 0x1F01FF), ace("allow", "S-1-1-0", 0x1F01FF)});
+    EXPECT_EQ(f.remote_clients_accepted, false);
+    auto g = assess_dacl(true, {ace("allow", "S-1-1-0", 0x1F01FF)});
+    EXPECT_FALSE(g.remote_clients_accepted.has_value()) << "not knowable from the DACL alone";
+}
+
+TEST(Field, SetAndFailKeepProvenance) {
+    Field<int> f;
+    EXPECT_FALSE(f.ok());
+    EXPECT_EQ(f.state, FieldState::Unknown);
+    f.set(5, "GetNamedPipeInfo", true);
+    EXPECT_TRUE(f.ok());
+    EXPECT_EQ(*f.value, 5);
+    EXPECT_TRUE(f.connected);
+    f.fail(FieldState::Busy, "CreateFileW", true, "all instances are busy");
+    EXPECT_FALSE(f.ok());
+    EXPECT_FALSE(f.value.has_value());
+    EXPECT_EQ(to_string(f.state), "busy");
+    EXPECT_EQ(f.note, "all instances are busy");
+    EXPECT_EQ(to_string(InspectState::Timeout), "timeout");
+    EXPECT_EQ(to_string(InspectState::NotFound), "not found");
+}
+
+}  // namespace

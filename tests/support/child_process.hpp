@@ -1,0 +1,51 @@
+// A child process for tests: arguments, a pipe to its stdin and one from its stdout, bounded
+// reads and waits. Closing stdin is how tests tell helpers like pipe_holder to exit.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pipescope::test {
+
+class ChildProcess {
+public:
+    ChildProcess() = default;
+    ~ChildProcess();  // closes stdin, waits briefly, then kills
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    // Starts `exe` with `args`. On Windows a /unix/path is turned into Z:\unix\path (Wine).
+    [[nodiscard]] bool start(const std::string& exe, const std::vector<std::string>& args, std::string* error = nullptr);
+    [[nodiscard]] std::uint32_t pid() const { return pid_; }
+    // One line of stdout (without the line end), or nullopt on EOF or timeout.
+    [[nodiscard]] std::optional<std::string> read_line(std::chrono::milliseconds timeout);
+    // All stdout until EOF (bounded by timeout).
+    [[nodiscard]] std::string read_all(std::chrono::milliseconds timeout);
+    void close_stdin();
+    // The exit code, or nullopt when it did not exit within timeout.
+    [[nodiscard]] std::optional<int> wait(std::chrono::milliseconds timeout);
+    void kill();
+
+private:
+    bool read_some(std::chrono::milliseconds timeout);  // appends to buffer_; false on EOF/timeout
+    std::string buffer_;
+    bool eof_ = false;
+    std::uint32_t pid_ = 0;
+    std::optional<int> exit_code_;
+#ifdef _WIN32
+    void* process_ = nullptr;
+    void* stdin_w_ = nullptr;
+    void* stdout_r_ = nullptr;
+#else
+    int stdin_w_ = -1;
+    int stdout_r_ = -1;
+#endif
+};
+
+// A path for the Windows API: /a/b -> Z:\a\b under Windows builds; unchanged elsewhere.
+[[nodiscard]] std::string native_exe_path(const std::string& path);
+
+}  // namespace pipescope::test
