@@ -1,0 +1,345 @@
+// Windows listing: the NPFS directory (NtQueryDirectoryFile on \\.\pipe\) and the system handle
+// table (which process holds which pipe, which end). Neither opens a pipe by name: the first
+// opens the pipe file system's root directory, the second duplicates handles processes already
+// hold and asks the object manager about them.
+#include <windows.h>
+
+#include <condition_variable>
+#include <functional>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <spdlog/logger.h>
+
+#include "nt_win32.hpp"
+#include "pipescope/catalog.hpp"
+#include "pipescope/log.hpp"
+#include "pipescope/unique_handle.hpp"
+#include "utf.hpp"
+
+namespace pipescope::core {
+namespace {
+
+constexpr wchar_t kPipeRoot[] = L"\\\\.\\pipe\\";
+constexpr std::wstring_view kDevicePrefix = L"\\Device\\NamedPipe\\";
+
+}  // namespace
+
+Result<std::vector<PipeEntry>> list_nt_directory() {
+    auto query = nt::resolve<nt::NtQueryDirectoryFileFn>("NtQueryDirectoryFile");
+    if (!query)
+        return make_error(ErrorCode::Unsupported, "GetProcAddress", "NtQueryDirectoryFile",
+                          "ntdll has no NtQueryDirectoryFile. Next: the handle table lists pipes instead");
+    UniqueHandle dir{::CreateFileW(kPipeRoot, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                   nullptr, OPEN_EXISTING, 0, nullptr)};
+    if (!dir) {
+        Error err = win32_error(::GetLastError(), "CreateFileW", "\\\\.\\pipe\\");
+        err.code = ErrorCode::Unsupported;
+        err.message = "the pipe directory could not be opened for listing: " + err.message;
+        return err;
+    }
+    std::vector<std::byte> buffer(64 * 1024);
+    NtDirectoryParser parser;
+    bool restart = true;
+    for (int round = 0; round < 100000; ++round) {
+        IO_STATUS_BLOCK iosb{};
+        LONG status = query(dir.get(), nullptr, nullptr, nullptr, &iosb, buffer.data(), static_cast<ULONG>(buffer.size()),
+                            nt::kFileDirectoryInformation, FALSE, nullptr, restart ? TRUE : FALSE);
+        restart = false;
+        auto st = static_cast<ULONG>(status);
+        if (st == nt::kStatusNoMoreFiles) break;
+        if (st == nt::kStatusBufferOverflow && iosb.Information == 0) {
+            buffer.resize(buffer.size() * 2);  // one name longer than the buffer: retry larger
+            continue;
+        }
+        if (status < 0) {
+            Error err = ntstatus_error(st, "NtQueryDirectoryFile", "\\\\.\\pipe\\");
+            if (st == 0xC00000CBu) {
+                err.code = ErrorCode::Unsupported;
+                err.message = "this system cannot list the pipe directory (Wine does not implement it). Next: "
+                              "pipes held by processes are listed from the handle table instead";
+            }
+            return err;
+        }
+        auto got = static_cast<std::size_t>(iosb.Information);
+        if (got == 0 || got > buffer.size()) got = buffer.size();
+        // Each call returns whole records; the parser still joins a partial one with the next.
+        if (auto s = parser.feed(std::span<const std::byte>(buffer.data(), got)); !s) return s.error();
+    }
+    std::vector<PipeEntry> out;
+    for (auto& d : parser.take()) {
+        PipeEntry e;
+        e.kind = PipeKind::NamedPipe;
+        e.name = std::move(d.name);
+        e.current_instances = d.current_instances;
+        e.max_instances = d.max_instances;
+        e.sources = static_cast<std::uint32_t>(CatalogSource::NtDirectory);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+namespace {
+
+// Runs queries that may hang (NtQueryObject on a synchronous pipe handle with I/O pending) on a
+// worker thread. A query that overruns its bound is given up: its worker is abandoned (it
+// finishes or stays blocked on its own; everything it touches is shared-owned) and a fresh
+// worker takes the next query.
+class QueryWorker {
+public:
+    QueryWorker() { spawn(); }
+    ~QueryWorker() {
+        {
+            std::lock_guard lock(state_->m);
+            state_->quit = true;
+        }
+        state_->cv.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+    QueryWorker(const QueryWorker&) = delete;
+    QueryWorker& operator=(const QueryWorker&) = delete;
+
+    // True when `job` finished within `timeout`.
+    bool run(std::function<void()> job, std::chrono::milliseconds timeout) {
+        auto done = std::make_shared<std::promise<void>>();
+        auto fut = done->get_future();
+        {
+            std::lock_guard lock(state_->m);
+            state_->job = [job = std::move(job), done]() mutable {
+                job();
+                done->set_value();
+            };
+        }
+        state_->cv.notify_all();
+        if (fut.wait_for(timeout) == std::future_status::ready) return true;
+        {
+            std::lock_guard lock(state_->m);
+            state_->quit = true;
+        }
+        thread_.detach();  // stuck in the kernel; it exits if the call ever returns
+        spawn();
+        return false;
+    }
+
+private:
+    struct State {
+        std::mutex m;
+        std::condition_variable cv;
+        std::function<void()> job;
+        bool quit = false;
+    };
+
+    void spawn() {
+        state_ = std::make_shared<State>();
+        thread_ = std::thread([st = state_] {
+            for (;;) {
+                std::function<void()> job;
+                {
+                    std::unique_lock lock(st->m);
+                    st->cv.wait(lock, [&] { return st->quit || st->job; });
+                    if (!st->job) return;
+                    job = std::move(st->job);
+                    st->job = nullptr;
+                }
+                job();
+                std::lock_guard lock(st->m);
+                if (st->quit) return;
+            }
+        });
+    }
+
+    std::shared_ptr<State> state_;
+    std::thread thread_;
+};
+
+std::wstring unicode_head(const std::vector<std::byte>& buf) {
+    const auto* head = reinterpret_cast<const nt::ObjectUnicodeHead*>(buf.data());
+    if (!head->Name.Buffer || head->Name.Length == 0) return {};
+    return std::wstring(head->Name.Buffer, head->Name.Length / sizeof(wchar_t));
+}
+
+std::string process_name(HANDLE process) {
+    wchar_t path[MAX_PATH * 2];
+    DWORD n = static_cast<DWORD>(std::size(path));
+    if (!::QueryFullProcessImageNameW(process, 0, path, &n)) return {};
+    std::wstring_view p(path, n);
+    auto slash = p.find_last_of(L"\\/");
+    if (slash != std::wstring_view::npos) p.remove_prefix(slash + 1);
+    return detail::wide_to_utf8(p);
+}
+
+struct FileQuery {
+    UniqueHandle handle;
+    std::wstring name;
+    bool have_local = false;
+    nt::PipeLocalInformation local{};
+};
+
+}  // namespace
+
+Result<HandleTableListing> list_handle_table(std::chrono::milliseconds query_timeout) {
+    auto query_system = nt::resolve<nt::NtQuerySystemInformationFn>("NtQuerySystemInformation");
+    auto query_object = nt::resolve<nt::NtQueryObjectFn>("NtQueryObject");
+    auto query_file = nt::resolve<nt::NtQueryInformationFileFn>("NtQueryInformationFile");
+    if (!query_system || !query_object || !query_file)
+        return make_error(ErrorCode::Unsupported, "GetProcAddress", "ntdll",
+                          "ntdll lacks NtQuerySystemInformation, NtQueryObject or NtQueryInformationFile");
+
+    std::vector<std::byte> table(1 << 20);
+    for (int attempt = 0;; ++attempt) {
+        ULONG needed = 0;
+        LONG status = query_system(nt::kSystemExtendedHandleInformation, table.data(), static_cast<ULONG>(table.size()), &needed);
+        if (static_cast<ULONG>(status) == nt::kStatusInfoLengthMismatch || static_cast<ULONG>(status) == nt::kStatusBufferTooSmall) {
+            if (attempt > 8) return ntstatus_error(static_cast<ULONG>(status), "NtQuerySystemInformation", "handle table");
+            table.resize(std::max<std::size_t>(table.size() * 2, needed + 65536));
+            continue;
+        }
+        if (status < 0) return ntstatus_error(static_cast<ULONG>(status), "NtQuerySystemInformation", "handle table");
+        break;
+    }
+    const auto* info = reinterpret_cast<const nt::HandleInformationEx*>(table.data());
+    const std::size_t count = info->NumberOfHandles;
+    const std::size_t max_fit = (table.size() - offsetof(nt::HandleInformationEx, Handles)) / sizeof(nt::HandleEntryEx);
+    const std::size_t n = std::min(count, max_fit);
+
+    HandleTableListing out;
+    std::map<std::wstring, PipeEntry> by_name;
+    std::unordered_map<ULONG_PTR, UniqueHandle> processes;  // pid -> PROCESS_DUP_HANDLE handle (or invalid)
+    std::unordered_map<ULONG_PTR, std::string> names;
+    std::unordered_map<USHORT, bool> type_is_file;  // cached per type index (when non-zero)
+    QueryWorker worker;
+    const DWORD self = ::GetCurrentProcessId();
+    constexpr std::size_t kMaxTimeouts = 8;
+    std::vector<std::byte> buf(4096);
+
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& h = info->Handles[i];
+        if (h.ObjectTypeIndex != 0) {
+            auto t = type_is_file.find(h.ObjectTypeIndex);
+            if (t != type_is_file.end() && !t->second) continue;
+        }
+        auto pit = processes.find(h.UniqueProcessId);
+        if (pit == processes.end()) {
+            HANDLE p = h.UniqueProcessId == self ? ::GetCurrentProcess() : ::OpenProcess(PROCESS_DUP_HANDLE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(h.UniqueProcessId));
+            if (!p && h.UniqueProcessId != self) {
+                p = ::OpenProcess(PROCESS_DUP_HANDLE, FALSE, static_cast<DWORD>(h.UniqueProcessId));
+            }
+            if (!p) ++out.processes_denied;
+            pit = processes.emplace(h.UniqueProcessId, UniqueHandle{h.UniqueProcessId == self ? nullptr : p}).first;
+            names[h.UniqueProcessId] = p ? process_name(p) : std::string{};
+            if (!p) continue;
+        } else if (!pit->second && h.UniqueProcessId != self) {
+            continue;  // denied earlier
+        }
+        HANDLE source_process = h.UniqueProcessId == self ? ::GetCurrentProcess() : pit->second.get();
+        HANDLE dup = nullptr;
+        if (!::DuplicateHandle(source_process, reinterpret_cast<HANDLE>(h.HandleValue), ::GetCurrentProcess(), &dup, 0, FALSE,
+                               DUPLICATE_SAME_ACCESS)) {
+            continue;
+        }
+        auto q = std::make_shared<FileQuery>();
+        q->handle.reset(dup);
+        // The type query does not wait on the file object; it is safe here.
+        ULONG len = 0;
+        if (query_object(dup, nt::kObjectTypeInformation, buf.data(), static_cast<ULONG>(buf.size()), &len) < 0) continue;
+        bool is_file = unicode_head(buf) == L"File";
+        if (h.ObjectTypeIndex != 0) type_is_file[h.ObjectTypeIndex] = is_file;
+        if (!is_file) continue;
+        ++out.handles_seen;
+        if (out.handles_timed_out >= kMaxTimeouts) continue;
+        bool finished = worker.run(
+            [q, query_object, query_file] {
+                std::vector<std::byte> nb(2048);
+                ULONG l = 0;
+                if (query_object(q->handle.get(), nt::kObjectNameInformation, nb.data(), static_cast<ULONG>(nb.size()), &l) < 0) return;
+                q->name = unicode_head(nb);
+                if (q->name.size() <= kDevicePrefix.size() || q->name.compare(0, kDevicePrefix.size(), kDevicePrefix) != 0) return;
+                IO_STATUS_BLOCK iosb{};
+                q->have_local = query_file(q->handle.get(), &iosb, &q->local, sizeof q->local, nt::kFilePipeLocalInformation) >= 0;
+            },
+            query_timeout);
+        if (!finished) {
+            ++out.handles_timed_out;
+            log::catalog()->warn("handle table: name query for handle {:#x} of process {} timed out", h.HandleValue,
+                                 static_cast<unsigned long long>(h.UniqueProcessId));
+            continue;
+        }
+        if (q->name.size() <= kDevicePrefix.size() || q->name.compare(0, kDevicePrefix.size(), kDevicePrefix) != 0) continue;
+        std::wstring pipe = q->name.substr(kDevicePrefix.size());
+        PipeEntry& e = by_name[pipe];
+        if (e.name.empty()) {
+            e.kind = PipeKind::NamedPipe;
+            e.name = detail::wide_to_utf8(pipe);
+            e.sources = static_cast<std::uint32_t>(CatalogSource::HandleTable);
+        }
+        ProcessRef who{static_cast<std::uint32_t>(h.UniqueProcessId), names[h.UniqueProcessId]};
+        auto add = [&](std::vector<ProcessRef>& v) {
+            for (const auto& p : v)
+                if (p.pid == who.pid) return;
+            v.push_back(who);
+        };
+        if (q->have_local) {
+            add(q->local.NamedPipeEnd == 1 ? e.server_pids : e.client_pids);
+            e.current_instances = static_cast<std::int64_t>(q->local.CurrentInstances);
+            e.max_instances = q->local.MaximumInstances == 0xFFFFFFFFu ? -1 : static_cast<std::int64_t>(q->local.MaximumInstances);
+        } else {
+            add(e.other_pids);
+        }
+    }
+    for (auto& [k, e] : by_name) out.entries.push_back(std::move(e));
+    return out;
+}
+
+Result<Snapshot> list_pipes(const CatalogOptions& options) {
+    auto t0 = std::chrono::steady_clock::now();
+    Snapshot snap;
+    snap.taken_at = std::chrono::system_clock::now();
+    std::optional<Error> dir_error, table_error;
+    bool any = false;
+    if (options.use_directory) {
+        auto dir = list_nt_directory();
+        if (dir) {
+            any = true;
+            snap.sources_used |= static_cast<std::uint32_t>(CatalogSource::NtDirectory);
+            snap.entries = std::move(dir).value();
+        } else {
+            dir_error = dir.error();
+            snap.notes.push_back("pipe directory: " + dir.error().to_string());
+        }
+    }
+    if (options.use_handle_table) {
+        auto table = list_handle_table(options.handle_query_timeout);
+        if (table) {
+            any = true;
+            snap.sources_used |= static_cast<std::uint32_t>(CatalogSource::HandleTable);
+            snap.processes_denied = table->processes_denied;
+            snap.handles_timed_out = table->handles_timed_out;
+            if (table->processes_denied)
+                snap.notes.push_back(std::to_string(table->processes_denied) +
+                                     " processes could not be opened (their pipes are not shown); run elevated to see them");
+            if (table->handles_timed_out)
+                snap.notes.push_back(std::to_string(table->handles_timed_out) +
+                                     " handle name queries timed out and were skipped (synchronous handles with I/O pending)");
+            if (dir_error)
+                snap.notes.push_back("listed from the handle table only: pipes no process holds open are not shown");
+            for (auto& e : table->entries) snap.entries.push_back(std::move(e));
+        } else {
+            table_error = table.error();
+            snap.notes.push_back("handle table: " + table.error().to_string());
+        }
+    }
+    if (!any) {
+        if (dir_error) return *dir_error;
+        if (table_error) return *table_error;
+        return make_error(ErrorCode::InvalidArgument, "list_pipes", "", "no source enabled. Next: enable the directory or the handle table");
+    }
+    normalize(snap);
+    for (auto& e : snap.entries) e.first_seen = e.last_seen = snap.taken_at;
+    snap.list_duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    return snap;
+}
+
+}  // namespace pipescope::core

@@ -1,0 +1,291 @@
+// Linux probe. A socket: stat the path (owner, mode), then a non-blocking connect bounded by
+// poll and SO_PEERCRED / SO_TYPE / SO_SNDBUF / SO_RCVBUF. A FIFO: stat, then an
+// O_RDONLY | O_NONBLOCK open that never blocks and never reads, for F_GETPIPE_SZ and FIONREAD.
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <grp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "pipescope/inspect.hpp"
+#include "pipescope/unique_handle.hpp"
+
+namespace pipescope::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string user_text(uid_t uid, bool resolve) {
+    std::string out;
+    if (resolve) {
+        char buf[4096];
+        passwd pw{};
+        passwd* res = nullptr;
+        if (::getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res) out = std::string(res->pw_name) + " ";
+    }
+    return out + "(" + std::to_string(uid) + ")";
+}
+
+FieldState state_for_errno(int e) {
+    switch (e) {
+        case EACCES:
+        case EPERM: return FieldState::Denied;
+        case ENOENT: return FieldState::NotFound;
+        case EAGAIN: return FieldState::Busy;
+        case ETIMEDOUT: return FieldState::Timeout;
+        default: return FieldState::Failed;
+    }
+}
+
+InspectState inspect_state_for(ErrorCode c) {
+    switch (c) {
+        case ErrorCode::NotFound: return InspectState::NotFound;
+        case ErrorCode::AccessDenied: return InspectState::Denied;
+        case ErrorCode::Busy:
+        case ErrorCode::WouldBlock: return InspectState::Busy;
+        case ErrorCode::Timeout: return InspectState::Timeout;
+        case ErrorCode::Cancelled: return InspectState::Cancelled;
+        default: return InspectState::Error;
+    }
+}
+
+// Marks every connection-dependent field that is still unset with why it is missing.
+void mark_unreached(PipeDetails& d, FieldState s, const std::string& why) {
+    auto mark = [&](auto& f, const char* src) {
+        if (f.state == FieldState::Unknown) f.fail(s, src, true, why);
+    };
+    mark(d.server_pid, "SO_PEERCRED");
+    mark(d.server_uid, "SO_PEERCRED");
+    mark(d.server_gid, "SO_PEERCRED");
+    mark(d.server_image, "/proc/<pid>/exe");
+    mark(d.socket_type, "SO_TYPE");
+    mark(d.type, "SO_TYPE");
+    mark(d.send_buffer, "SO_SNDBUF");
+    mark(d.recv_buffer, "SO_RCVBUF");
+    mark(d.capacity, "F_GETPIPE_SZ");
+    mark(d.bytes_queued, "FIONREAD");
+}
+
+void mark_not_applicable(PipeDetails& d) {
+    const std::string why = "Windows named pipes only";
+    auto na = [&](auto& f, const char* src) {
+        if (f.state == FieldState::Unknown) f.fail(FieldState::Unsupported, src, false, why);
+    };
+    na(d.in_quota, "GetNamedPipeInfo");
+    na(d.out_quota, "GetNamedPipeInfo");
+    na(d.max_instances, "GetNamedPipeInfo");
+    na(d.current_instances, "GetNamedPipeHandleStateW");
+    na(d.handle_state, "GetNamedPipeHandleStateW");
+    na(d.pipe_state, "FilePipeLocalInformation");
+    na(d.read_data_available, "FilePipeLocalInformation");
+    na(d.write_quota_available, "FilePipeLocalInformation");
+    na(d.server_session, "GetNamedPipeServerSessionId");
+    na(d.sddl, "GetSecurityInfo");
+    na(d.aces, "GetSecurityInfo");
+    na(d.null_dacl, "GetSecurityInfo");
+    na(d.everyone_can_write, "GetSecurityInfo");
+    na(d.anonymous_can_write, "GetSecurityInfo");
+    na(d.remote_clients_accepted, "GetSecurityInfo");
+}
+
+void fail_whole(PipeDetails& d, Error err) {
+    d.state = inspect_state_for(err.code);
+    FieldState fs = d.state == InspectState::Busy       ? FieldState::Busy
+                    : d.state == InspectState::Denied   ? FieldState::Denied
+                    : d.state == InspectState::NotFound ? FieldState::NotFound
+                    : d.state == InspectState::Timeout  ? FieldState::Timeout
+                                                        : FieldState::Failed;
+    mark_unreached(d, fs, err.to_string());
+    d.error = std::move(err);
+}
+
+// Connects with a bound; returns the fd or an Error (Busy when the backlog stayed full,
+// Timeout when the bound ran out, Cancelled on stop).
+Result<UniqueFd> connect_bounded(const sockaddr_un& addr, socklen_t len, int type, Clock::time_point deadline,
+                                 const std::stop_token& stop, const std::string& subject) {
+    bool saw_busy = false;
+    for (;;) {
+        UniqueFd fd{::socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
+        if (!fd) return errno_error(errno, "socket", subject);
+        if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), len) == 0) return fd;
+        int e = errno;
+        if (e == EINPROGRESS) {
+            while (true) {
+                if (stop.stop_requested()) return make_error(ErrorCode::Cancelled, "connect", subject, "the probe was cancelled");
+                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+                if (left <= 0) return errno_error(ETIMEDOUT, "connect", subject);
+                pollfd p{fd.get(), POLLOUT, 0};
+                int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 50)));
+                if (r > 0) {
+                    int soerr = 0;
+                    socklen_t sl = sizeof soerr;
+                    ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &soerr, &sl);
+                    if (soerr == 0) return fd;
+                    return errno_error(soerr, "connect", subject);
+                }
+            }
+        }
+        if (e != EAGAIN) return errno_error(e, "connect", subject);
+        // AF_UNIX answers EAGAIN at once when the listen backlog is full: retry until the bound.
+        saw_busy = true;
+        if (stop.stop_requested()) return make_error(ErrorCode::Cancelled, "connect", subject, "the probe was cancelled");
+        if (Clock::now() >= deadline) {
+            Error err = errno_error(EAGAIN, "connect", subject);
+            err.code = ErrorCode::Busy;
+            err.message = "the server's listen backlog stayed full for the whole timeout (all instances busy). "
+                          "Next: retry later or raise the timeout";
+            return err;
+        }
+        ::usleep(10000);
+    }
+    (void)saw_busy;
+}
+
+void probe_socket(PipeDetails& d, const std::string& address, const InspectOptions& opt, Clock::time_point deadline,
+                  const std::stop_token& stop) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    socklen_t len = 0;
+    if (address.size() > sizeof addr.sun_path - 1) {
+        fail_whole(d, errno_error(ENAMETOOLONG, "connect", d.name));
+        return;
+    }
+    if (!address.empty() && address[0] == '@') {
+        std::memcpy(addr.sun_path + 1, address.data() + 1, address.size() - 1);
+        len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size());
+    } else {
+        std::memcpy(addr.sun_path, address.data(), address.size());
+        len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size() + 1);
+    }
+    Result<UniqueFd> conn = make_error(ErrorCode::Unknown, "connect", d.name, "not tried");
+    int type = 0;
+    for (int t : {SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM}) {
+        conn = connect_bounded(addr, len, t, deadline, stop, d.name);
+        type = t;
+        if (conn || conn.error().os_code != EPROTOTYPE) break;
+    }
+    if (!conn) {
+        fail_whole(d, conn.error());
+        return;
+    }
+    d.connected = true;
+    int fd = conn->get();
+    d.socket_type.set(type == SOCK_STREAM ? "stream" : type == SOCK_SEQPACKET ? "seqpacket" : "dgram", "SO_TYPE", true);
+    int so_type = 0;
+    socklen_t sl = sizeof so_type;
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &so_type, &sl) == 0) {
+        d.socket_type.set(so_type == SOCK_STREAM ? "stream" : so_type == SOCK_SEQPACKET ? "seqpacket" : "dgram",
+                          "SO_TYPE", true);
+    }
+    d.kind = *d.socket_type.value == "stream" ? "unix stream" : *d.socket_type.value == "seqpacket" ? "unix seqpacket" : "unix dgram";
+    d.type.set(*d.socket_type.value == "stream" ? "byte" : "message", "SO_TYPE", true);
+    d.end.set("client", "connect", true);
+    int v = 0;
+    sl = sizeof v;
+    if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &sl) == 0) d.send_buffer.set(v, "SO_SNDBUF", true);
+    else d.send_buffer.fail(state_for_errno(errno), "SO_SNDBUF", true, std::strerror(errno));
+    sl = sizeof v;
+    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &sl) == 0) d.recv_buffer.set(v, "SO_RCVBUF", true);
+    else d.recv_buffer.fail(state_for_errno(errno), "SO_RCVBUF", true, std::strerror(errno));
+    ucred cred{};
+    sl = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &sl) == 0 && cred.pid > 0) {
+        d.server_pid.set(static_cast<std::uint32_t>(cred.pid), "SO_PEERCRED", true);
+        d.server_uid.set(cred.uid, "SO_PEERCRED", true);
+        d.server_gid.set(cred.gid, "SO_PEERCRED", true);
+        char exe[4096];
+        std::string link = "/proc/" + std::to_string(cred.pid) + "/exe";
+        ssize_t n = ::readlink(link.c_str(), exe, sizeof exe - 1);
+        if (n > 0) d.server_image.set(std::string(exe, static_cast<std::size_t>(n)), "/proc/<pid>/exe", true);
+        else d.server_image.fail(state_for_errno(errno), "/proc/<pid>/exe", true, std::strerror(errno));
+    } else {
+        const char* why = "the socket type carries no peer credentials";
+        d.server_pid.fail(FieldState::Unsupported, "SO_PEERCRED", true, why);
+        d.server_uid.fail(FieldState::Unsupported, "SO_PEERCRED", true, why);
+        d.server_gid.fail(FieldState::Unsupported, "SO_PEERCRED", true, why);
+        d.server_image.fail(FieldState::Unsupported, "/proc/<pid>/exe", true, why);
+    }
+    (void)opt;
+    d.state = InspectState::Ok;
+}
+
+void probe_fifo(PipeDetails& d, const std::string& path) {
+    // O_NONBLOCK: a read-only open of a FIFO returns at once even with no writer; we never read.
+    UniqueFd fd{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
+    if (!fd) {
+        fail_whole(d, errno_error(errno, "open", d.name));
+        return;
+    }
+    d.connected = true;
+    d.type.set("byte", "stat", false);
+    int sz = ::fcntl(fd.get(), F_GETPIPE_SZ);
+    if (sz >= 0) d.capacity.set(sz, "F_GETPIPE_SZ", true);
+    else d.capacity.fail(state_for_errno(errno), "F_GETPIPE_SZ", true, std::strerror(errno));
+    int queued = 0;
+    if (::ioctl(fd.get(), FIONREAD, &queued) == 0) d.bytes_queued.set(queued, "FIONREAD", true);
+    else d.bytes_queued.fail(state_for_errno(errno), "FIONREAD", true, std::strerror(errno));
+    const char* why = "a FIFO has no server process of its own; list pipes to see its readers and writers";
+    d.server_pid.fail(FieldState::Unsupported, "SO_PEERCRED", false, why);
+    d.server_uid.fail(FieldState::Unsupported, "SO_PEERCRED", false, why);
+    d.server_gid.fail(FieldState::Unsupported, "SO_PEERCRED", false, why);
+    d.server_image.fail(FieldState::Unsupported, "/proc/<pid>/exe", false, why);
+    d.end.fail(FieldState::Unsupported, "open", true, "a FIFO has no ends of its own");
+    d.state = InspectState::Ok;
+}
+
+}  // namespace
+
+PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options, std::stop_token stop) {
+    auto t0 = Clock::now();
+    auto deadline = t0 + options.timeout;
+    PipeDetails d;
+    d.name = name.display();
+    std::string address = name.form() == PipeName::Form::Abstract ? "@" + name.name() : name.posix_path();
+    mark_not_applicable(d);
+
+    if (address[0] == '@') {
+        d.kind = "unix socket";
+        d.owner.fail(FieldState::Unsupported, "stat", false, "an abstract socket has no file");
+        d.mode.fail(FieldState::Unsupported, "stat", false, "an abstract socket has no file");
+        probe_socket(d, address, options, deadline, stop);
+    } else {
+        struct stat st {};
+        if (::stat(address.c_str(), &st) != 0) {
+            int e = errno;
+            d.owner.fail(state_for_errno(e), "stat", false, std::strerror(e));
+            d.mode.fail(state_for_errno(e), "stat", false, std::strerror(e));
+            fail_whole(d, errno_error(e, "stat", d.name));
+        } else {
+            d.owner.set(user_text(st.st_uid, options.resolve_names), "stat", false);
+            d.mode.set(static_cast<std::uint32_t>(st.st_mode & 07777), "stat", false);
+            if (S_ISSOCK(st.st_mode)) {
+                d.kind = "unix socket";
+                probe_socket(d, address, options, deadline, stop);
+            } else if (S_ISFIFO(st.st_mode)) {
+                d.kind = "fifo";
+                d.socket_type.fail(FieldState::Unsupported, "SO_TYPE", false, "not a socket");
+                d.send_buffer.fail(FieldState::Unsupported, "SO_SNDBUF", false, "not a socket");
+                d.recv_buffer.fail(FieldState::Unsupported, "SO_RCVBUF", false, "not a socket");
+                probe_fifo(d, address);
+            } else {
+                fail_whole(d, make_error(ErrorCode::InvalidArgument, "stat", d.name,
+                                         "the path is neither a socket nor a FIFO. Next: check the path"));
+            }
+        }
+    }
+    if (d.kind != "fifo") {
+        d.capacity.fail(FieldState::Unsupported, "F_GETPIPE_SZ", false, "FIFOs only");
+        d.bytes_queued.fail(FieldState::Unsupported, "FIONREAD", false, "FIFOs only");
+    }
+    d.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+    return d;
+}
+
+}  // namespace pipescope::core

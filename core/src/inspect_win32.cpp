@@ -1,0 +1,380 @@
+// Windows probe: opens the pipe as a client with an identification-only security QoS, the least
+// access that works and a bounded, cancellable wait for a free instance, then asks everything a
+// client handle can tell. The handle is closed before returning (the server sees a client come
+// and go: that is why this runs only on request).
+#include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
+
+#include <spdlog/logger.h>
+
+#include "nt_win32.hpp"
+#include "pipescope/inspect.hpp"
+#include "pipescope/log.hpp"
+#include "pipescope/platform.hpp"
+#include "pipescope/unique_handle.hpp"
+#include "utf.hpp"
+
+namespace pipescope::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct LocalFreer {
+    void operator()(void* p) const { ::LocalFree(p); }
+};
+
+FieldState field_state_for(DWORD err) {
+    switch (err) {
+        case ERROR_ACCESS_DENIED: return FieldState::Denied;
+        case ERROR_FILE_NOT_FOUND: return FieldState::NotFound;
+        case ERROR_PIPE_BUSY: return FieldState::Busy;
+        case ERROR_NOT_SUPPORTED:
+        case ERROR_CALL_NOT_IMPLEMENTED: return FieldState::Unsupported;
+        default: return FieldState::Failed;
+    }
+}
+
+template <class T>
+void fail_win32(Field<T>& f, const char* api, bool connected, DWORD err, const std::string& subject) {
+    f.fail(field_state_for(err), api, connected, win32_error(err, api, subject).to_string());
+}
+
+std::string sid_string(PSID sid) {
+    LPWSTR s = nullptr;
+    if (!::ConvertSidToStringSidW(sid, &s)) return {};
+    std::unique_ptr<void, LocalFreer> hold(s);
+    return detail::wide_to_utf8(s);
+}
+
+std::string account_name(PSID sid, bool resolve) {
+    if (resolve) {
+        wchar_t name[256], domain[256];
+        DWORD nn = 256, dn = 256;
+        SID_NAME_USE use{};
+        if (::LookupAccountSidW(nullptr, sid, name, &nn, domain, &dn, &use)) {
+            std::wstring full = dn > 0 ? std::wstring(domain, dn) + L"\\" + std::wstring(name, nn) : std::wstring(name, nn);
+            return detail::wide_to_utf8(full);
+        }
+    }
+    return sid_string(sid);
+}
+
+std::string image_of(DWORD pid, DWORD& err) {
+    UniqueHandle p{::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid)};
+    if (!p) {
+        err = ::GetLastError();
+        return {};
+    }
+    wchar_t path[MAX_PATH * 2];
+    DWORD n = static_cast<DWORD>(std::size(path));
+    if (!::QueryFullProcessImageNameW(p.get(), 0, path, &n)) {
+        err = ::GetLastError();
+        return {};
+    }
+    err = 0;
+    return detail::wide_to_utf8(std::wstring_view(path, n));
+}
+
+// Fields that need the open handle; when the open failed they all carry why.
+template <class F>
+void for_each_connected_field(PipeDetails& d, F&& f) {
+    f(d.access, "CreateFileW");
+    f(d.type, "GetNamedPipeInfo");
+    f(d.end, "GetNamedPipeInfo");
+    f(d.in_quota, "GetNamedPipeInfo");
+    f(d.out_quota, "GetNamedPipeInfo");
+    f(d.max_instances, "GetNamedPipeInfo");
+    f(d.current_instances, "GetNamedPipeHandleStateW");
+    f(d.handle_state, "GetNamedPipeHandleStateW");
+    f(d.pipe_state, "NtQueryInformationFile(FilePipeLocalInformation)");
+    f(d.read_data_available, "NtQueryInformationFile(FilePipeLocalInformation)");
+    f(d.write_quota_available, "NtQueryInformationFile(FilePipeLocalInformation)");
+    f(d.server_pid, "GetNamedPipeServerProcessId");
+    f(d.server_image, "QueryFullProcessImageNameW");
+    f(d.server_session, "GetNamedPipeServerSessionId");
+    f(d.owner, "GetSecurityInfo");
+    f(d.sddl, "GetSecurityInfo");
+    f(d.aces, "GetSecurityInfo");
+    f(d.null_dacl, "GetSecurityInfo");
+    f(d.everyone_can_write, "GetSecurityInfo");
+    f(d.anonymous_can_write, "GetSecurityInfo");
+    f(d.remote_clients_accepted, "GetSecurityInfo");
+}
+
+void posix_only(PipeDetails& d) {
+    auto na = [](auto& f, const char* src) { f.fail(FieldState::Unsupported, src, false, "Linux sockets and FIFOs only"); };
+    na(d.server_uid, "SO_PEERCRED");
+    na(d.server_gid, "SO_PEERCRED");
+    na(d.mode, "stat");
+    na(d.socket_type, "SO_TYPE");
+    na(d.send_buffer, "SO_SNDBUF");
+    na(d.recv_buffer, "SO_RCVBUF");
+    na(d.capacity, "F_GETPIPE_SZ");
+    na(d.bytes_queued, "FIONREAD");
+}
+
+void fail_whole(PipeDetails& d, InspectState state, Error err) {
+    d.state = state;
+    FieldState fs = state == InspectState::Busy       ? FieldState::Busy
+                    : state == InspectState::Denied   ? FieldState::Denied
+                    : state == InspectState::NotFound ? FieldState::NotFound
+                    : state == InspectState::Timeout  ? FieldState::Timeout
+                                                      : FieldState::Failed;
+    std::string why = err.to_string();
+    for_each_connected_field(d, [&](auto& f, const char* src) { f.fail(fs, src, true, why); });
+    d.error = std::move(err);
+}
+
+struct AccessTry {
+    DWORD access;
+    const char* words;
+};
+
+// Least first: attributes + READ_CONTROL answer every query without a right to the data.
+constexpr AccessTry kAccessTries[] = {
+    {FILE_READ_ATTRIBUTES | READ_CONTROL | SYNCHRONIZE, "FILE_READ_ATTRIBUTES|READ_CONTROL"},
+    {FILE_READ_ATTRIBUTES | SYNCHRONIZE, "FILE_READ_ATTRIBUTES"},
+    {GENERIC_READ, "GENERIC_READ"},
+    {GENERIC_WRITE | FILE_READ_ATTRIBUTES, "GENERIC_WRITE|FILE_READ_ATTRIBUTES"},
+};
+
+void read_security(PipeDetails& d, HANDLE h, const InspectOptions& opt) {
+    PSID owner = nullptr;
+    PACL dacl = nullptr;
+    PSECURITY_DESCRIPTOR sd = nullptr;
+    DWORD rc = ::GetSecurityInfo(h, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner, nullptr,
+                                 &dacl, nullptr, &sd);
+    if (rc != ERROR_SUCCESS) {
+        for (auto* f : {&d.owner, &d.sddl}) fail_win32(*f, "GetSecurityInfo", true, rc, d.name);
+        fail_win32(d.aces, "GetSecurityInfo", true, rc, d.name);
+        fail_win32(d.null_dacl, "GetSecurityInfo", true, rc, d.name);
+        fail_win32(d.everyone_can_write, "GetSecurityInfo", true, rc, d.name);
+        fail_win32(d.anonymous_can_write, "GetSecurityInfo", true, rc, d.name);
+        fail_win32(d.remote_clients_accepted, "GetSecurityInfo", true, rc, d.name);
+        return;
+    }
+    std::unique_ptr<void, LocalFreer> hold(sd);
+    LPWSTR text = nullptr;
+    std::string sddl;
+    if (::ConvertSecurityDescriptorToStringSecurityDescriptorW(sd, SDDL_REVISION_1,
+                                                               OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &text,
+                                                               nullptr)) {
+        std::unique_ptr<void, LocalFreer> hold_text(text);
+        sddl = detail::wide_to_utf8(text);
+        d.sddl.set(sddl, "GetSecurityInfo+ConvertSecurityDescriptorToStringSecurityDescriptorW", true);
+    } else {
+        fail_win32(d.sddl, "ConvertSecurityDescriptorToStringSecurityDescriptorW", true, ::GetLastError(), d.name);
+    }
+    BOOL present = FALSE, defaulted = FALSE;
+    PACL acl = nullptr;
+    ::GetSecurityDescriptorDacl(sd, &present, &acl, &defaulted);
+    if (is_wine() && !owner && !present) {
+        // Wine keeps no descriptor for a pipe created without security attributes.
+        const char* why = "the system returned no security descriptor for this pipe (Wine does this for pipes created "
+                          "without security attributes)";
+        d.owner.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
+        d.aces.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
+        d.null_dacl.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
+        d.everyone_can_write.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
+        d.anonymous_can_write.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
+        d.remote_clients_accepted.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
+        return;
+    }
+    if (owner) d.owner.set(account_name(owner, opt.resolve_names), "GetSecurityInfo", true);
+    else d.owner.fail(FieldState::Unknown, "GetSecurityInfo", true, "the descriptor has no owner");
+
+    std::vector<AceInfo> aces;
+    if (present && acl) {
+        for (DWORD i = 0; i < acl->AceCount; ++i) {
+            void* raw = nullptr;
+            if (!::GetAce(acl, i, &raw)) continue;
+            auto* header = static_cast<ACE_HEADER*>(raw);
+            AceInfo a;
+            a.flags = header->AceFlags;
+            PSID sid = nullptr;
+            if (header->AceType == ACCESS_ALLOWED_ACE_TYPE) {
+                auto* ace = static_cast<ACCESS_ALLOWED_ACE*>(raw);
+                a.type = "allow";
+                a.mask = ace->Mask;
+                sid = &ace->SidStart;
+            } else if (header->AceType == ACCESS_DENIED_ACE_TYPE) {
+                auto* ace = static_cast<ACCESS_DENIED_ACE*>(raw);
+                a.type = "deny";
+                a.mask = ace->Mask;
+                sid = &ace->SidStart;
+            } else if (header->AceType == SYSTEM_AUDIT_ACE_TYPE) {
+                auto* ace = static_cast<SYSTEM_AUDIT_ACE*>(raw);
+                a.type = "audit";
+                a.mask = ace->Mask;
+                sid = &ace->SidStart;
+            } else {
+                a.type = "other";
+            }
+            if (sid) {
+                a.sid = sid_string(sid);
+                a.trustee = account_name(sid, opt.resolve_names);
+            }
+            a.rights = pipe_rights_in_words(a.mask);
+            aces.push_back(std::move(a));
+        }
+    }
+    RiskFlags flags = assess_dacl(present && acl != nullptr, aces);
+    d.aces.set(std::move(aces), "GetSecurityInfo+GetAce+LookupAccountSidW", true);
+    d.null_dacl.set(flags.null_dacl, "GetSecurityInfo", true);
+    d.everyone_can_write.set(flags.everyone_can_write, "GetSecurityInfo", true);
+    d.anonymous_can_write.set(flags.anonymous_can_write, "GetSecurityInfo", true);
+    if (flags.remote_clients_accepted) d.remote_clients_accepted.set(*flags.remote_clients_accepted, "GetSecurityInfo", true);
+    else
+        d.remote_clients_accepted.fail(FieldState::Unknown, "GetSecurityInfo", true,
+                                       "the DACL does not deny NETWORK; whether the server set PIPE_REJECT_REMOTE_CLIENTS "
+                                       "is not visible to a client");
+}
+
+}  // namespace
+
+PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options, std::stop_token stop) {
+    auto t0 = Clock::now();
+    auto deadline = t0 + options.timeout;
+    PipeDetails d;
+    d.name = name.display();
+    d.kind = "named pipe";
+    posix_only(d);
+    auto finish = [&]() -> PipeDetails {
+        d.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+        return std::move(d);
+    };
+    const std::wstring path = detail::utf8_to_wide(name.win32_path());
+
+    UniqueHandle h;
+    const AccessTry* used = nullptr;
+    bool waited = false;
+    for (;;) {
+        if (stop.stop_requested()) {
+            fail_whole(d, InspectState::Cancelled, make_error(ErrorCode::Cancelled, "inspect", d.name, "the probe was cancelled"));
+            return finish();
+        }
+        DWORD err = 0;
+        for (const auto& t : kAccessTries) {
+            h.reset(::CreateFileW(path.c_str(), t.access, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr, OPEN_EXISTING,
+                                  SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, nullptr));
+            if (h) {
+                used = &t;
+                break;
+            }
+            err = ::GetLastError();
+            if (err != ERROR_ACCESS_DENIED) break;  // only a refused access is worth asking for less
+        }
+        if (h) break;
+        if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND || err == ERROR_BAD_NETPATH || err == ERROR_BAD_NET_NAME) {
+            fail_whole(d, InspectState::NotFound, win32_error(err, "CreateFileW", d.name));
+            return finish();
+        }
+        if (err == ERROR_ACCESS_DENIED) {
+            fail_whole(d, InspectState::Denied, win32_error(err, "CreateFileW", d.name));
+            return finish();
+        }
+        if (err != ERROR_PIPE_BUSY) {
+            fail_whole(d, InspectState::Error, win32_error(err, "CreateFileW", d.name));
+            return finish();
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        if (left <= 0) {
+            if (!waited) {
+                fail_whole(d, InspectState::Busy, win32_error(err, "CreateFileW", d.name));
+            } else {
+                Error e = win32_error(ERROR_SEM_TIMEOUT, "WaitNamedPipeW", d.name);
+                e.message = "every instance stayed busy (ERROR_PIPE_BUSY (231)) for the whole " +
+                            std::to_string(options.timeout.count()) + " ms. Next: retry later or raise --timeout";
+                fail_whole(d, InspectState::Timeout, std::move(e));
+            }
+            return finish();
+        }
+        // Short slices keep cancel prompt; a freed instance ends the wait at once.
+        waited = true;
+        ::WaitNamedPipeW(path.c_str(), static_cast<DWORD>(std::min<long long>(left, 50)));
+    }
+    d.connected = true;
+    d.state = InspectState::Ok;
+    d.access.set(used->words, "CreateFileW", true);
+    HANDLE ph = h.get();
+
+    DWORD flags = 0, out_size = 0, in_size = 0, max_inst = 0;
+    if (::GetNamedPipeInfo(ph, &flags, &out_size, &in_size, &max_inst)) {
+        d.type.set((flags & PIPE_TYPE_MESSAGE) ? "message" : "byte", "GetNamedPipeInfo", true);
+        d.end.set((flags & PIPE_SERVER_END) ? "server" : "client", "GetNamedPipeInfo", true);
+        d.in_quota.set(in_size, "GetNamedPipeInfo", true);
+        d.out_quota.set(out_size, "GetNamedPipeInfo", true);
+        d.max_instances.set(max_inst == PIPE_UNLIMITED_INSTANCES || max_inst == 0xFFFFFFFFu ? -1 : static_cast<std::int64_t>(max_inst),
+                            "GetNamedPipeInfo", true);
+    } else {
+        DWORD e = ::GetLastError();
+        for (auto* f : {&d.type, &d.end}) fail_win32(*f, "GetNamedPipeInfo", true, e, d.name);
+        for (auto* f : {&d.in_quota, &d.out_quota}) fail_win32(*f, "GetNamedPipeInfo", true, e, d.name);
+        fail_win32(d.max_instances, "GetNamedPipeInfo", true, e, d.name);
+    }
+
+    DWORD state = 0, cur = 0;
+    if (::GetNamedPipeHandleStateW(ph, &state, &cur, nullptr, nullptr, nullptr, 0)) {
+        d.current_instances.set(cur, "GetNamedPipeHandleStateW", true);
+        std::string s = (state & PIPE_NOWAIT) ? "nonblocking" : "blocking";
+        s += (state & PIPE_READMODE_MESSAGE) ? ", message read mode" : ", byte read mode";
+        d.handle_state.set(s, "GetNamedPipeHandleStateW", true);
+    } else {
+        DWORD e = ::GetLastError();
+        fail_win32(d.current_instances, "GetNamedPipeHandleStateW", true, e, d.name);
+        fail_win32(d.handle_state, "GetNamedPipeHandleStateW", true, e, d.name);
+    }
+
+    const char* local_src = "NtQueryInformationFile(FilePipeLocalInformation)";
+    auto query_file = nt::resolve<nt::NtQueryInformationFileFn>("NtQueryInformationFile");
+    nt::PipeLocalInformation local{};
+    IO_STATUS_BLOCK iosb{};
+    LONG st = query_file ? query_file(ph, &iosb, &local, sizeof local, nt::kFilePipeLocalInformation) : LONG(0xC0000002);
+    if (st >= 0) {
+        static constexpr const char* kStates[] = {"unknown", "disconnected", "listening", "connected", "closing"};
+        d.pipe_state.set(local.NamedPipeState <= 4 ? kStates[local.NamedPipeState] : "unknown", local_src, true);
+        d.read_data_available.set(local.ReadDataAvailable, local_src, true);
+        d.write_quota_available.set(local.WriteQuotaAvailable, local_src, true);
+    } else {
+        Error e = ntstatus_error(static_cast<ULONG>(st), local_src, d.name);
+        FieldState fs = e.code == ErrorCode::AccessDenied ? FieldState::Denied
+                        : e.code == ErrorCode::Unsupported ? FieldState::Unsupported
+                                                           : FieldState::Failed;
+        d.pipe_state.fail(fs, local_src, true, e.to_string());
+        d.read_data_available.fail(fs, local_src, true, e.to_string());
+        d.write_quota_available.fail(fs, local_src, true, e.to_string());
+    }
+
+    ULONG pid = 0;
+    if (::GetNamedPipeServerProcessId(ph, &pid)) {
+        d.server_pid.set(pid, "GetNamedPipeServerProcessId", true);
+        DWORD err = 0;
+        std::string image = image_of(pid, err);
+        if (err == 0) d.server_image.set(image, "OpenProcess+QueryFullProcessImageNameW", true);
+        else fail_win32(d.server_image, "OpenProcess", true, err, "process " + std::to_string(pid));
+    } else {
+        DWORD e = ::GetLastError();
+        fail_win32(d.server_pid, "GetNamedPipeServerProcessId", true, e, d.name);
+        fail_win32(d.server_image, "GetNamedPipeServerProcessId", true, e, d.name);
+    }
+    ULONG session = 0;
+    if (::GetNamedPipeServerSessionId(ph, &session)) d.server_session.set(session, "GetNamedPipeServerSessionId", true);
+    else fail_win32(d.server_session, "GetNamedPipeServerSessionId", true, ::GetLastError(), d.name);
+
+    if (used->access & READ_CONTROL || used->access & GENERIC_READ) {
+        read_security(d, ph, options);
+    } else {
+        std::string why = "the pipe's DACL refused READ_CONTROL, so its security cannot be read";
+        d.owner.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+        d.sddl.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+        d.aces.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+        d.null_dacl.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+        d.everyone_can_write.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+        d.anonymous_can_write.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+        d.remote_clients_accepted.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+    }
+    return finish();
+}
+
+}  // namespace pipescope::core
