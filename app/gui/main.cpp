@@ -18,7 +18,10 @@
 #include "app.hpp"
 #include "fonts.hpp"
 #include "settings.hpp"
+#include "views/inspector_view.hpp"
 #include "views/log_view.hpp"
+#include "views/pipes_view.hpp"
+#include "pipescope/catalog.hpp"
 #include "pipescope/files.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"
@@ -137,10 +140,26 @@ int main(int argc, char** argv) {
     const float ui_scale = settings.ui_scale > 0 ? settings.ui_scale : std::max(scale_x, scale_y);
     gui::Fonts fonts = gui::load_fonts(ui_scale);
 
+    // Services, owned here; declared before the App so they outlive its views.
+    core::PipeCatalog catalog{core::CatalogOptions{}};
     gui::App app(gui::AppOptions{settings.theme == "light" ? gui::Theme::Light : gui::Theme::Dark});
     app.apply_theme(app.theme());
     ImGui::GetStyle().ScaleAllSizes(ui_scale);
     app.set_status_detail(fonts.embedded ? "" : "built-in font");
+    // The views that show the services (declared above, so they outlive the views).
+    int next_view_id = 1;
+    auto open_inspector = [&](const core::PipeName& name) {
+        app.add_view(std::make_unique<gui::InspectorView>(name, core::inspect_pipe, next_view_id++),
+                     /*focus=*/true);
+    };
+    auto& pipes = static_cast<gui::PipesView&>(app.add_view(std::make_unique<gui::PipesView>(
+        catalog, std::chrono::milliseconds(settings.refresh_interval_ms), settings.auto_refresh)));
+    pipes.on_new_data([] { glfwPostEmptyEvent(); });
+    pipes.on_inspect([&](const core::PipeEntry& e) {
+        auto name = core::PipeName::parse(e.kind == core::PipeKind::NamedPipe ? "\\\\.\\pipe\\" + e.name : e.name);
+        if (name) open_inspector(*name);
+        else core::log::app()->warn("cannot inspect {}: {}", e.name, name.error().to_string());
+    });
     app.add_view(std::make_unique<gui::LogView>(core::log::ring()));
     core::log::app()->info("PipeScope {} started on {}, UI scale {:.2f}, {}", core::version(),
                            core::platform_name(), ui_scale,
