@@ -7,9 +7,17 @@
 //   Fifo           a pair of FIFOs (<path>.c2s and <path>.s2c) for a duplex channel
 //   Tcp            TCP on loopback, as a baseline
 //
-// Threads: a Channel or Listener is used by one thread at a time for I/O; cancel() may be
-// called from any thread and makes a pending call return ErrorCode::Cancelled promptly.
+// Threads: a Channel or Listener is used by one thread at a time for I/O, except that one
+// reader and one writer thread may use a Channel at once (a relay does). Win32 Sync model: a
+// byte-mode read with a finite timeout polls (PeekNamedPipe) so a writer thread is not blocked
+// behind it; on real Windows a blocked synchronous call holds the handle, so full duplex on a
+// Sync message-mode handle wants Overlapped or Iocp instead.
+// cancel() may be called from any thread and makes a pending call return ErrorCode::Cancelled
+// promptly; it is sticky: every later call on that object also returns Cancelled.
 // Blocking calls take a timeout; none blocks forever unless asked to (kInfinite).
+// Hot path: read() and write() allocate nothing and log nothing.
+// FIFO: one client at a time per listener; a FIFO channel ignores SIGPIPE process-wide (it sets
+// SIGPIPE to SIG_IGN when it was SIG_DFL) so a vanished reader gives EPIPE, not a signal.
 #pragma once
 
 #include <chrono>
@@ -43,9 +51,18 @@ enum class ImpersonationLevel { Anonymous, Identification, Impersonation, Delega
 [[nodiscard]] std::optional<TransportKind> parse_transport_kind(std::string_view text);
 [[nodiscard]] std::optional<IoModel> parse_io_model(std::string_view text);
 [[nodiscard]] std::optional<PipeType> parse_pipe_type(std::string_view text);
+[[nodiscard]] std::optional<PipeDirection> parse_pipe_direction(std::string_view text);
+[[nodiscard]] std::optional<ImpersonationLevel> parse_impersonation_level(std::string_view text);
 
 // The transports this build can use (Win32Pipe only on Windows, AF_UNIX and FIFO only on POSIX).
+// Tcp (loopback) is POSIX-only in this build.
 [[nodiscard]] std::vector<TransportKind> available_transports();
+[[nodiscard]] bool transport_available(TransportKind kind);
+
+// Win32: the SDDL used when ServerConfig::sddl is empty: full access for the current user
+// (the process token's user SID), SYSTEM and Administrators only:
+// "D:P(A;;FA;;;<user-sid>)(A;;FA;;;SY)(A;;FA;;;BA)". POSIX: empty. Any thread.
+[[nodiscard]] Result<std::string> default_pipe_sddl();
 
 using Timeout = std::chrono::milliseconds;
 inline constexpr Timeout kInfinite{-1};
@@ -117,9 +134,14 @@ public:
     [[nodiscard]] virtual bool message_oriented() const = 0;
     [[nodiscard]] virtual PeerInfo peer() const = 0;
     [[nodiscard]] virtual std::string describe() const = 0;
+    // The largest message one write() can carry on a message kind (seqpacket: bounded by the
+    // socket send buffer); 0 when there is no limit we know of. Any thread.
+    [[nodiscard]] virtual std::size_t max_message_bytes() const { return 0; }
 
     // Reads one whole message into `out` (reassembling ERROR_MORE_DATA / partial reads).
-    // On byte kinds, reads what one read() returns.
+    // On byte kinds, reads what one read() returns. eof=true only with nothing read. A peer
+    // that closes in the middle of a message gives ErrorCode::BrokenPipe, with the part that
+    // arrived left in `out`. Allocates (grows `out`): not for the benchmark hot path.
     Result<ReadResult> read_message(std::vector<std::byte>& out, Timeout timeout);
     // Writes until all of `data` is gone (loops over partial writes).
     Status write_all(std::span<const std::byte> data, Timeout timeout);

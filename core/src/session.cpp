@@ -1,0 +1,441 @@
+#include "pipescope/session.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/logger.h>
+
+#include "pipescope/log.hpp"
+
+namespace pipescope::core {
+
+std::string_view to_string(Behaviour b) {
+    switch (b) {
+        case Behaviour::Manual: return "manual";
+        case Behaviour::Echo: return "echo";
+        case Behaviour::Sink: return "sink";
+        case Behaviour::Script: return "script";
+    }
+    return "manual";
+}
+
+std::optional<Behaviour> parse_behaviour(std::string_view text) {
+    for (auto b : {Behaviour::Manual, Behaviour::Echo, Behaviour::Sink, Behaviour::Script}) {
+        if (text == to_string(b)) return b;
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+std::string trim(std::string_view s) {
+    std::size_t a = 0, b = s.size();
+    while (a < b && (s[a] == ' ' || s[a] == '\t')) ++a;
+    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\r')) --b;
+    return std::string(s.substr(a, b - a));
+}
+
+std::string unescape(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 1 < s.size()) {
+            char c = s[++i];
+            out.push_back(c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c);
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<std::vector<ScriptRule>> parse_script(std::string_view text) {
+    std::vector<ScriptRule> rules;
+    std::size_t line_no = 0;
+    while (!text.empty()) {
+        auto nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        ++line_no;
+        std::string t = trim(line);
+        if (t.empty() || t[0] == '#') continue;
+        auto bad = [&](const std::string& why) {
+            return make_error(ErrorCode::InvalidArgument, "parse_script",
+                              "line " + std::to_string(line_no),
+                              why + ". Next: write `prefix TEXT => REPLY` or `regex PATTERN => "
+                                    "REPLY`");
+        };
+        auto arrow = t.find("=>");
+        if (arrow == std::string::npos) return bad("no '=>' on the line");
+        std::string head = trim(t.substr(0, arrow));
+        ScriptRule rule;
+        rule.reply = unescape(trim(t.substr(arrow + 2)));
+        auto space = head.find(' ');
+        std::string kind = head.substr(0, space);
+        rule.pattern = space == std::string::npos ? "" : trim(head.substr(space + 1));
+        if (kind == "prefix") rule.match = ScriptRule::Match::Prefix;
+        else if (kind == "regex") rule.match = ScriptRule::Match::Regex;
+        else return bad("'" + kind + "' is neither prefix nor regex");
+        if (rule.match == ScriptRule::Match::Regex) {
+            try {
+                std::regex check(rule.pattern);
+            } catch (const std::regex_error& e) {
+                return bad(std::string("the regex does not compile (") + e.what() + ")");
+            }
+        }
+        rules.push_back(std::move(rule));
+    }
+    return rules;
+}
+
+const ScriptRule* match_rule(const std::vector<ScriptRule>& rules, std::string_view unit) {
+    while (!unit.empty() && (unit.back() == '\n' || unit.back() == '\r')) unit.remove_suffix(1);
+    for (const auto& r : rules) {
+        if (r.match == ScriptRule::Match::Prefix) {
+            if (unit.substr(0, r.pattern.size()) == r.pattern) return &r;
+        } else {
+            try {
+                if (std::regex_search(unit.begin(), unit.end(), std::regex(r.pattern))) return &r;
+            } catch (const std::regex_error&) {
+            }
+        }
+    }
+    return nullptr;
+}
+
+Result<std::vector<std::byte>> load_payload_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(ErrorCode::NotFound, "open", path, "cannot open the file to send");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string s = ss.str();
+    auto* p = reinterpret_cast<const std::byte*>(s.data());
+    return std::vector<std::byte>(p, p + s.size());
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct Session::Impl {
+    Endpoint endpoint;
+    SessionOptions options;
+
+    mutable std::mutex mutex;  // guards everything below
+    SessionSnapshot state;
+    std::shared_ptr<const SessionSnapshot> published = std::make_shared<SessionSnapshot>();
+    std::map<std::uint32_t, std::deque<std::vector<std::byte>>> outbox;
+    std::map<std::uint32_t, bool> disconnect_requests;
+    std::vector<std::jthread> workers;
+    std::chrono::steady_clock::time_point last_publish{};
+    bool dirty = false;
+
+    ConversationSnapshot* find(std::uint32_t id) {
+        for (auto& c : state.conversations) {
+            if (c.id == id) return &c;
+        }
+        return nullptr;
+    }
+
+    // Caller holds `mutex`.
+    void publish_locked(bool force) {
+        auto now = std::chrono::steady_clock::now();
+        if (!force && (!dirty || now - last_publish < std::chrono::milliseconds(15))) return;
+        ++state.version;
+        published = std::make_shared<const SessionSnapshot>(state);
+        last_publish = now;
+        dirty = false;
+    }
+    void publish(bool force) {
+        std::lock_guard lock(mutex);
+        publish_locked(force);
+    }
+    void session_event(EventKind kind, std::string text) {
+        std::lock_guard lock(mutex);
+        state.events.push_back(Event{0, now_unix_us(), kind, std::move(text)});
+        while (state.events.size() > options.limits.max_events) state.events.pop_front();
+        state.status = state.events.back().text;
+        dirty = true;
+        publish_locked(true);
+    }
+
+    // Runs one conversation until the peer leaves, a disconnect, an error or stop.
+    void run_conversation(std::uint32_t id, std::unique_ptr<Channel> ch, std::stop_token stop);
+};
+
+Session::Session() : impl_(std::make_shared<Impl>()) {}
+
+std::shared_ptr<const SessionSnapshot> Session::snapshot() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->published;
+}
+
+void Session::send(std::vector<std::byte> bytes, std::uint32_t id) {
+    std::lock_guard lock(impl_->mutex);
+    if (id != 0) {
+        impl_->outbox[id].push_back(std::move(bytes));
+        return;
+    }
+    for (const auto& c : impl_->state.conversations) {
+        if (c.connected) impl_->outbox[c.id].push_back(bytes);
+    }
+}
+
+void Session::disconnect(std::uint32_t id) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->disconnect_requests[id] = true;
+}
+
+namespace {
+std::string describe_peer(const PeerInfo& p) {
+    std::string s;
+    if (p.pid) s += "pid " + std::to_string(*p.pid);
+    if (!p.image.empty()) s += (s.empty() ? "" : ", ") + p.image;
+    return s.empty() ? "peer unknown" : s;
+}
+}  // namespace
+
+void Session::Impl::run_conversation(std::uint32_t id, std::unique_ptr<Channel> ch,
+                                     std::stop_token stop) {
+    std::stop_callback wake(stop, [&ch] { ch->cancel(); });
+    const bool message = ch->message_oriented();
+    const bool lines = options.line_mode && !message;
+    {
+        std::lock_guard lock(mutex);
+        ConversationSnapshot conv;
+        conv.id = id;
+        conv.connected = true;
+        conv.peer = ch->peer();
+        conv.connected_unix_us = now_unix_us();
+        conv.transcript = Transcript(options.limits);
+        conv.transcript.add_event(EventKind::Connected,
+                                  "connected (" + describe_peer(conv.peer) + ")");
+        state.conversations.push_back(std::move(conv));
+        dirty = true;
+        publish_locked(true);
+    }
+    std::vector<std::byte> buf(64 * 1024), unit, line;
+    std::string end_reason = "stopped";
+    EventKind end_kind = EventKind::Disconnected;
+
+    auto record = [&](Direction d, std::span<const std::byte> bytes, bool message_end,
+                      std::uint64_t units) {
+        std::lock_guard lock(mutex);
+        auto* c = find(id);
+        c->transcript.add_frame(d, bytes, message_end);
+        auto& k = c->counters;
+        if (d == Direction::In) {
+            k.bytes_in += bytes.size();
+            k.messages_in += units;
+            state.totals.bytes_in += bytes.size();
+            state.totals.messages_in += units;
+        } else {
+            k.bytes_out += bytes.size();
+            k.messages_out += units;
+            state.totals.bytes_out += bytes.size();
+            state.totals.messages_out += units;
+        }
+        dirty = true;
+    };
+    auto send_bytes = [&](std::span<const std::byte> bytes) -> bool {
+        auto st = ch->write_all(bytes, options.io_timeout);
+        if (!st) {
+            end_reason = st.error().to_string();
+            end_kind = st.error().code == ErrorCode::Cancelled ? EventKind::Disconnected
+                                                               : EventKind::Error;
+            return false;
+        }
+        record(Direction::Out, bytes, true, 1);
+        return true;
+    };
+    // What the behaviour does with one complete unit (a message, a line or a read).
+    auto handle_unit = [&](std::span<const std::byte> u) -> bool {
+        switch (options.behaviour) {
+            case Behaviour::Manual:
+            case Behaviour::Sink: return true;
+            case Behaviour::Echo: return send_bytes(u);
+            case Behaviour::Script: {
+                std::string_view text(reinterpret_cast<const char*>(u.data()), u.size());
+                const ScriptRule* r = match_rule(options.rules, text);
+                if (!r) return true;
+                std::string reply = r->reply;
+                if (lines) reply.push_back('\n');
+                return send_bytes(std::as_bytes(std::span(reply.data(), reply.size())));
+            }
+        }
+        return true;
+    };
+
+    for (;;) {
+        if (stop.stop_requested()) break;
+        std::deque<std::vector<std::byte>> out;
+        bool drop = false;
+        {
+            std::lock_guard lock(mutex);
+            out.swap(outbox[id]);
+            drop = disconnect_requests[id];
+            publish_locked(false);
+        }
+        if (drop) {
+            end_reason = "disconnected on request";
+            break;
+        }
+        bool ok = true;
+        for (auto& o : out) {
+            if (!(ok = send_bytes(o))) break;
+        }
+        if (!ok) break;
+
+        auto r = ch->read(buf, std::chrono::milliseconds(20));
+        if (!r) {
+            if (r.error().code == ErrorCode::Timeout) continue;
+            if (r.error().code == ErrorCode::Cancelled) break;
+            end_reason = r.error().to_string();
+            end_kind = r.error().code == ErrorCode::BrokenPipe ? EventKind::Disconnected
+                                                                : EventKind::Error;
+            break;
+        }
+        if (r->eof) {
+            end_reason = "the peer closed the connection";
+            if (!unit.empty() || !line.empty()) {
+                end_kind = EventKind::Error;
+                end_reason += " in the middle of a " + std::string(message ? "message" : "line") +
+                              " (" + std::to_string(unit.size() + line.size()) +
+                              " bytes of it arrived)";
+            }
+            break;
+        }
+        std::span<const std::byte> got(buf.data(), r->bytes);
+        if (message) {
+            unit.insert(unit.end(), got.begin(), got.end());
+            record(Direction::In, got, r->message_end, r->message_end ? 1 : 0);
+            if (r->message_end) {
+                ok = handle_unit(unit);
+                unit.clear();
+            }
+        } else if (lines) {
+            std::uint64_t complete = 0;
+            for (auto b : got) complete += b == std::byte{'\n'};
+            record(Direction::In, got, !got.empty() && got.back() == std::byte{'\n'}, complete);
+            for (auto b : got) {
+                line.push_back(b);
+                if (b == std::byte{'\n'}) {
+                    ok = handle_unit(line);
+                    line.clear();
+                    if (!ok) break;
+                }
+            }
+        } else {
+            record(Direction::In, got, true, 1);
+            ok = handle_unit(got);
+        }
+        if (!ok) break;
+    }
+    ch->close();
+    std::lock_guard lock(mutex);
+    if (auto* c = find(id)) {
+        c->connected = false;
+        c->disconnected_unix_us = now_unix_us();
+        c->transcript.add_event(end_kind, end_reason);
+    }
+    outbox.erase(id);
+    state.status = "client " + std::to_string(id) + ": " + end_reason;
+    dirty = true;
+    publish_locked(true);
+    log::session()->info("conversation {} on {} ended: {}", id, state.address, end_reason);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+ClientSession::ClientSession(Endpoint endpoint, SessionOptions options) {
+    impl_->endpoint = std::move(endpoint);
+    impl_->options = std::move(options);
+    impl_->state.running = true;
+    impl_->state.address = impl_->endpoint.name.display();
+    impl_->publish(true);
+    worker_ = std::jthread([impl = impl_](std::stop_token stop) {
+        auto ch = connect(impl->endpoint, impl->options.connect_timeout, stop);
+        if (!ch) {
+            impl->session_event(EventKind::Error, ch.error().to_string());
+        } else {
+            impl->session_event(EventKind::Connected, "connected to " + impl->state.address);
+            impl->run_conversation(1, std::move(ch).value(), stop);
+        }
+        std::lock_guard lock(impl->mutex);
+        impl->state.running = false;
+        impl->publish_locked(true);
+    });
+}
+
+ClientSession::~ClientSession() { stop(); }
+
+void ClientSession::stop() {
+    worker_.request_stop();
+    if (worker_.joinable()) worker_.join();
+}
+
+ServerSession::ServerSession(Endpoint endpoint, SessionOptions options) {
+    impl_->endpoint = std::move(endpoint);
+    impl_->options = std::move(options);
+    impl_->state.running = true;
+    impl_->state.address = impl_->endpoint.name.display();
+    auto l = listen(impl_->endpoint);
+    if (!l) {
+        impl_->state.running = false;
+        impl_->session_event(EventKind::Error, l.error().to_string());
+        return;
+    }
+    std::shared_ptr<Listener> listener = std::move(l).value();
+    impl_->state.address = listener->address();
+    impl_->session_event(EventKind::Info, "listening on " + listener->address());
+    acceptor_ = std::jthread([impl = impl_, listener](std::stop_token stop) {
+        std::stop_callback wake(stop, [&listener] { listener->cancel(); });
+        std::uint32_t next_id = 1;
+        int failures = 0;
+        while (!stop.stop_requested()) {
+            auto ch = listener->accept(std::chrono::milliseconds(200));
+            if (!ch) {
+                auto code = ch.error().code;
+                if (code == ErrorCode::Timeout) continue;
+                if (code == ErrorCode::Cancelled) break;
+                impl->session_event(EventKind::Error, ch.error().to_string());
+                if (++failures > 20) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                continue;
+            }
+            failures = 0;
+            std::uint32_t id = next_id++;
+            std::unique_ptr<Channel> channel = std::move(ch).value();
+            impl->session_event(EventKind::Connected, "client " + std::to_string(id) +
+                                                          " connected (" +
+                                                          describe_peer(channel->peer()) + ")");
+            std::lock_guard lock(impl->mutex);
+            impl->workers.emplace_back(
+                [impl, id, c = std::move(channel)](std::stop_token s) mutable {
+                    impl->run_conversation(id, std::move(c), s);
+                });
+        }
+        impl->session_event(EventKind::Info, "stopped listening on " + listener->address());
+    });
+}
+
+ServerSession::~ServerSession() { stop(); }
+
+void ServerSession::stop() {
+    acceptor_.request_stop();
+    if (acceptor_.joinable()) acceptor_.join();
+    std::vector<std::jthread> workers;
+    {
+        std::lock_guard lock(impl_->mutex);
+        workers.swap(impl_->workers);
+    }
+    for (auto& w : workers) w.request_stop();
+    workers.clear();  // joins
+    std::lock_guard lock(impl_->mutex);
+    impl_->state.running = false;
+    impl_->publish_locked(true);
+}
+
+}  // namespace pipescope::core

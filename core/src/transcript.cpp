@@ -1,0 +1,167 @@
+#include "pipescope/transcript.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "pipescope/hex.hpp"
+
+namespace pipescope::core {
+
+std::string_view to_string(Direction d) { return d == Direction::In ? "in" : "out"; }
+
+std::string_view to_string(EventKind k) {
+    switch (k) {
+        case EventKind::Connected: return "connected";
+        case EventKind::Disconnected: return "disconnected";
+        case EventKind::Error: return "error";
+        case EventKind::Info: return "info";
+    }
+    return "info";
+}
+
+std::int64_t now_unix_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+void Transcript::add_frame(Direction direction, std::span<const std::byte> bytes,
+                           bool message_end) {
+    auto f = std::make_shared<Frame>();
+    f->seq = next_seq_++;
+    f->unix_us = now_unix_us();
+    f->direction = direction;
+    f->message_end = message_end;
+    f->bytes.assign(bytes.begin(), bytes.end());
+    bytes_kept_ += bytes.size();
+    frames_.push_back(std::move(f));
+    trim();
+}
+
+void Transcript::add_event(EventKind kind, std::string text) {
+    events_.push_back(Event{next_seq_++, now_unix_us(), kind, std::move(text)});
+    while (events_.size() > limits_.max_events) events_.pop_front();
+}
+
+void Transcript::trim() {
+    while (!frames_.empty() &&
+           (frames_.size() > limits_.max_frames || bytes_kept_ > limits_.max_bytes)) {
+        bytes_kept_ -= frames_.front()->bytes.size();
+        frames_.pop_front();
+        ++dropped_frames_;
+    }
+}
+
+std::vector<std::byte> Transcript::joined(Direction direction) const {
+    std::vector<std::byte> out;
+    for (const auto& f : frames_) {
+        if (f->direction == direction) out.insert(out.end(), f->bytes.begin(), f->bytes.end());
+    }
+    return out;
+}
+
+std::string Transcript::to_json() const {
+    nlohmann::json j;
+    j["format"] = "pipescope-transcript";
+    j["version"] = 1;
+    j["dropped_frames"] = dropped_frames_;
+    auto& frames = j["frames"] = nlohmann::json::array();
+    for (const auto& f : frames_) {
+        frames.push_back({{"seq", f->seq},
+                          {"unix_us", f->unix_us},
+                          {"direction", to_string(f->direction)},
+                          {"message_end", f->message_end},
+                          {"hex", to_hex(f->bytes)}});
+    }
+    auto& events = j["events"] = nlohmann::json::array();
+    for (const auto& e : events_) {
+        events.push_back({{"seq", e.seq},
+                          {"unix_us", e.unix_us},
+                          {"kind", to_string(e.kind)},
+                          {"text", e.text}});
+    }
+    return j.dump(1);
+}
+
+Result<Transcript> Transcript::from_json(std::string_view text) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    auto bad = [](std::string why) {
+        return make_error(ErrorCode::InvalidArgument, "Transcript::load", "transcript",
+                          "not a PipeScope transcript: " + why +
+                              ". Next: open a file saved by PipeScope");
+    };
+    if (j.is_discarded() || !j.is_object()) return bad("the JSON does not parse");
+    if (j.value("format", "") != "pipescope-transcript") return bad("no format marker");
+    Transcript t;
+    t.limits_.max_bytes = SIZE_MAX;
+    t.limits_.max_frames = SIZE_MAX;
+    t.limits_.max_events = SIZE_MAX;
+    try {
+        t.dropped_frames_ = j.value("dropped_frames", std::uint64_t{0});
+        std::uint64_t max_seq = 0;
+        for (const auto& f : j.at("frames")) {
+            auto frame = std::make_shared<Frame>();
+            frame->seq = f.at("seq").get<std::uint64_t>();
+            frame->unix_us = f.at("unix_us").get<std::int64_t>();
+            auto dir = f.at("direction").get<std::string>();
+            if (dir != "in" && dir != "out") return bad("direction '" + dir + "'");
+            frame->direction = dir == "in" ? Direction::In : Direction::Out;
+            frame->message_end = f.at("message_end").get<bool>();
+            auto bytes = parse_hex(f.at("hex").get<std::string>());
+            if (!bytes) return bad(bytes.error().message);
+            frame->bytes = std::move(bytes).value();
+            t.bytes_kept_ += frame->bytes.size();
+            max_seq = std::max(max_seq, frame->seq);
+            t.frames_.push_back(std::move(frame));
+        }
+        for (const auto& e : j.at("events")) {
+            Event ev;
+            ev.seq = e.at("seq").get<std::uint64_t>();
+            ev.unix_us = e.at("unix_us").get<std::int64_t>();
+            auto kind = e.at("kind").get<std::string>();
+            for (auto k : {EventKind::Connected, EventKind::Disconnected, EventKind::Error,
+                           EventKind::Info}) {
+                if (kind == to_string(k)) ev.kind = k;
+            }
+            ev.text = e.at("text").get<std::string>();
+            max_seq = std::max(max_seq, ev.seq);
+            t.events_.push_back(std::move(ev));
+        }
+        t.next_seq_ = max_seq + 1;
+    } catch (const nlohmann::json::exception& ex) {
+        return bad(ex.what());
+    }
+    return t;
+}
+
+Status Transcript::save(const std::string& path) const {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) return make_error(ErrorCode::Io, "save", tmp, "cannot create the file. Next: "
+                                    "check the folder exists and is writable");
+        out << to_json();
+        if (!out.flush()) {
+            return make_error(ErrorCode::Io, "save", tmp, "writing failed. Next: check free space");
+        }
+    }
+    std::remove(path.c_str());  // rename does not replace on Windows
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        return make_error(ErrorCode::Io, "rename", path, "cannot move the saved file in place");
+    }
+    return {};
+}
+
+Result<Transcript> Transcript::load(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(ErrorCode::NotFound, "load", path, "cannot open the file");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return from_json(ss.str());
+}
+
+}  // namespace pipescope::core

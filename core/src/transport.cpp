@@ -1,0 +1,214 @@
+// Portable parts of the transport layer: names of the enums, the helpers every Channel
+// shares (read_message, write_all), and the dispatch from an Endpoint to a backend.
+#include "pipescope/transport.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "transport_backend.hpp"
+
+namespace pipescope::core {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    }
+    return true;
+}
+
+using Clock = std::chrono::steady_clock;
+
+// Time left until `deadline`, never negative; kInfinite stays infinite.
+Timeout remaining(Timeout total, Clock::time_point deadline) {
+    if (total.count() < 0) return kInfinite;
+    auto left = std::chrono::duration_cast<Timeout>(deadline - Clock::now());
+    return left.count() < 0 ? Timeout{0} : left;
+}
+
+}  // namespace
+
+std::string_view to_string(TransportKind kind) {
+    switch (kind) {
+        case TransportKind::Win32Pipe: return "win32";
+        case TransportKind::UnixStream: return "unix";
+        case TransportKind::UnixSeqpacket: return "seqpacket";
+        case TransportKind::Fifo: return "fifo";
+        case TransportKind::Tcp: return "tcp";
+    }
+    return "?";
+}
+
+std::string_view to_string(IoModel io) {
+    switch (io) {
+        case IoModel::Sync: return "sync";
+        case IoModel::Overlapped: return "overlapped";
+        case IoModel::Iocp: return "iocp";
+    }
+    return "?";
+}
+
+std::string_view to_string(PipeType type) {
+    return type == PipeType::Message ? "message" : "byte";
+}
+
+std::string_view to_string(PipeDirection direction) {
+    switch (direction) {
+        case PipeDirection::Duplex: return "duplex";
+        case PipeDirection::Inbound: return "inbound";
+        case PipeDirection::Outbound: return "outbound";
+    }
+    return "?";
+}
+
+std::string_view to_string(ImpersonationLevel level) {
+    switch (level) {
+        case ImpersonationLevel::Anonymous: return "anonymous";
+        case ImpersonationLevel::Identification: return "identification";
+        case ImpersonationLevel::Impersonation: return "impersonation";
+        case ImpersonationLevel::Delegation: return "delegation";
+    }
+    return "?";
+}
+
+std::optional<TransportKind> parse_transport_kind(std::string_view text) {
+    for (auto k : {TransportKind::Win32Pipe, TransportKind::UnixStream,
+                   TransportKind::UnixSeqpacket, TransportKind::Fifo, TransportKind::Tcp}) {
+        if (iequals(text, to_string(k))) return k;
+    }
+    if (iequals(text, "pipe") || iequals(text, "win32pipe")) return TransportKind::Win32Pipe;
+    if (iequals(text, "stream") || iequals(text, "unix-stream")) return TransportKind::UnixStream;
+    if (iequals(text, "unix-seqpacket")) return TransportKind::UnixSeqpacket;
+    return std::nullopt;
+}
+
+std::optional<IoModel> parse_io_model(std::string_view text) {
+    for (auto m : {IoModel::Sync, IoModel::Overlapped, IoModel::Iocp}) {
+        if (iequals(text, to_string(m))) return m;
+    }
+    return std::nullopt;
+}
+
+std::optional<PipeType> parse_pipe_type(std::string_view text) {
+    if (iequals(text, "byte")) return PipeType::Byte;
+    if (iequals(text, "message")) return PipeType::Message;
+    return std::nullopt;
+}
+
+std::optional<PipeDirection> parse_pipe_direction(std::string_view text) {
+    for (auto d : {PipeDirection::Duplex, PipeDirection::Inbound, PipeDirection::Outbound}) {
+        if (iequals(text, to_string(d))) return d;
+    }
+    return std::nullopt;
+}
+
+std::optional<ImpersonationLevel> parse_impersonation_level(std::string_view text) {
+    for (auto l : {ImpersonationLevel::Anonymous, ImpersonationLevel::Identification,
+                   ImpersonationLevel::Impersonation, ImpersonationLevel::Delegation}) {
+        if (iequals(text, to_string(l))) return l;
+    }
+    return std::nullopt;
+}
+
+std::vector<TransportKind> available_transports() {
+#ifdef _WIN32
+    return {TransportKind::Win32Pipe};
+#else
+    return {TransportKind::UnixStream, TransportKind::UnixSeqpacket, TransportKind::Fifo,
+            TransportKind::Tcp};
+#endif
+}
+
+bool transport_available(TransportKind kind) {
+    auto all = available_transports();
+    return std::find(all.begin(), all.end(), kind) != all.end();
+}
+
+Result<ReadResult> Channel::read_message(std::vector<std::byte>& out, Timeout timeout) {
+    out.clear();
+    const auto deadline = Clock::now() + (timeout.count() < 0 ? Timeout{0} : timeout);
+    std::size_t chunk = 4096;
+    for (;;) {
+        const std::size_t old = out.size();
+        out.resize(old + chunk);
+        auto r = read(std::span<std::byte>(out.data() + old, chunk), remaining(timeout, deadline));
+        if (!r) {
+            out.resize(old);
+            return std::move(r).error();
+        }
+        out.resize(old + r->bytes);
+        if (r->eof) {
+            if (message_oriented() && !out.empty()) {
+                return make_error(ErrorCode::BrokenPipe, "read_message", describe(),
+                                  "the peer closed in the middle of a message (" +
+                                      std::to_string(out.size()) +
+                                      " bytes of it arrived). Next: check why the peer quit");
+            }
+            ReadResult res;
+            res.bytes = out.size();
+            res.eof = out.empty();
+            res.message_end = true;
+            return res;
+        }
+        if (!message_oriented() || r->message_end) {
+            ReadResult res;
+            res.bytes = out.size();
+            res.message_end = true;
+            return res;
+        }
+        chunk = std::min<std::size_t>(chunk * 2, std::size_t{1} << 20);
+    }
+}
+
+Status Channel::write_all(std::span<const std::byte> data, Timeout timeout) {
+    const auto deadline = Clock::now() + (timeout.count() < 0 ? Timeout{0} : timeout);
+    if (data.empty()) {
+        auto r = write(data, timeout);
+        if (!r) return std::move(r).error();
+        return {};
+    }
+    while (!data.empty()) {
+        auto r = write(data, remaining(timeout, deadline));
+        if (!r) return std::move(r).error();
+        if (*r == 0 && remaining(timeout, deadline).count() == 0) {
+            return make_error(ErrorCode::Timeout, "write", describe(),
+                              "the peer did not read in time. Next: raise the timeout");
+        }
+        data = data.subspan(*r);
+    }
+    return {};
+}
+
+Result<std::unique_ptr<Listener>> listen(const Endpoint& endpoint) {
+    if (!transport_available(endpoint.kind)) {
+        return make_error(ErrorCode::Unsupported, "listen", endpoint.name.display(),
+                          std::string("the transport '") + std::string(to_string(endpoint.kind)) +
+                              "' is not available on this platform. Next: pick one of the "
+                              "available transports");
+    }
+#ifdef _WIN32
+    return detail::listen_win32(endpoint);
+#else
+    return detail::listen_posix(endpoint);
+#endif
+}
+
+Result<std::unique_ptr<Channel>> connect(const Endpoint& endpoint, Timeout timeout,
+                                         std::stop_token stop) {
+    if (!transport_available(endpoint.kind)) {
+        return make_error(ErrorCode::Unsupported, "connect", endpoint.name.display(),
+                          std::string("the transport '") + std::string(to_string(endpoint.kind)) +
+                              "' is not available on this platform. Next: pick one of the "
+                              "available transports");
+    }
+#ifdef _WIN32
+    return detail::connect_win32(endpoint, timeout, std::move(stop));
+#else
+    return detail::connect_posix(endpoint, timeout, std::move(stop));
+#endif
+}
+
+}  // namespace pipescope::core

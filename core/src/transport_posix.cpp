@@ -1,0 +1,623 @@
+// POSIX transports: AF_UNIX stream and seqpacket, FIFO pairs, TCP loopback.
+// Every descriptor is non-blocking; a blocking call is a try, then poll(2) on the descriptor
+// and the channel's cancel eventfd with the time left. The fast path is one syscall.
+#ifndef _WIN32
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include <spdlog/logger.h>
+
+#include "pipescope/log.hpp"
+#include "pipescope/unique_handle.hpp"
+#include "transport_backend.hpp"
+
+namespace pipescope::core::detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Milliseconds for poll(2) until `deadline`; -1 for infinite.
+int poll_ms(Timeout total, Clock::time_point deadline) {
+    if (total.count() < 0) return -1;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return 0;
+    return left.count() > 1'000'000'000 ? 1'000'000'000 : static_cast<int>(left.count());
+}
+
+Clock::time_point deadline_of(Timeout t) {
+    return t.count() < 0 ? Clock::time_point::max() : Clock::now() + t;
+}
+
+Error cancelled_error(const std::string& subject) {
+    return make_error(ErrorCode::Cancelled, "cancel", subject, "the operation was cancelled");
+}
+
+Error timeout_error(const std::string& api, const std::string& subject) {
+    Error e = errno_error(ETIMEDOUT, api, subject);
+    e.message = "nothing happened within the timeout. Next: raise the timeout or check the peer";
+    return e;
+}
+
+// A sticky cancel signal usable in a poll set.
+class CancelFd {
+public:
+    CancelFd() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+    void fire() {
+        fired_.store(true, std::memory_order_release);
+        std::uint64_t one = 1;
+        if (fd_.valid() && ::write(fd_.get(), &one, sizeof one) < 0) {
+            // the counter is already non-zero: the fd stays readable, which is all we need
+        }
+    }
+    [[nodiscard]] bool fired() const { return fired_.load(std::memory_order_acquire); }
+    [[nodiscard]] int fd() const { return fd_.get(); }
+
+private:
+    UniqueFd fd_;
+    std::atomic<bool> fired_{false};
+};
+
+// Waits until `fd` is ready for `events`, the cancel fd fires, or the deadline passes.
+// Returns 1 ready, 0 timeout, -1 cancelled, -2 poll error (errno set).
+int wait_fd(int fd, short events, const CancelFd& cancel, Timeout total,
+            Clock::time_point deadline) {
+    for (;;) {
+        if (cancel.fired()) return -1;
+        pollfd fds[2] = {{fd, events, 0}, {cancel.fd(), POLLIN, 0}};
+        int n = ::poll(fds, 2, poll_ms(total, deadline));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -2;
+        }
+        if (cancel.fired() || (fds[1].revents & POLLIN)) return -1;
+        if (n == 0) return 0;
+        if (fds[0].revents) return 1;
+    }
+}
+
+std::string read_image(std::uint32_t pid) {
+    char buf[4096];
+    std::string link = "/proc/" + std::to_string(pid) + "/exe";
+    ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
+    if (n <= 0) return {};
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+
+PeerInfo peer_of_socket(int fd) {
+    PeerInfo info;
+#ifdef SO_PEERCRED
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0) {
+        info.pid = static_cast<std::uint32_t>(cred.pid);
+        info.uid = static_cast<std::uint32_t>(cred.uid);
+        info.image = read_image(*info.pid);
+    }
+#else
+    (void)fd;
+#endif
+    return info;
+}
+
+// One channel over one socket (rfd == wfd) or a FIFO pair (rfd != wfd).
+class PosixChannel final : public Channel {
+public:
+    PosixChannel(TransportKind kind, UniqueFd rfd, UniqueFd wfd, std::string subject)
+        : kind_(kind), rfd_(std::move(rfd)), wfd_(std::move(wfd)), subject_(std::move(subject)) {
+        const int fd = rfd_.get();
+        if (kind_ == TransportKind::UnixSeqpacket) {
+            int sz = 4 << 20;  // ask for room for big messages; the kernel caps it at wmem_max*2
+            ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+            ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+            int got = 0;
+            socklen_t len = sizeof got;
+            if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &got, &len) == 0 && got > 64) {
+                max_message_ = static_cast<std::size_t>(got) - 64;
+            } else {
+                max_message_ = 64 * 1024;
+            }
+            // The rest of a message longer than a caller's buffer lands here (one recvmsg).
+            overflow_.resize(std::max<std::size_t>(max_message_, 256 * 1024));
+        }
+        if (kind_ == TransportKind::Tcp) {
+            int one = 1;
+            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        }
+        if (kind_ != TransportKind::Fifo) peer_ = peer_of_socket(fd);
+    }
+
+    Result<std::size_t> write(std::span<const std::byte> data, Timeout timeout) override {
+        if (cancel_.fired()) return cancelled_error(subject_);
+        if (!wfd_.valid()) {
+            return make_error(ErrorCode::NotConnected, "write", subject_,
+                              "the channel is closed for writing. Next: reconnect");
+        }
+        const auto deadline = deadline_of(timeout);
+        const bool message = kind_ == TransportKind::UnixSeqpacket;
+        if (data.empty() && !message) return std::size_t{0};
+        std::size_t done = 0;
+        while (done < data.size() || (data.empty() && done == 0 && message)) {
+            ssize_t n;
+            if (kind_ == TransportKind::Fifo) {
+                n = ::write(wfd_.get(), data.data() + done, data.size() - done);
+            } else {
+                n = ::send(wfd_.get(), data.data() + done, data.size() - done, MSG_NOSIGNAL);
+            }
+            if (n >= 0) {
+                done += static_cast<std::size_t>(n);
+                if (message) return data.size();  // a seqpacket send is all or nothing
+                continue;
+            }
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                if (done > 0) return done;
+                return errno_error(errno, kind_ == TransportKind::Fifo ? "write" : "send",
+                                   subject_);
+            }
+            int w = wait_fd(wfd_.get(), POLLOUT, cancel_, timeout, deadline);
+            if (w == 1) continue;
+            if (done > 0) return done;
+            if (w == -1) return cancelled_error(subject_);
+            if (w == 0) return timeout_error("write", subject_);
+            return errno_error(errno, "poll", subject_);
+        }
+        return done;
+    }
+
+    Result<ReadResult> read(std::span<std::byte> buf, Timeout timeout) override {
+        if (cancel_.fired()) return cancelled_error(subject_);
+        ReadResult res;
+        if (pending_len_ > 0) {  // the rest of a message longer than the last buffer
+            std::size_t n = std::min(buf.size(), pending_len_);
+            std::memcpy(buf.data(), overflow_.data() + pending_off_, n);
+            pending_off_ += n;
+            pending_len_ -= n;
+            res.bytes = n;
+            res.message_end = pending_len_ == 0;
+            return res;
+        }
+        if (!rfd_.valid()) {
+            return make_error(ErrorCode::NotConnected, "read", subject_,
+                              "the channel is closed. Next: reconnect");
+        }
+        const auto deadline = deadline_of(timeout);
+        for (;;) {
+            ssize_t n;
+            if (kind_ == TransportKind::UnixSeqpacket) {
+                iovec iov[2] = {{buf.data(), buf.size()}, {overflow_.data(), overflow_.size()}};
+                msghdr msg{};
+                msg.msg_iov = iov;
+                msg.msg_iovlen = 2;
+                n = ::recvmsg(rfd_.get(), &msg, 0);
+                if (n > 0 && static_cast<std::size_t>(n) > buf.size()) {
+                    pending_off_ = 0;
+                    pending_len_ = static_cast<std::size_t>(n) - buf.size();
+                    res.bytes = buf.size();
+                    res.message_end = false;
+                    return res;
+                }
+                if (n == 0 && buf.size() > 0) {
+                    // An empty message and a closed peer both read as 0: poll tells them apart.
+                    pollfd p{rfd_.get(), POLLIN, 0};
+                    if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP))) {
+                        res.eof = true;
+                    }
+                    res.bytes = 0;
+                    return res;
+                }
+            } else if (kind_ == TransportKind::Fifo) {
+                n = ::read(rfd_.get(), buf.data(), buf.size());
+            } else {
+                n = ::recv(rfd_.get(), buf.data(), buf.size(), 0);
+            }
+            if (n > 0) {
+                res.bytes = static_cast<std::size_t>(n);
+                return res;
+            }
+            if (n == 0) {
+                res.eof = buf.size() > 0;
+                return res;
+            }
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                return errno_error(errno, kind_ == TransportKind::Fifo ? "read" : "recv",
+                                   subject_);
+            }
+            int w = wait_fd(rfd_.get(), POLLIN, cancel_, timeout, deadline);
+            if (w == 1) continue;
+            if (w == -1) return cancelled_error(subject_);
+            if (w == 0) return timeout_error("read", subject_);
+            return errno_error(errno, "poll", subject_);
+        }
+    }
+
+    Status close_write() override {
+        if (kind_ == TransportKind::Fifo) {
+            wfd_.reset();
+            return {};
+        }
+        if (::shutdown(wfd_.get(), SHUT_WR) != 0) return errno_error(errno, "shutdown", subject_);
+        return {};
+    }
+
+    void cancel() override { cancel_.fire(); }
+
+    void close() override {
+        if (kind_ == TransportKind::Fifo) {
+            wfd_.reset();
+        } else {
+            [[maybe_unused]] int same = wfd_.release();  // same descriptor as rfd_
+        }
+        rfd_.reset();
+    }
+
+    ~PosixChannel() override { close(); }
+
+    [[nodiscard]] bool message_oriented() const override {
+        return kind_ == TransportKind::UnixSeqpacket;
+    }
+    [[nodiscard]] PeerInfo peer() const override { return peer_; }
+    [[nodiscard]] std::string describe() const override {
+        return std::string(to_string(kind_)) + " " + subject_;
+    }
+    [[nodiscard]] std::size_t max_message_bytes() const override { return max_message_; }
+
+private:
+    TransportKind kind_;
+    UniqueFd rfd_;
+    UniqueFd wfd_;  // for sockets: the same number as rfd_, not closed separately
+    std::string subject_;
+    CancelFd cancel_;
+    PeerInfo peer_;
+    std::vector<std::byte> overflow_;
+    std::size_t pending_off_ = 0;
+    std::size_t pending_len_ = 0;
+    std::size_t max_message_ = 0;
+};
+
+std::unique_ptr<Channel> make_socket_channel(TransportKind kind, int fd, std::string subject) {
+    UniqueFd r(fd);
+    UniqueFd w(fd);  // released, not closed, by PosixChannel::close
+    return std::make_unique<PosixChannel>(kind, std::move(r), std::move(w), std::move(subject));
+}
+
+// --- addresses ----------------------------------------------------------------------------
+
+Result<std::pair<sockaddr_un, socklen_t>> unix_address(const PipeName& name) {
+    std::string path = name.posix_path();
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() > PipeName::kMaxSocketPathLength) {
+        return make_error(ErrorCode::InvalidName, "bind", path,
+                          "the socket path is longer than 107 bytes. Next: use a shorter path "
+                          "or set PIPESCOPE_PIPE_DIR to a short folder");
+    }
+    socklen_t len;
+    if (!path.empty() && path[0] == '@') {
+        std::memcpy(addr.sun_path + 1, path.data() + 1, path.size() - 1);
+        len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+    } else {
+        std::memcpy(addr.sun_path, path.data(), path.size());
+        len = static_cast<socklen_t>(sizeof addr);
+    }
+    return std::make_pair(addr, len);
+}
+
+void ensure_runtime_dir(const PipeName& name) {
+    if (name.form() == PipeName::Form::Bare || name.form() == PipeName::Form::Win32) {
+        ::mkdir(PipeName::runtime_dir().c_str(), 0700);
+    }
+}
+
+int socket_type(TransportKind kind) {
+    return kind == TransportKind::UnixSeqpacket ? SOCK_SEQPACKET : SOCK_STREAM;
+}
+
+// --- listeners ----------------------------------------------------------------------------
+
+class SocketListener final : public Listener {
+public:
+    SocketListener(Endpoint ep, UniqueFd fd, std::string address, std::string unlink_path)
+        : ep_(std::move(ep)), fd_(std::move(fd)), address_(std::move(address)),
+          unlink_path_(std::move(unlink_path)) {}
+    ~SocketListener() override {
+        fd_.reset();
+        if (!unlink_path_.empty()) ::unlink(unlink_path_.c_str());
+    }
+
+    Result<std::unique_ptr<Channel>> accept(Timeout timeout) override {
+        const auto deadline = deadline_of(timeout);
+        for (;;) {
+            if (cancel_.fired()) return cancelled_error(address_);
+            int c = ::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (c >= 0) return make_socket_channel(ep_.kind, c, address_);
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) return errno_error(errno, "accept4", address_);
+            int w = wait_fd(fd_.get(), POLLIN, cancel_, timeout, deadline);
+            if (w == 1) continue;
+            if (w == -1) return cancelled_error(address_);
+            if (w == 0) return timeout_error("accept", address_);
+            return errno_error(errno, "poll", address_);
+        }
+    }
+    void cancel() override { cancel_.fire(); }
+    [[nodiscard]] std::string address() const override { return address_; }
+    [[nodiscard]] Endpoint client_endpoint() const override { return ep_; }
+
+private:
+    Endpoint ep_;
+    UniqueFd fd_;
+    std::string address_;
+    std::string unlink_path_;
+    CancelFd cancel_;
+};
+
+Result<std::unique_ptr<Listener>> listen_unix(const Endpoint& ep) {
+    ensure_runtime_dir(ep.name);
+    auto addr = unix_address(ep.name);
+    if (!addr) return std::move(addr).error();
+    const std::string path = ep.name.posix_path();
+    UniqueFd fd(::socket(AF_UNIX, socket_type(ep.kind) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) return errno_error(errno, "socket", path);
+    const auto* sa = reinterpret_cast<const sockaddr*>(&addr->first);
+    if (::bind(fd.get(), sa, addr->second) != 0) {
+        int err = errno;
+        if (err != EADDRINUSE || path[0] == '@') return errno_error(err, "bind", path);
+        // A socket file is there: if nobody answers on it, it is stale and we take it over.
+        UniqueFd probe(::socket(AF_UNIX, socket_type(ep.kind) | SOCK_CLOEXEC, 0));
+        if (probe && ::connect(probe.get(), sa, addr->second) == 0) {
+            return errno_error(EADDRINUSE, "bind", path);
+        }
+        ::unlink(path.c_str());
+        if (::bind(fd.get(), sa, addr->second) != 0) return errno_error(errno, "bind", path);
+    }
+    if (path[0] != '@') ::chmod(path.c_str(), ep.server.socket_mode);
+    if (::listen(fd.get(), ep.server.backlog) != 0) return errno_error(errno, "listen", path);
+    std::unique_ptr<Listener> l = std::make_unique<SocketListener>(
+        ep, std::move(fd), path, path[0] == '@' ? std::string{} : path);
+    return l;
+}
+
+Result<std::unique_ptr<Listener>> listen_tcp(const Endpoint& ep) {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    const std::string subject = "127.0.0.1:" + std::to_string(ep.tcp_port);
+    if (!fd) return errno_error(errno, "socket", subject);
+    int one = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(ep.tcp_port);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0) {
+        return errno_error(errno, "bind", subject);
+    }
+    if (::listen(fd.get(), ep.server.backlog) != 0) return errno_error(errno, "listen", subject);
+    socklen_t len = sizeof sin;
+    ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&sin), &len);
+    Endpoint client = ep;
+    client.tcp_port = ntohs(sin.sin_port);
+    std::string address = "127.0.0.1:" + std::to_string(client.tcp_port);
+    std::unique_ptr<Listener> l =
+        std::make_unique<SocketListener>(client, std::move(fd), address, std::string{});
+    return l;
+}
+
+void ignore_sigpipe_once() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction old {};
+        if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) {
+            ::signal(SIGPIPE, SIG_IGN);
+        }
+    });
+}
+
+// Two FIFOs, <base>.c2s (client writes) and <base>.s2c (server writes). The client opens
+// c2s for writing first, then s2c for reading; the server sees it when its non-blocking open
+// of s2c for writing stops failing with ENXIO, and by then the client is writing to c2s.
+class FifoListener final : public Listener {
+public:
+    FifoListener(Endpoint ep, std::string base) : ep_(std::move(ep)), base_(std::move(base)) {}
+    ~FifoListener() override {
+        ::unlink((base_ + ".c2s").c_str());
+        ::unlink((base_ + ".s2c").c_str());
+    }
+
+    Result<std::unique_ptr<Channel>> accept(Timeout timeout) override {
+        const auto deadline = deadline_of(timeout);
+        const std::string c2s = base_ + ".c2s", s2c = base_ + ".s2c";
+        UniqueFd rfd(::open(c2s.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+        if (!rfd) return errno_error(errno, "open", c2s);
+        auto sleep = std::chrono::microseconds(200);
+        for (;;) {
+            if (cancel_.fired()) return cancelled_error(base_);
+            UniqueFd wfd(::open(s2c.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+            if (wfd) {
+                std::unique_ptr<Channel> ch = std::make_unique<PosixChannel>(
+                    TransportKind::Fifo, std::move(rfd), std::move(wfd), base_);
+                return ch;
+            }
+            if (errno != ENXIO) return errno_error(errno, "open", s2c);
+            if (poll_ms(timeout, deadline) == 0) return timeout_error("accept", base_);
+            // No readiness to wait on for "a reader opened the FIFO": poll with backoff.
+            pollfd p{cancel_.fd(), POLLIN, 0};
+            int ms = static_cast<int>(std::max<long long>(1, sleep.count() / 1000));
+            int left = poll_ms(timeout, deadline);
+            ::poll(&p, 1, left < 0 ? ms : std::min(ms, left));
+            sleep = std::min(sleep * 2, std::chrono::microseconds(10'000));
+        }
+    }
+    void cancel() override { cancel_.fire(); }
+    [[nodiscard]] std::string address() const override { return base_; }
+    [[nodiscard]] Endpoint client_endpoint() const override { return ep_; }
+
+private:
+    Endpoint ep_;
+    std::string base_;
+    CancelFd cancel_;
+};
+
+Result<std::unique_ptr<Listener>> listen_fifo(const Endpoint& ep) {
+    ensure_runtime_dir(ep.name);
+    ignore_sigpipe_once();
+    const std::string base = ep.name.posix_path();
+    for (const char* suffix : {".c2s", ".s2c"}) {
+        std::string p = base + suffix;
+        if (::mkfifo(p.c_str(), static_cast<mode_t>(ep.server.socket_mode)) != 0) {
+            struct stat st {};
+            if (errno == EEXIST && ::stat(p.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) continue;
+            return errno_error(errno, "mkfifo", p);
+        }
+    }
+    std::unique_ptr<Listener> l = std::make_unique<FifoListener>(ep, base);
+    return l;
+}
+
+// --- dialers ------------------------------------------------------------------------------
+
+// Sleeps up to `ms` or until `stop` is requested.
+void nap(int ms, const std::stop_token& stop) {
+    for (int i = 0; i < ms && !stop.stop_requested(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
+Result<std::unique_ptr<Channel>> connect_socket(const Endpoint& ep, Timeout timeout,
+                                                const std::stop_token& stop) {
+    const auto deadline = deadline_of(timeout);
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    int family;
+    std::string subject;
+    if (ep.kind == TransportKind::Tcp) {
+        auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(ep.tcp_port);
+        sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        len = sizeof(sockaddr_in);
+        family = AF_INET;
+        subject = "127.0.0.1:" + std::to_string(ep.tcp_port);
+    } else {
+        auto addr = unix_address(ep.name);
+        if (!addr) return std::move(addr).error();
+        std::memcpy(&ss, &addr->first, sizeof addr->first);
+        len = addr->second;
+        family = AF_UNIX;
+        subject = ep.name.posix_path();
+    }
+    int backoff = 1;
+    for (;;) {
+        if (stop.stop_requested()) return cancelled_error(subject);
+        UniqueFd fd(::socket(family, socket_type(ep.kind) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        if (!fd) return errno_error(errno, "socket", subject);
+        int rc = ::connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len);
+        int err = rc == 0 ? 0 : errno;
+        if (err == EINPROGRESS) {  // TCP: wait for the handshake
+            CancelFd never;
+            int w = wait_fd(fd.get(), POLLOUT, never, timeout, deadline);
+            if (w == 0) return timeout_error("connect", subject);
+            socklen_t elen = sizeof err;
+            ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &elen);
+        }
+        if (err == 0) return make_socket_channel(ep.kind, fd.release(), subject);
+        // A full backlog is the socket form of "all instances busy": retry within the bound.
+        if ((err == EAGAIN || err == EWOULDBLOCK) && ep.client.retry_busy) {
+            if (poll_ms(timeout, deadline) == 0) {
+                Error e = errno_error(err, "connect", subject);
+                e.code = ErrorCode::Timeout;
+                return e;
+            }
+            nap(backoff, stop);
+            backoff = std::min(backoff * 2, 20);
+            continue;
+        }
+        return errno_error(err, "connect", subject);
+    }
+}
+
+Result<std::unique_ptr<Channel>> connect_fifo(const Endpoint& ep, Timeout timeout,
+                                              const std::stop_token& stop) {
+    ignore_sigpipe_once();
+    const auto deadline = deadline_of(timeout);
+    const std::string base = ep.name.posix_path();
+    const std::string c2s = base + ".c2s", s2c = base + ".s2c";
+    struct stat st {};
+    if (::stat(c2s.c_str(), &st) != 0) return errno_error(errno, "stat", c2s);
+    int backoff = 1;
+    UniqueFd wfd;
+    for (;;) {  // ENXIO until the server has c2s open for reading (it is in accept)
+        if (stop.stop_requested()) return cancelled_error(base);
+        wfd.reset(::open(c2s.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+        if (wfd) break;
+        if (errno != ENXIO) return errno_error(errno, "open", c2s);
+        if (poll_ms(timeout, deadline) == 0) {
+            Error e = errno_error(ENXIO, "open", c2s);
+            e.code = ErrorCode::Timeout;
+            e.message = "no server is reading the FIFO. Next: start the server or raise the timeout";
+            return e;
+        }
+        nap(backoff, stop);
+        backoff = std::min(backoff * 2, 10);
+    }
+    UniqueFd rfd(::open(s2c.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!rfd) return errno_error(errno, "open", s2c);
+    std::unique_ptr<Channel> ch =
+        std::make_unique<PosixChannel>(TransportKind::Fifo, std::move(rfd), std::move(wfd), base);
+    return ch;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Listener>> listen_posix(const Endpoint& endpoint) {
+    Result<std::unique_ptr<Listener>> r = [&]() -> Result<std::unique_ptr<Listener>> {
+        switch (endpoint.kind) {
+            case TransportKind::UnixStream:
+            case TransportKind::UnixSeqpacket: return listen_unix(endpoint);
+            case TransportKind::Fifo: return listen_fifo(endpoint);
+            case TransportKind::Tcp: return listen_tcp(endpoint);
+            case TransportKind::Win32Pipe: break;
+        }
+        return make_error(ErrorCode::Unsupported, "listen", endpoint.name.display(),
+                          "Win32 named pipes exist only on Windows");
+    }();
+    if (r) log::transport()->info("listening on {} ({})", (*r)->address(), to_string(endpoint.kind));
+    else log::transport()->warn("listen failed: {}", r.error().to_string());
+    return r;
+}
+
+Result<std::unique_ptr<Channel>> connect_posix(const Endpoint& endpoint, Timeout timeout,
+                                               std::stop_token stop) {
+    switch (endpoint.kind) {
+        case TransportKind::UnixStream:
+        case TransportKind::UnixSeqpacket:
+        case TransportKind::Tcp: return connect_socket(endpoint, timeout, stop);
+        case TransportKind::Fifo: return connect_fifo(endpoint, timeout, stop);
+        case TransportKind::Win32Pipe: break;
+    }
+    return make_error(ErrorCode::Unsupported, "connect", endpoint.name.display(),
+                      "Win32 named pipes exist only on Windows");
+}
+
+}  // namespace pipescope::core::detail
+
+namespace pipescope::core {
+Result<std::string> default_pipe_sddl() { return std::string{}; }
+}  // namespace pipescope::core
+
+#endif  // !_WIN32

@@ -1,0 +1,694 @@
+// Win32 named pipes with three I/O models:
+//   Sync        synchronous handle; a byte-mode read with a finite timeout polls PeekNamedPipe
+//               (so a writer thread is not serialised behind it); other calls block in
+//               ReadFile/WriteFile, a timer-queue timer enforces the timeout and cancel()
+//               breaks them, both with CancelSynchronousIo. (A zero-length message cannot be
+//               seen by peeking, so message-mode reads block.)
+//   Overlapped  FILE_FLAG_OVERLAPPED, one event per direction, WaitForMultipleObjects with a
+//               cancel event; a timed-out operation is cancelled with CancelIoEx and drained.
+//   Iocp        the handle bound to its own completion port; GetQueuedCompletionStatus waits,
+//               cancel() posts a wake-up packet.
+// Server instances are always created overlapped for the accept (ConnectNamedPipe with a
+// timeout); in the Sync model the server side uses PIPE_NOWAIT polling for the accept instead.
+#ifdef _WIN32
+
+#include <windows.h>
+#include <sddl.h>
+#include <aclapi.h>
+
+#include <atomic>
+#include <cstring>
+#include <thread>
+
+#include <spdlog/logger.h>
+
+#include "pipescope/log.hpp"
+#include "pipescope/platform.hpp"
+#include "pipescope/unique_handle.hpp"
+#include "transport_backend.hpp"
+
+namespace pipescope::core {
+
+namespace {
+
+std::wstring widen(const std::string& s) {
+    if (s.empty()) return {};
+    int n = ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
+    std::wstring w(static_cast<std::size_t>(n), L'\0');
+    ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), w.data(), n);
+    return w;
+}
+
+std::string narrow(const wchar_t* w, std::size_t len) {
+    if (len == 0) return {};
+    int n = ::WideCharToMultiByte(CP_UTF8, 0, w, static_cast<int>(len), nullptr, 0, nullptr, nullptr);
+    std::string s(static_cast<std::size_t>(n), '\0');
+    ::WideCharToMultiByte(CP_UTF8, 0, w, static_cast<int>(len), s.data(), n, nullptr, nullptr);
+    return s;
+}
+
+}  // namespace
+
+Result<std::string> default_pipe_sddl() {
+    HANDLE token_raw = nullptr;
+    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &token_raw)) {
+        return win32_error(::GetLastError(), "OpenProcessToken", "current process");
+    }
+    UniqueHandle token(token_raw);
+    DWORD len = 0;
+    ::GetTokenInformation(token.get(), TokenUser, nullptr, 0, &len);
+    std::vector<unsigned char> buf(len ? len : 1);
+    if (!::GetTokenInformation(token.get(), TokenUser, buf.data(), len, &len)) {
+        return win32_error(::GetLastError(), "GetTokenInformation", "current process");
+    }
+    auto* user = reinterpret_cast<TOKEN_USER*>(buf.data());
+    LPWSTR sid_text = nullptr;
+    if (!::ConvertSidToStringSidW(user->User.Sid, &sid_text)) {
+        return win32_error(::GetLastError(), "ConvertSidToStringSidW", "current user");
+    }
+    std::string sid = narrow(sid_text, std::wcslen(sid_text));
+    ::LocalFree(sid_text);
+    return "D:P(A;;FA;;;" + sid + ")(A;;FA;;;SY)(A;;FA;;;BA)";
+}
+
+namespace detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+DWORD wait_ms(Timeout total, Clock::time_point deadline) {
+    if (total.count() < 0) return INFINITE;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return 0;
+    return left.count() >= 0x7FFFFFFF ? 0x7FFFFFFE : static_cast<DWORD>(left.count());
+}
+
+Clock::time_point deadline_of(Timeout t) {
+    return t.count() < 0 ? Clock::time_point::max() : Clock::now() + t;
+}
+
+Error cancelled_error(const std::string& subject) {
+    return make_error(ErrorCode::Cancelled, "cancel", subject, "the operation was cancelled");
+}
+
+Error timeout_error(const char* api, const std::string& subject) {
+    Error e = win32_error(win32::kWaitTimeout, api, subject);
+    return e;
+}
+
+PeerInfo describe_process(DWORD pid, std::optional<ULONG> session) {
+    PeerInfo info;
+    info.pid = pid;
+    if (session) info.session = *session;
+    UniqueHandle proc(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
+    if (proc) {
+        wchar_t path[MAX_PATH * 2];
+        DWORD n = static_cast<DWORD>(std::size(path));
+        if (::QueryFullProcessImageNameW(proc.get(), 0, path, &n)) info.image = narrow(path, n);
+    }
+    return info;
+}
+
+PeerInfo peer_of_pipe(HANDLE h, bool server_side) {
+    ULONG pid = 0, session = 0;
+    BOOL ok = server_side ? ::GetNamedPipeClientProcessId(h, &pid)
+                          : ::GetNamedPipeServerProcessId(h, &pid);
+    if (!ok || pid == 0) return {};
+    std::optional<ULONG> sess;
+    if (server_side ? ::GetNamedPipeClientSessionId(h, &session)
+                    : ::GetNamedPipeServerSessionId(h, &session)) {
+        sess = session;
+    }
+    return describe_process(pid, sess);
+}
+
+constexpr ULONG_PTR kIoKey = 1;
+constexpr ULONG_PTR kCancelKey = 2;
+
+class Win32PipeChannel final : public Channel {
+public:
+    Win32PipeChannel(UniqueHandle h, IoModel io, bool message, bool server_side,
+                     std::string subject)
+        : h_(std::move(h)), io_(io), message_(message), server_side_(server_side),
+          subject_(std::move(subject)), cancel_ev_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)),
+          rd_ev_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)),
+          wr_ev_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)) {
+        if (io_ == IoModel::Iocp) {
+            port_.reset(::CreateIoCompletionPort(h_.get(), nullptr, kIoKey, 0));
+        }
+        peer_ = peer_of_pipe(h_.get(), server_side_);
+    }
+    ~Win32PipeChannel() override { close(); }
+
+    // Which OVERLAPPED belongs to which direction.
+    struct Op {
+        OVERLAPPED ov{};
+        std::atomic<bool> done{false};  // Iocp: its packet was dequeued by the other thread
+    };
+
+    Result<std::size_t> write(std::span<const std::byte> data, Timeout timeout) override {
+        if (cancelled_.load(std::memory_order_acquire)) return cancelled_error(subject_);
+        if (!h_) return win32_error(win32::kInvalidHandle, "WriteFile", subject_);
+        if (data.empty() && !message_) return std::size_t{0};
+        std::size_t done = 0;
+        const auto deadline = deadline_of(timeout);
+        do {
+            DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(data.size() - done, 1u << 30));
+            auto r = io_op(false, const_cast<std::byte*>(data.data() + done), chunk, timeout,
+                           deadline);
+            if (!r) {
+                if (done > 0 && r.error().code == ErrorCode::Timeout) return done;
+                return std::move(r).error();
+            }
+            done += r->bytes;
+            if (message_) break;  // one WriteFile is one message
+        } while (done < data.size());
+        return done;
+    }
+
+    Result<ReadResult> read(std::span<std::byte> buf, Timeout timeout) override {
+        if (cancelled_.load(std::memory_order_acquire)) return cancelled_error(subject_);
+        if (!h_) return win32_error(win32::kInvalidHandle, "ReadFile", subject_);
+        const auto deadline = deadline_of(timeout);
+        if (io_ == IoModel::Sync && timeout.count() >= 0 && !message_) {
+            // Poll until data (or the end) is there, then the ReadFile below will not block.
+            DWORD backoff = 0;
+            for (;;) {
+                if (cancelled_.load(std::memory_order_acquire)) return cancelled_error(subject_);
+                DWORD avail = 0, left_in_msg = 0;
+                if (!::PeekNamedPipe(h_.get(), nullptr, 0, nullptr, &avail, &left_in_msg)) {
+                    DWORD err = ::GetLastError();
+                    if (err == ERROR_BROKEN_PIPE || err == ERROR_PIPE_NOT_CONNECTED) {
+                        ReadResult res;
+                        res.eof = true;
+                        return res;
+                    }
+                    return win32_error(err, "PeekNamedPipe", subject_);
+                }
+                if (avail > 0 || left_in_msg > 0) break;
+                DWORD ms = wait_ms(timeout, deadline);
+                if (ms == 0) return timeout_error("ReadFile", subject_);
+                if (::WaitForSingleObject(cancel_ev_.get(), std::min(ms, backoff)) ==
+                    WAIT_OBJECT_0) {
+                    return cancelled_error(subject_);
+                }
+                backoff = std::min<DWORD>(backoff + 1, 5);
+            }
+        }
+        auto r = io_op(true, buf.data(), static_cast<DWORD>(std::min<std::size_t>(buf.size(), 1u << 30)),
+                       timeout, deadline);
+        if (!r) {
+            const Error& e = r.error();
+            if (e.os_kind == OsCodeKind::Win32 &&
+                (e.os_code == ERROR_BROKEN_PIPE || e.os_code == ERROR_PIPE_NOT_CONNECTED)) {
+                ReadResult res;
+                res.eof = true;
+                return res;
+            }
+            return std::move(r).error();
+        }
+        ReadResult res;
+        res.bytes = r->bytes;
+        res.message_end = !r->more;
+        return res;
+    }
+
+    Status close_write() override {
+        if (message_) {  // like npiperelay: an empty message tells the peer we are done
+            auto r = write({}, Timeout{5000});
+            if (!r) return std::move(r).error();
+            return {};
+        }
+        if (!::FlushFileBuffers(h_.get())) {
+            return win32_error(::GetLastError(), "FlushFileBuffers", subject_);
+        }
+        return make_error(ErrorCode::Unsupported, "close_write", subject_,
+                          "a byte-mode named pipe cannot be half-closed. Next: use message mode "
+                          "(an empty message ends the conversation) or close the pipe");
+    }
+
+    void cancel() override {
+        cancelled_.store(true, std::memory_order_release);
+        ::SetEvent(cancel_ev_.get());
+        if (port_) ::PostQueuedCompletionStatus(port_.get(), 0, kCancelKey, nullptr);
+        if (io_ == IoModel::Sync) {
+            // A blocking ReadFile/WriteFile may be about to start: keep cancelling while a
+            // thread is inside one (bounded).
+            for (int i = 0; i < 2000; ++i) {
+                bool any = false;
+                for (auto* slot : {&sync_reader_, &sync_writer_}) {
+                    HANDLE t = slot->load(std::memory_order_acquire);
+                    if (t) {
+                        any = true;
+                        ::CancelSynchronousIo(t);
+                    }
+                }
+                if (!any) break;
+                ::Sleep(1);
+            }
+        } else if (h_) {
+            ::CancelIoEx(h_.get(), nullptr);
+        }
+    }
+
+    void close() override {
+        if (!h_) return;
+        if (server_side_) {
+            ::FlushFileBuffers(h_.get()) ;
+            ::DisconnectNamedPipe(h_.get());
+        }
+        port_.reset();
+        h_.reset();
+    }
+
+    [[nodiscard]] bool message_oriented() const override { return message_; }
+    [[nodiscard]] PeerInfo peer() const override { return peer_; }
+    [[nodiscard]] std::string describe() const override {
+        return subject_ + " (" + std::string(to_string(io_)) + ", " +
+               (message_ ? "message" : "byte") + ")";
+    }
+
+    HANDLE handle() const { return h_.get(); }
+
+private:
+    struct OpResult {
+        std::size_t bytes = 0;
+        bool more = false;  // ERROR_MORE_DATA: the message continues
+    };
+
+    // One ReadFile/WriteFile in the channel's I/O model.
+    Result<OpResult> io_op(bool is_read, std::byte* p, DWORD n, Timeout timeout,
+                           Clock::time_point deadline) {
+        const char* api = is_read ? "ReadFile" : "WriteFile";
+        DWORD got = 0;
+        if (io_ == IoModel::Sync) {
+            auto& slot = is_read ? sync_reader_ : sync_writer_;
+            SyncWatch& watch = is_read ? rd_watch_ : wr_watch_;
+            // The real handle of this thread, for CancelSynchronousIo from cancel().
+            HANDLE self = is_read ? reader_thread() : writer_thread();
+            slot.store(self, std::memory_order_release);
+            if (cancelled_.load(std::memory_order_acquire)) {
+                slot.store(nullptr, std::memory_order_release);
+                return cancelled_error(subject_);
+            }
+            // A synchronous call cannot time out by itself: a timer-queue timer cancels it at
+            // the deadline, and again every few ms in case it fired just before the call began.
+            HANDLE timer = nullptr;
+            watch.thread = &slot;
+            watch.fired.store(false, std::memory_order_relaxed);
+            if (timeout.count() >= 0) {
+                ::CreateTimerQueueTimer(&timer, nullptr, &Win32PipeChannel::on_sync_deadline,
+                                        &watch, wait_ms(timeout, deadline), 5,
+                                        WT_EXECUTEDEFAULT);
+            }
+            BOOL ok = is_read ? ::ReadFile(h_.get(), p, n, &got, nullptr)
+                              : ::WriteFile(h_.get(), p, n, &got, nullptr);
+            DWORD err = ok ? 0 : ::GetLastError();
+            slot.store(nullptr, std::memory_order_release);
+            if (timer) ::DeleteTimerQueueTimer(nullptr, timer, INVALID_HANDLE_VALUE);
+            if (ok) return OpResult{got, false};
+            if (err == ERROR_MORE_DATA) return OpResult{got, true};
+            if (err == ERROR_OPERATION_ABORTED) {
+                if (got > 0 && !is_read) return OpResult{got, false};
+                if (watch.fired.load() && !cancelled_.load()) return timeout_error(api, subject_);
+                return cancelled_error(subject_);
+            }
+            return win32_error(err, api, subject_);
+        }
+        Op& op = is_read ? rd_ : wr_;
+        op.ov = OVERLAPPED{};
+        op.done.store(false, std::memory_order_relaxed);
+        op.ov.hEvent = io_ == IoModel::Overlapped ? (is_read ? rd_ev_.get() : wr_ev_.get())
+                                                  : nullptr;
+        if (op.ov.hEvent) ::ResetEvent(op.ov.hEvent);
+        BOOL ok = is_read ? ::ReadFile(h_.get(), p, n, nullptr, &op.ov)
+                          : ::WriteFile(h_.get(), p, n, nullptr, &op.ov);
+        DWORD err = ok ? 0 : ::GetLastError();
+        if (!ok && err != ERROR_IO_PENDING && err != ERROR_MORE_DATA) {
+            return win32_error(err, api, subject_);  // failed at once: no completion follows
+        }
+        bool cancelled = false, timed_out = false;
+        if (io_ == IoModel::Overlapped) {
+            if (!ok && err == ERROR_IO_PENDING) {
+                HANDLE evs[2] = {op.ov.hEvent, cancel_ev_.get()};
+                DWORD w = ::WaitForMultipleObjects(2, evs, FALSE, wait_ms(timeout, deadline));
+                if (w == WAIT_OBJECT_0 + 1) cancelled = true;
+                else if (w == WAIT_TIMEOUT) timed_out = true;
+                if (cancelled || timed_out) ::CancelIoEx(h_.get(), &op.ov);
+            }
+        } else {
+            // Every completion, even an immediate one, queues a packet (no skip modes set).
+            int w = wait_iocp(op, wait_ms(timeout, deadline));
+            if (w != 0) {
+                cancelled = w == 1;
+                timed_out = w == 2;
+                ::CancelIoEx(h_.get(), &op.ov);
+                // The cancelled operation still completes through the port: drain it so the
+                // OVERLAPPED is ours again (bounded; cancellation completes promptly).
+                while (wait_iocp(op, 5000) == 1) {
+                }
+            }
+        }
+        DWORD bytes = 0;
+        BOOL res = ::GetOverlappedResult(h_.get(), &op.ov, &bytes, io_ == IoModel::Overlapped);
+        DWORD rerr = res ? 0 : ::GetLastError();
+        if (res) return OpResult{bytes, false};
+        if (rerr == ERROR_MORE_DATA) return OpResult{bytes, true};
+        if (rerr == ERROR_OPERATION_ABORTED || rerr == ERROR_IO_INCOMPLETE) {
+            if (bytes > 0 && !is_read) return OpResult{bytes, false};
+            if (timed_out) return timeout_error(api, subject_);
+            return cancelled_error(subject_);
+        }
+        return win32_error(rerr, api, subject_);
+    }
+
+    // Waits for `op`'s completion packet. 0 done, 1 cancel, 2 timeout. Packets of the other
+    // direction are marked done on their Op (the other thread waits for that flag or its own
+    // packet); cancel packets are re-posted so every waiter sees one.
+    int wait_iocp(Op& op, DWORD ms) {
+        const auto deadline = ms == INFINITE ? Clock::time_point::max()
+                                             : Clock::now() + std::chrono::milliseconds(ms);
+        for (;;) {
+            if (op.done.load(std::memory_order_acquire)) return 0;
+            DWORD left = ms == INFINITE ? INFINITE : wait_ms(Timeout{ms}, deadline);
+            // Wake regularly: the other thread may have taken our packet.
+            DWORD slice = (left == INFINITE || left > 20) ? 20 : left;
+            DWORD bytes = 0;
+            ULONG_PTR key = 0;
+            OVERLAPPED* ov = nullptr;
+            BOOL ok = ::GetQueuedCompletionStatus(port_.get(), &bytes, &key, &ov, slice);
+            if (!ok && ov == nullptr) {
+                if (op.done.load(std::memory_order_acquire)) return 0;
+                if (left != INFINITE && left <= slice) return 2;
+                continue;
+            }
+            if (key == kCancelKey) {
+                ::PostQueuedCompletionStatus(port_.get(), 0, kCancelKey, nullptr);
+                return 1;
+            }
+            if (ov == &op.ov) return 0;
+            if (ov == &rd_.ov) rd_.done.store(true, std::memory_order_release);
+            if (ov == &wr_.ov) wr_.done.store(true, std::memory_order_release);
+        }
+    }
+
+    struct SyncWatch {
+        std::atomic<HANDLE>* thread = nullptr;
+        std::atomic<bool> fired{false};
+    };
+    static VOID CALLBACK on_sync_deadline(PVOID ctx, BOOLEAN) {
+        auto* w = static_cast<SyncWatch*>(ctx);
+        w->fired.store(true, std::memory_order_release);
+        if (HANDLE t = w->thread->load(std::memory_order_acquire)) ::CancelSynchronousIo(t);
+    }
+
+    HANDLE reader_thread() {
+        if (!reader_handle_) reader_handle_ = duplicate_current_thread();
+        else if (reader_tid_ != ::GetCurrentThreadId()) reader_handle_ = duplicate_current_thread();
+        reader_tid_ = ::GetCurrentThreadId();
+        return reader_handle_.get();
+    }
+    HANDLE writer_thread() {
+        if (!writer_handle_ || writer_tid_ != ::GetCurrentThreadId()) {
+            writer_handle_ = duplicate_current_thread();
+        }
+        writer_tid_ = ::GetCurrentThreadId();
+        return writer_handle_.get();
+    }
+    static UniqueHandle duplicate_current_thread() {
+        HANDLE out = nullptr;
+        ::DuplicateHandle(::GetCurrentProcess(), ::GetCurrentThread(), ::GetCurrentProcess(),
+                          &out, 0, FALSE, DUPLICATE_SAME_ACCESS);
+        return UniqueHandle(out);
+    }
+
+    UniqueHandle h_;
+    IoModel io_;
+    bool message_;
+    bool server_side_;
+    std::string subject_;
+    UniqueHandle cancel_ev_, rd_ev_, wr_ev_, port_;
+    Op rd_, wr_;
+    SyncWatch rd_watch_, wr_watch_;
+    std::atomic<bool> cancelled_{false};
+    std::atomic<HANDLE> sync_reader_{nullptr}, sync_writer_{nullptr};
+    UniqueHandle reader_handle_, writer_handle_;
+    DWORD reader_tid_ = 0, writer_tid_ = 0;
+    PeerInfo peer_;
+};
+
+DWORD open_mode_of(const ServerConfig& c) {
+    switch (c.direction) {
+        case PipeDirection::Inbound: return PIPE_ACCESS_INBOUND;
+        case PipeDirection::Outbound: return PIPE_ACCESS_OUTBOUND;
+        case PipeDirection::Duplex: break;
+    }
+    return PIPE_ACCESS_DUPLEX;
+}
+
+class Win32Listener final : public Listener {
+public:
+    Win32Listener(Endpoint ep, std::wstring path, std::string display, PSECURITY_DESCRIPTOR sd)
+        : ep_(std::move(ep)), path_(std::move(path)), display_(std::move(display)), sd_(sd),
+          cancel_ev_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)),
+          connect_ev_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)) {}
+    ~Win32Listener() override {
+        pending_.reset();
+        if (sd_) ::LocalFree(sd_);
+    }
+
+    // Creates the next listening instance (the first one with FILE_FLAG_FIRST_PIPE_INSTANCE).
+    Status create_instance() {
+        const ServerConfig& c = ep_.server;
+        DWORD open_mode = open_mode_of(c) | FILE_FLAG_OVERLAPPED;
+        if (first_ && c.first_instance) open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
+        DWORD mode = (c.type == PipeType::Message ? PIPE_TYPE_MESSAGE : PIPE_TYPE_BYTE) |
+                     (c.read_mode == PipeType::Message ? PIPE_READMODE_MESSAGE
+                                                       : PIPE_READMODE_BYTE) |
+                     (c.nowait ? PIPE_NOWAIT : PIPE_WAIT) |
+                     (c.reject_remote ? PIPE_REJECT_REMOTE_CLIENTS : 0);
+        DWORD instances = c.max_instances >= 255 || c.max_instances <= 0
+                              ? PIPE_UNLIMITED_INSTANCES
+                              : static_cast<DWORD>(c.max_instances);
+        SECURITY_ATTRIBUTES sa{sizeof sa, sd_, FALSE};
+        // Sync model: the server end does blocking I/O, so it is created without
+        // FILE_FLAG_OVERLAPPED and accepted by PIPE_NOWAIT polling.
+        if (ep_.io == IoModel::Sync) open_mode &= ~static_cast<DWORD>(FILE_FLAG_OVERLAPPED);
+        HANDLE h = ::CreateNamedPipeW(path_.c_str(), open_mode, mode, instances, c.out_quota,
+                                      c.in_quota, c.default_timeout_ms, &sa);
+        if (h == INVALID_HANDLE_VALUE) return win32_error(::GetLastError(), "CreateNamedPipeW", display_);
+        first_ = false;
+        pending_.reset(h);
+        return {};
+    }
+
+    Result<std::unique_ptr<Channel>> accept(Timeout timeout) override {
+        const auto deadline = deadline_of(timeout);
+        const bool message = ep_.server.read_mode == PipeType::Message;
+        for (;;) {
+            if (cancelled_.load()) return cancelled_error(display_);
+            if (!pending_) {
+                auto st = create_instance();
+                if (!st) {
+                    // All instances are taken (max_instances): wait for one to be closed.
+                    if (st.error().code != ErrorCode::Busy) return std::move(st).error();
+                    DWORD ms = wait_ms(timeout, deadline);
+                    if (ms == 0) return std::move(st).error();
+                    if (::WaitForSingleObject(cancel_ev_.get(), std::min<DWORD>(ms, 10)) ==
+                        WAIT_OBJECT_0)
+                        return cancelled_error(display_);
+                    continue;
+                }
+            }
+            auto connected = ep_.io == IoModel::Sync ? connect_polling(timeout, deadline)
+                                                     : connect_overlapped(timeout, deadline);
+            if (!connected) return std::move(connected).error();
+            UniqueHandle h(pending_.release());
+            if (ep_.server.nowait && ep_.io != IoModel::Sync) {
+                // keep the user's PIPE_NOWAIT choice (already set at creation)
+            }
+            std::unique_ptr<Channel> ch = std::make_unique<Win32PipeChannel>(
+                std::move(h), ep_.io, message, true, display_);
+            // Have the next instance listening right away, so clients never see "no pipe".
+            if (auto st = create_instance(); !st && st.error().code != ErrorCode::Busy) {
+                log::transport()->warn("next instance of {}: {}", display_, st.error().to_string());
+            }
+            return ch;
+        }
+    }
+
+    void cancel() override {
+        cancelled_.store(true);
+        ::SetEvent(cancel_ev_.get());
+    }
+    [[nodiscard]] std::string address() const override { return display_; }
+    [[nodiscard]] Endpoint client_endpoint() const override { return ep_; }
+
+    HANDLE pending_handle() const { return pending_.get(); }
+
+private:
+    Status connect_overlapped(Timeout timeout, Clock::time_point deadline) {
+        OVERLAPPED ov{};
+        ov.hEvent = connect_ev_.get();
+        ::ResetEvent(ov.hEvent);
+        if (::ConnectNamedPipe(pending_.get(), &ov)) return {};
+        DWORD err = ::GetLastError();
+        if (err == ERROR_PIPE_CONNECTED) return {};
+        if (err != ERROR_IO_PENDING) return win32_error(err, "ConnectNamedPipe", display_);
+        HANDLE evs[2] = {ov.hEvent, cancel_ev_.get()};
+        DWORD w = ::WaitForMultipleObjects(2, evs, FALSE, wait_ms(timeout, deadline));
+        if (w != WAIT_OBJECT_0) ::CancelIoEx(pending_.get(), &ov);
+        DWORD bytes = 0;
+        if (::GetOverlappedResult(pending_.get(), &ov, &bytes, TRUE)) return {};
+        err = ::GetLastError();
+        if (err == ERROR_PIPE_CONNECTED) return {};
+        if (w == WAIT_OBJECT_0 + 1) return cancelled_error(display_);
+        if (w == WAIT_TIMEOUT) return timeout_error("ConnectNamedPipe", display_);
+        return win32_error(err, "ConnectNamedPipe", display_);
+    }
+
+    // Sync handles: switch to PIPE_NOWAIT, poll ConnectNamedPipe, switch back.
+    Status connect_polling(Timeout timeout, Clock::time_point deadline) {
+        DWORD mode = (ep_.server.read_mode == PipeType::Message ? PIPE_READMODE_MESSAGE
+                                                                : PIPE_READMODE_BYTE);
+        DWORD nowait = mode | PIPE_NOWAIT;
+        ::SetNamedPipeHandleState(pending_.get(), &nowait, nullptr, nullptr);
+        DWORD backoff = 1;
+        Status result;
+        for (;;) {
+            if (::ConnectNamedPipe(pending_.get(), nullptr)) break;
+            DWORD err = ::GetLastError();
+            if (err == ERROR_PIPE_CONNECTED) break;
+            // ERROR_NO_DATA: a client came and went; take the next one on a fresh start.
+            if (err != ERROR_PIPE_LISTENING && err != ERROR_NO_DATA) {
+                result = win32_error(err, "ConnectNamedPipe", display_);
+                break;
+            }
+            if (err == ERROR_NO_DATA) ::DisconnectNamedPipe(pending_.get());
+            DWORD ms = wait_ms(timeout, deadline);
+            if (ms == 0) {
+                result = timeout_error("ConnectNamedPipe", display_);
+                break;
+            }
+            if (::WaitForSingleObject(cancel_ev_.get(), std::min(ms, backoff)) == WAIT_OBJECT_0) {
+                result = cancelled_error(display_);
+                break;
+            }
+            backoff = std::min<DWORD>(backoff * 2, 10);
+        }
+        DWORD wait_mode = mode | (ep_.server.nowait ? PIPE_NOWAIT : PIPE_WAIT);
+        ::SetNamedPipeHandleState(pending_.get(), &wait_mode, nullptr, nullptr);
+        return result;
+    }
+
+    Endpoint ep_;
+    std::wstring path_;
+    std::string display_;
+    PSECURITY_DESCRIPTOR sd_;
+    UniqueHandle cancel_ev_, connect_ev_;
+    UniqueHandle pending_;
+    bool first_ = true;
+    std::atomic<bool> cancelled_{false};
+};
+
+DWORD impersonation_flags(ImpersonationLevel level) {
+    switch (level) {
+        case ImpersonationLevel::Anonymous: return SECURITY_ANONYMOUS;
+        case ImpersonationLevel::Identification: return SECURITY_IDENTIFICATION;
+        case ImpersonationLevel::Impersonation: return SECURITY_IMPERSONATION;
+        case ImpersonationLevel::Delegation: return SECURITY_DELEGATION;
+    }
+    return SECURITY_IDENTIFICATION;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Listener>> listen_win32(const Endpoint& ep) {
+    const std::string display = ep.name.win32_path();
+    if (!ep.name.is_local()) {
+        return make_error(ErrorCode::InvalidArgument, "CreateNamedPipeW", display,
+                          "a server can only create local pipes. Next: use \\\\.\\pipe\\name");
+    }
+    std::string sddl = ep.server.sddl;
+    if (sddl.empty()) {
+        auto d = default_pipe_sddl();
+        if (!d) return std::move(d).error();
+        sddl = *d;
+    }
+    PSECURITY_DESCRIPTOR sd = nullptr;
+    if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(widen(sddl).c_str(), SDDL_REVISION_1,
+                                                                &sd, nullptr)) {
+        Error e = win32_error(::GetLastError(), "ConvertStringSecurityDescriptorToSecurityDescriptorW",
+                              display);
+        e.message = "the SDDL '" + sddl + "' is not valid. Next: fix it, e.g. D:P(A;;FA;;;WD)";
+        return e;
+    }
+    auto l = std::make_unique<Win32Listener>(ep, widen(display), display, sd);
+    if (auto st = l->create_instance(); !st) {
+        log::transport()->warn("listen failed: {}", st.error().to_string());
+        return std::move(st).error();
+    }
+    log::transport()->info("listening on {} ({}, {})", display, to_string(ep.io),
+                           to_string(ep.server.type));
+    std::unique_ptr<Listener> out = std::move(l);
+    return out;
+}
+
+Result<std::unique_ptr<Channel>> connect_win32(const Endpoint& ep, Timeout timeout,
+                                               std::stop_token stop) {
+    const std::string display = ep.name.win32_path();
+    const std::wstring path = widen(display);
+    const auto deadline = deadline_of(timeout);
+    DWORD access = 0;
+    switch (ep.client.access) {
+        case PipeDirection::Duplex: access = GENERIC_READ | GENERIC_WRITE; break;
+        case PipeDirection::Inbound: access = GENERIC_READ | FILE_WRITE_ATTRIBUTES; break;
+        case PipeDirection::Outbound: access = GENERIC_WRITE | FILE_READ_ATTRIBUTES; break;
+    }
+    DWORD flags = SECURITY_SQOS_PRESENT | impersonation_flags(ep.client.impersonation);
+    if (ep.io != IoModel::Sync) flags |= FILE_FLAG_OVERLAPPED;
+    bool seen_busy = false;
+    for (;;) {
+        if (stop.stop_requested()) return cancelled_error(display);
+        HANDLE h = ::CreateFileW(path.c_str(), access, 0, nullptr, OPEN_EXISTING, flags, nullptr);
+        if (h != INVALID_HANDLE_VALUE) {
+            UniqueHandle owned(h);
+            bool message = false;
+            if (ep.client.read_mode == PipeType::Message) {
+                DWORD mode = PIPE_READMODE_MESSAGE;
+                if (!::SetNamedPipeHandleState(h, &mode, nullptr, nullptr)) {
+                    return win32_error(::GetLastError(), "SetNamedPipeHandleState", display);
+                }
+                message = true;
+            }
+            std::unique_ptr<Channel> ch = std::make_unique<Win32PipeChannel>(
+                std::move(owned), ep.io, message, false, display);
+            return ch;
+        }
+        DWORD err = ::GetLastError();
+        // Once the pipe was seen busy, "not found" means the server is between instances
+        // (it closed one and is creating the next): keep waiting within the bound.
+        if (err == ERROR_FILE_NOT_FOUND && seen_busy && wait_ms(timeout, deadline) > 0) {
+            ::Sleep(2);
+            continue;
+        }
+        if (err != ERROR_PIPE_BUSY || !ep.client.retry_busy) return win32_error(err, "CreateFileW", display);
+        seen_busy = true;
+        DWORD ms = wait_ms(timeout, deadline);
+        if (ms == 0) {
+            Error e = win32_error(win32::kSemTimeout, "WaitNamedPipeW", display);
+            e.message = "all instances stayed busy for the whole timeout. Next: raise the "
+                        "timeout, or the server's max instances";
+            return e;
+        }
+        // WaitNamedPipe cannot be cancelled: wait in short slices to notice `stop`.
+        // Any failure here (timeout, the instance vanished; Wine also reports odd codes such
+        // as 676) just sends us back to CreateFileW, which tells the real state.
+        if (!::WaitNamedPipeW(path.c_str(), std::min<DWORD>(ms, 100))) ::Sleep(1);
+    }
+}
+
+}  // namespace detail
+}  // namespace pipescope::core
+
+#endif  // _WIN32
