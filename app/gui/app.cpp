@@ -83,6 +83,12 @@ void App::draw_menu_bar() {
             if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit_requested_ = true;
             ImGui::EndMenu();
         }
+        if (!new_menu_.empty() && ImGui::BeginMenu("New")) {
+            for (auto& item : new_menu_) {
+                if (ImGui::MenuItem(item.label.c_str())) item.action();
+            }
+            ImGui::EndMenu();
+        }
         if (ImGui::BeginMenu("View")) {
             if (ImGui::MenuItem("Dark theme", nullptr, theme_ == Theme::Dark)) {
                 apply_theme(Theme::Dark);

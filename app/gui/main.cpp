@@ -21,6 +21,7 @@
 #include "views/inspector_view.hpp"
 #include "views/log_view.hpp"
 #include "views/pipes_view.hpp"
+#include "views/session_view.hpp"
 #include "pipescope/catalog.hpp"
 #include "pipescope/files.hpp"
 #include "pipescope/log.hpp"
@@ -160,6 +161,21 @@ int main(int argc, char** argv) {
         if (name) open_inspector(*name);
         else core::log::app()->warn("cannot inspect {}: {}", e.name, name.error().to_string());
     });
+    auto session_factory = [](gui::SessionView::Role role, const core::Endpoint& endpoint,
+                              const core::SessionOptions& options) -> std::unique_ptr<core::Session> {
+        if (role == gui::SessionView::Role::Client) return std::make_unique<core::ClientSession>(endpoint, options);
+        return std::make_unique<core::ServerSession>(endpoint, options);
+    };
+    auto open_session = [&](gui::SessionView::Role role, std::string name) {
+        app.add_view(std::make_unique<gui::SessionView>(role, std::move(name), session_factory, next_view_id++),
+                     /*focus=*/true);
+    };
+    pipes.on_connect([&](const core::PipeEntry& e) {
+        open_session(gui::SessionView::Role::Client,
+                     e.kind == core::PipeKind::NamedPipe ? "\\\\.\\pipe\\" + e.name : e.name);
+    });
+    app.add_new_menu_item("Test client...", [&] { open_session(gui::SessionView::Role::Client, ""); });
+    app.add_new_menu_item("Test server...", [&] { open_session(gui::SessionView::Role::Server, "pipescope-test"); });
     app.add_view(std::make_unique<gui::LogView>(core::log::ring()));
     core::log::app()->info("PipeScope {} started on {}, UI scale {:.2f}, {}", core::version(),
                            core::platform_name(), ui_scale,
