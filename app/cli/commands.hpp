@@ -12,5 +12,10 @@ struct Context {
 
 // One line per command file; main.cpp calls each.
 // void register_list(CLI::App& app, Context& ctx);   (added by the commands as they land)
+void register_bench(CLI::App& app, Context& ctx);       // cmd_bench.cpp
+void register_bench_peer(CLI::App& app, Context& ctx);  // cmd_bench.cpp (started by the engine)
+void register_client(CLI::App& app, Context& ctx);
+void register_server(CLI::App& app, Context& ctx);
+void register_relay(CLI::App& app, Context& ctx);
 
 }  // namespace pipescope::cli

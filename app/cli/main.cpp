@@ -17,6 +17,11 @@ int main(int argc, char** argv) {
 
     cli::Context ctx;
     // Subcommands register here as they land.
+    cli::register_bench(app, ctx);
+    cli::register_bench_peer(app, ctx);
+    cli::register_client(app, ctx);
+    cli::register_server(app, ctx);
+    cli::register_relay(app, ctx);
 
     try {
         app.parse(argc, argv);

@@ -1,0 +1,51 @@
+// Platform pieces of the benchmark engine: CPU pinning, CPU time, child processes.
+// Internal to core; implemented in bench_platform_posix.cpp / bench_platform_win32.cpp.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pipescope/result.hpp"
+
+namespace pipescope::core::benchplat {
+
+// Pins the calling thread to one CPU. Any thread (affects only itself).
+Status pin_current_thread(int cpu);
+// CPU time (user + system) of the calling thread / of this process, in seconds.
+double thread_cpu_seconds();
+double process_cpu_seconds();
+unsigned cpu_count();
+std::uint32_t current_pid();
+// A fresh path for a temporary file (not created).
+std::string temp_file_path(const std::string& stem);
+
+// A child process; killed (and reaped) by the destructor if still running.
+class ChildProcess {
+public:
+    ChildProcess() = default;
+    ChildProcess(ChildProcess&& o) noexcept;
+    ChildProcess& operator=(ChildProcess&& o) noexcept;
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+    ~ChildProcess();
+
+    // Starts `exe` with `args` (argv[1..]); stdin/stdout/stderr inherited.
+    static Result<ChildProcess> spawn(const std::string& exe, const std::vector<std::string>& args);
+    // Waits up to `timeout` for the exit code; nullopt on timeout.
+    std::optional<int> wait(std::chrono::milliseconds timeout);
+    void kill();
+    [[nodiscard]] bool valid() const;
+
+private:
+#ifdef _WIN32
+    void* process_ = nullptr;
+#else
+    int pid_ = -1;
+#endif
+    std::optional<int> exit_code_;
+};
+
+}  // namespace pipescope::core::benchplat

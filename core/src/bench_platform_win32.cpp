@@ -1,0 +1,150 @@
+#ifdef _WIN32
+#include <atomic>
+
+#include <windows.h>
+
+#include "bench_platform.hpp"
+
+namespace pipescope::core::benchplat {
+
+Status pin_current_thread(int cpu) {
+    if (cpu < 0 || cpu >= 64)
+        return make_error(ErrorCode::InvalidArgument, "SetThreadAffinityMask", "cpu",
+                          "cpu index out of range");
+    if (SetThreadAffinityMask(GetCurrentThread(), DWORD_PTR{1} << cpu) == 0)
+        return win32_error(GetLastError(), "SetThreadAffinityMask", "cpu " + std::to_string(cpu));
+    return {};
+}
+
+static double ft_seconds(const FILETIME& a, const FILETIME& b) {
+    auto v = [](const FILETIME& f) {
+        return (static_cast<std::uint64_t>(f.dwHighDateTime) << 32) | f.dwLowDateTime;
+    };
+    return static_cast<double>(v(a) + v(b)) * 1e-7;
+}
+
+double thread_cpu_seconds() {
+    FILETIME c, e, k, u;
+    if (!GetThreadTimes(GetCurrentThread(), &c, &e, &k, &u)) return 0;
+    return ft_seconds(k, u);
+}
+
+double process_cpu_seconds() {
+    FILETIME c, e, k, u;
+    if (!GetProcessTimes(GetCurrentProcess(), &c, &e, &k, &u)) return 0;
+    return ft_seconds(k, u);
+}
+
+unsigned cpu_count() {
+    DWORD_PTR proc = 0, sys = 0;
+    if (GetProcessAffinityMask(GetCurrentProcess(), &proc, &sys)) {
+        unsigned n = 0;
+        for (; proc; proc &= proc - 1) ++n;
+        if (n) return n;
+    }
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    return si.dwNumberOfProcessors;
+}
+
+std::uint32_t current_pid() { return GetCurrentProcessId(); }
+
+std::string temp_file_path(const std::string& stem) {
+    static std::atomic<unsigned> counter{0};
+    char dir[MAX_PATH + 1] = {};
+    const DWORD n = GetTempPathA(MAX_PATH, dir);
+    std::string base = n ? std::string(dir, n) : std::string(".\\");
+    return base + stem + "-" + std::to_string(GetCurrentProcessId()) + "-" +
+           std::to_string(counter++) + ".json";
+}
+
+ChildProcess::ChildProcess(ChildProcess&& o) noexcept
+    : process_(o.process_), exit_code_(o.exit_code_) {
+    o.process_ = nullptr;
+}
+ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
+    if (this != &o) {
+        kill();
+        process_ = o.process_;
+        exit_code_ = o.exit_code_;
+        o.process_ = nullptr;
+    }
+    return *this;
+}
+ChildProcess::~ChildProcess() { kill(); }
+
+bool ChildProcess::valid() const { return process_ != nullptr; }
+
+namespace {
+// Quotes one argument the way CommandLineToArgvW / the CRT parse it back.
+std::wstring quote_arg(const std::wstring& a) {
+    if (!a.empty() && a.find_first_of(L" \t\"") == std::wstring::npos) return a;
+    std::wstring out = L"\"";
+    std::size_t backslashes = 0;
+    for (wchar_t ch : a) {
+        if (ch == L'\\') {
+            ++backslashes;
+        } else if (ch == L'"') {
+            out.append(backslashes * 2 + 1, L'\\');
+            out.push_back(L'"');
+            backslashes = 0;
+        } else {
+            out.append(backslashes, L'\\');
+            out.push_back(ch);
+            backslashes = 0;
+        }
+    }
+    out.append(backslashes * 2, L'\\');
+    out.push_back(L'"');
+    return out;
+}
+std::wstring widen(const std::string& s) {
+    if (s.empty()) return {};
+    const int n = MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
+    std::wstring w(static_cast<std::size_t>(n), L'\0');
+    MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), w.data(), n);
+    return w;
+}
+}  // namespace
+
+Result<ChildProcess> ChildProcess::spawn(const std::string& exe,
+                                         const std::vector<std::string>& args) {
+    std::wstring cmd = quote_arg(widen(exe));
+    for (const auto& a : args) cmd += L" " + quote_arg(widen(a));
+    STARTUPINFOW si{};
+    si.cb = sizeof(si);
+    PROCESS_INFORMATION pi{};
+    const std::wstring wexe = widen(exe);
+    if (!CreateProcessW(wexe.c_str(), cmd.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr,
+                        &si, &pi))
+        return win32_error(GetLastError(), "CreateProcessW", exe);
+    CloseHandle(pi.hThread);
+    ChildProcess c;
+    c.process_ = pi.hProcess;
+    return c;
+}
+
+std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
+    if (exit_code_) return exit_code_;
+    if (!process_) return std::nullopt;
+    if (WaitForSingleObject(process_, static_cast<DWORD>(timeout.count())) != WAIT_OBJECT_0)
+        return std::nullopt;
+    DWORD code = 0;
+    GetExitCodeProcess(process_, &code);
+    CloseHandle(process_);
+    process_ = nullptr;
+    exit_code_ = static_cast<int>(code);
+    return exit_code_;
+}
+
+void ChildProcess::kill() {
+    if (!process_) return;
+    TerminateProcess(process_, 1);
+    WaitForSingleObject(process_, 5000);
+    CloseHandle(process_);
+    process_ = nullptr;
+}
+
+}  // namespace pipescope::core::benchplat
+
+#endif

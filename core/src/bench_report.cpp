@@ -1,0 +1,227 @@
+// Summaries, report JSON/CSV and run comparison.
+#include <cstdio>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "pipescope/bench.hpp"
+
+namespace pipescope::core {
+
+Result<Scenario> scenario_from_json_value(const nlohmann::json& j);  // bench_scenario.cpp
+
+using nlohmann::json;
+
+LatencySummary summarize(const LatencyHistogram& h) {
+    LatencySummary s;
+    s.count = h.count();
+    s.min = h.min();
+    s.max = h.max();
+    s.mean = h.mean();
+    s.stdev = h.stdev();
+    s.p50 = h.percentile(50);
+    s.p90 = h.percentile(90);
+    s.p99 = h.percentile(99);
+    s.p999 = h.percentile(99.9);
+    s.p9999 = h.percentile(99.99);
+    return s;
+}
+
+std::string_view to_string(BenchState s) {
+    switch (s) {
+    case BenchState::Idle: return "idle";
+    case BenchState::Running: return "running";
+    case BenchState::Finished: return "finished";
+    case BenchState::Failed: return "failed";
+    case BenchState::Cancelled: return "cancelled";
+    }
+    return "?";
+}
+
+namespace {
+json side_json(const SideTotals& t) {
+    return {{"bytes_sent", t.bytes_sent},         {"bytes_received", t.bytes_received},
+            {"messages_sent", t.messages_sent},   {"messages_received", t.messages_received},
+            {"cpu_s", t.cpu_s}};
+}
+SideTotals side_from(const json& j) {
+    SideTotals t;
+    t.bytes_sent = j.value("bytes_sent", 0ULL);
+    t.bytes_received = j.value("bytes_received", 0ULL);
+    t.messages_sent = j.value("messages_sent", 0ULL);
+    t.messages_received = j.value("messages_received", 0ULL);
+    t.cpu_s = j.value("cpu_s", 0.0);
+    return t;
+}
+}  // namespace
+
+std::string report_to_json(const BenchReport& r, int indent) {
+    const Summary& s = r.summary;
+    json j;
+    j["ok"] = r.ok;
+    j["error"] = r.error;
+    j["transport"] = r.transport;
+    j["placement"] = r.placement;
+    j["platform"] = r.platform;
+    j["elapsed_s"] = s.elapsed_s;
+    j["throughput_bytes_per_sec"] = s.throughput_bytes_per_sec;
+    j["messages_per_sec"] = s.messages_per_sec;
+    j["latency_ns"] = {{"count", s.latency.count}, {"min", s.latency.min},
+                       {"p50", s.latency.p50},     {"p90", s.latency.p90},
+                       {"p99", s.latency.p99},     {"p999", s.latency.p999},
+                       {"p9999", s.latency.p9999}, {"max", s.latency.max},
+                       {"mean", s.latency.mean},   {"stdev", s.latency.stdev}};
+    j["bytes_sent"] = s.bytes_sent;
+    j["bytes_received"] = s.bytes_received;
+    j["errors"] = s.errors;
+    j["integrity"] = {{"checked", s.integrity.checked},
+                      {"lost", s.integrity.lost},
+                      {"duplicated", s.integrity.duplicated},
+                      {"reordered", s.integrity.reordered},
+                      {"corrupted", s.integrity.corrupted}};
+    j["engine"] = side_json(s.engine);
+    j["peer"] = side_json(s.peer);
+    json iv = json::array();
+    for (const auto& i : r.intervals)
+        iv.push_back({{"start_s", i.start_s}, {"end_s", i.end_s},
+                      {"bytes_per_sec", i.bytes_per_sec}, {"messages_per_sec", i.messages_per_sec},
+                      {"p50_ns", i.p50_ns}, {"p99_ns", i.p99_ns}, {"max_ns", i.max_ns}});
+    j["intervals"] = iv;
+    j["scenario"] = json::parse(scenario_to_json(r.scenario));
+    return j.dump(indent);
+}
+
+Result<BenchReport> report_from_json(std::string_view text) {
+    json j = json::parse(text.begin(), text.end(), nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        return make_error(ErrorCode::InvalidArgument, "report_from_json", "report",
+                          "not a JSON report");
+    BenchReport r;
+    try {
+        r.ok = j.value("ok", false);
+        r.error = j.value("error", std::string());
+        r.transport = j.value("transport", std::string());
+        r.placement = j.value("placement", std::string());
+        r.platform = j.value("platform", std::string());
+        Summary& s = r.summary;
+        s.elapsed_s = j.value("elapsed_s", 0.0);
+        s.throughput_bytes_per_sec = j.at("throughput_bytes_per_sec").get<double>();
+        s.messages_per_sec = j.at("messages_per_sec").get<double>();
+        const auto& l = j.at("latency_ns");
+        s.latency.count = l.value("count", 0ULL);
+        s.latency.min = l.at("min").get<std::uint64_t>();
+        s.latency.p50 = l.at("p50").get<std::uint64_t>();
+        s.latency.p90 = l.at("p90").get<std::uint64_t>();
+        s.latency.p99 = l.at("p99").get<std::uint64_t>();
+        s.latency.p999 = l.at("p999").get<std::uint64_t>();
+        s.latency.p9999 = l.at("p9999").get<std::uint64_t>();
+        s.latency.max = l.at("max").get<std::uint64_t>();
+        s.latency.mean = l.at("mean").get<double>();
+        s.latency.stdev = l.value("stdev", 0.0);
+        s.bytes_sent = j.at("bytes_sent").get<std::uint64_t>();
+        s.bytes_received = j.at("bytes_received").get<std::uint64_t>();
+        s.errors = j.at("errors").get<std::uint64_t>();
+        if (j.contains("integrity")) {
+            const auto& in = j["integrity"];
+            s.integrity.checked = in.value("checked", 0ULL);
+            s.integrity.lost = in.value("lost", 0ULL);
+            s.integrity.duplicated = in.value("duplicated", 0ULL);
+            s.integrity.reordered = in.value("reordered", 0ULL);
+            s.integrity.corrupted = in.value("corrupted", 0ULL);
+        }
+        if (j.contains("engine")) s.engine = side_from(j["engine"]);
+        if (j.contains("peer")) s.peer = side_from(j["peer"]);
+        for (const auto& i : j.value("intervals", json::array())) {
+            IntervalSample is;
+            is.start_s = i.value("start_s", 0.0);
+            is.end_s = i.value("end_s", 0.0);
+            is.bytes_per_sec = i.value("bytes_per_sec", 0.0);
+            is.messages_per_sec = i.value("messages_per_sec", 0.0);
+            is.p50_ns = i.value("p50_ns", 0ULL);
+            is.p99_ns = i.value("p99_ns", 0ULL);
+            is.max_ns = i.value("max_ns", 0ULL);
+            r.intervals.push_back(is);
+        }
+        auto sc = scenario_from_json_value(j.at("scenario"));
+        if (!sc) return std::move(sc).error();
+        r.scenario = std::move(sc).value();
+    } catch (const json::exception& e) {
+        return make_error(ErrorCode::InvalidArgument, "report_from_json", "report",
+                          std::string("missing or mistyped field: ") + e.what());
+    }
+    return r;
+}
+
+std::string intervals_to_csv(const BenchReport& r) {
+    std::ostringstream o;
+    o << "start_s,end_s,bytes_per_sec,messages_per_sec,p50_ns,p99_ns,max_ns\n";
+    char line[256];
+    for (const auto& i : r.intervals) {
+        std::snprintf(line, sizeof line, "%.3f,%.3f,%.0f,%.1f,%llu,%llu,%llu\n", i.start_s, i.end_s,
+                      i.bytes_per_sec, i.messages_per_sec,
+                      static_cast<unsigned long long>(i.p50_ns),
+                      static_cast<unsigned long long>(i.p99_ns),
+                      static_cast<unsigned long long>(i.max_ns));
+        o << line;
+    }
+    return o.str();
+}
+
+std::string summaries_to_csv(const std::vector<BenchReport>& rs) {
+    std::ostringstream o;
+    o << "transport,io,type,pattern,message_size,clients,inflight,cpu,ok,"
+         "throughput_bytes_per_sec,messages_per_sec,min_ns,p50_ns,p90_ns,p99_ns,p999_ns,"
+         "p9999_ns,max_ns,mean_ns,bytes_sent,bytes_received,errors\n";
+    char line[512];
+    for (const auto& r : rs) {
+        const auto& s = r.summary;
+        std::snprintf(line, sizeof line,
+                      "%s,%s,%s,%s,%llu,%d,%d,%s,%d,%.0f,%.1f,%llu,%llu,%llu,%llu,%llu,%llu,%llu,"
+                      "%.0f,%llu,%llu,%llu\n",
+                      r.transport.c_str(), std::string(bench_name(r.scenario.io)).c_str(),
+                      std::string(bench_name(r.scenario.type)).c_str(),
+                      std::string(to_string(r.scenario.pattern)).c_str(),
+                      static_cast<unsigned long long>(r.scenario.message_size), r.scenario.clients,
+                      r.scenario.inflight, std::string(to_string(r.scenario.cpu)).c_str(),
+                      r.ok ? 1 : 0, s.throughput_bytes_per_sec, s.messages_per_sec,
+                      static_cast<unsigned long long>(s.latency.min),
+                      static_cast<unsigned long long>(s.latency.p50),
+                      static_cast<unsigned long long>(s.latency.p90),
+                      static_cast<unsigned long long>(s.latency.p99),
+                      static_cast<unsigned long long>(s.latency.p999),
+                      static_cast<unsigned long long>(s.latency.p9999),
+                      static_cast<unsigned long long>(s.latency.max), s.latency.mean,
+                      static_cast<unsigned long long>(s.bytes_sent),
+                      static_cast<unsigned long long>(s.bytes_received),
+                      static_cast<unsigned long long>(s.errors));
+        o << line;
+    }
+    return o.str();
+}
+
+std::string compare_reports(const BenchReport& a, const BenchReport& b) {
+    std::ostringstream o;
+    char line[256];
+    std::snprintf(line, sizeof line, "%-26s %16s %16s %8s\n", "metric", "a", "b", "b/a");
+    o << line;
+    auto row = [&](const char* name, double x, double y) {
+        const double ratio = x != 0 ? y / x : 0;
+        std::snprintf(line, sizeof line, "%-26s %16.1f %16.1f %8.3f\n", name, x, y, ratio);
+        o << line;
+    };
+    const auto& x = a.summary;
+    const auto& y = b.summary;
+    row("throughput_bytes_per_sec", x.throughput_bytes_per_sec, y.throughput_bytes_per_sec);
+    row("messages_per_sec", x.messages_per_sec, y.messages_per_sec);
+    row("latency_ns.min", double(x.latency.min), double(y.latency.min));
+    row("latency_ns.p50", double(x.latency.p50), double(y.latency.p50));
+    row("latency_ns.p90", double(x.latency.p90), double(y.latency.p90));
+    row("latency_ns.p99", double(x.latency.p99), double(y.latency.p99));
+    row("latency_ns.p999", double(x.latency.p999), double(y.latency.p999));
+    row("latency_ns.max", double(x.latency.max), double(y.latency.max));
+    row("latency_ns.mean", x.latency.mean, y.latency.mean);
+    row("errors", double(x.errors), double(y.errors));
+    return o.str();
+}
+
+}  // namespace pipescope::core

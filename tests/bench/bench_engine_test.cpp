@@ -1,0 +1,292 @@
+// The engine against the in-memory fake transport.
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "fake_transport.hpp"
+
+using namespace pipescope::core;
+using pipescope::test::FakeTransport;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+BenchOptions options() {
+    BenchOptions o;
+    o.io_timeout = Timeout{3000};
+    return o;
+}
+
+Scenario stream_verify(std::uint64_t count) {
+    Scenario s;
+    s.pattern = BenchPattern::Stream;
+    s.message_size = 64;
+    s.message_count = count;
+    s.verify = true;
+    return s;
+}
+
+}  // namespace
+
+TEST(BenchEngine, CleanStreamWithVerifyPasses) {
+    FakeTransport fake;
+    BenchEngine engine(fake, options());
+    const auto r = engine.run(stream_verify(1000));
+    EXPECT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.summary.bytes_sent, 64000u);
+    EXPECT_EQ(r.summary.bytes_received, 64000u);
+    EXPECT_EQ(r.summary.integrity.checked, 1000u);
+    EXPECT_FALSE(r.summary.integrity.failed());
+    EXPECT_EQ(r.summary.latency.count, 1000u);
+}
+
+TEST(BenchEngine, IntegrityCatchesLoss) {
+    FakeTransport fake;
+    fake.server_faults.drop_at = 100;
+    BenchEngine engine(fake, options());
+    const auto r = engine.run(stream_verify(1000));
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.summary.integrity.lost, 1u);
+    EXPECT_EQ(r.summary.integrity.duplicated + r.summary.integrity.reordered +
+                  r.summary.integrity.corrupted, 0u);
+    EXPECT_NE(r.error.find("lost"), std::string::npos) << r.error;
+}
+
+TEST(BenchEngine, IntegrityCatchesLossOfTheLastMessage) {
+    FakeTransport fake;
+    fake.server_faults.drop_at = 999;
+    BenchEngine engine(fake, options());
+    const auto r = engine.run(stream_verify(1000));
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.summary.integrity.lost, 1u);
+}
+
+TEST(BenchEngine, IntegrityCatchesDuplication) {
+    FakeTransport fake;
+    fake.server_faults.dup_at = 10;
+    BenchEngine engine(fake, options());
+    const auto r = engine.run(stream_verify(500));
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.summary.integrity.duplicated, 1u);
+    EXPECT_EQ(r.summary.integrity.lost, 0u);
+}
+
+TEST(BenchEngine, IntegrityCatchesReordering) {
+    FakeTransport fake;
+    fake.server_faults.swap_at = 42;
+    BenchEngine engine(fake, options());
+    const auto r = engine.run(stream_verify(500));
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.summary.integrity.reordered, 1u);
+    EXPECT_EQ(r.summary.integrity.lost, 0u);
+    EXPECT_EQ(r.summary.integrity.duplicated, 0u);
+}
+
+TEST(BenchEngine, IntegrityCatchesCorruption) {
+    FakeTransport fake;
+    fake.server_faults.corrupt_at = 7;
+    BenchEngine engine(fake, options());
+    const auto r = engine.run(stream_verify(500));
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.summary.integrity.corrupted, 1u);
+}
+
+TEST(BenchEngine, IntegrityCatchesCorruptedEchoInPingPong) {
+    FakeTransport fake;
+    fake.message_mode = true;
+    fake.client_faults.corrupt_at = 5;  // the peer's echo
+    BenchEngine engine(fake, options());
+    Scenario s;
+    s.pattern = BenchPattern::PingPong;
+    s.message_size = 32;
+    s.message_count = 50;
+    s.verify = true;
+    const auto r = engine.run(s);
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.summary.integrity.corrupted, 1u);
+    EXPECT_EQ(r.summary.integrity.checked, 49u);
+}
+
+TEST(BenchEngine, ReqRepCountsEveryRequestOfEveryClient) {
+    FakeTransport fake;
+    BenchEngine engine(fake, options());
+    Scenario s;
+    s.pattern = BenchPattern::ReqRep;
+    s.clients = 3;
+    s.inflight = 4;
+    s.message_size = 100;
+    s.message_count = 200;
+    s.verify = true;
+    const auto r = engine.run(s);
+    EXPECT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.summary.bytes_sent, 3u * 200 * 100);
+    EXPECT_EQ(r.summary.bytes_received, 3u * 200 * 100);
+    EXPECT_EQ(r.summary.latency.count, 600u);
+    EXPECT_EQ(r.summary.peer.bytes_received, 3u * 200 * 100);
+}
+
+TEST(BenchEngine, ChurnCountsConnections) {
+    FakeTransport fake;
+    BenchEngine engine(fake, options());
+    Scenario s;
+    s.pattern = BenchPattern::Churn;
+    s.message_size = 16;
+    s.message_count = 50;
+    const auto r = engine.run(s);
+    EXPECT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.summary.latency.count, 50u);
+    EXPECT_EQ(r.summary.engine.messages_received, 50u);
+    EXPECT_GT(r.summary.messages_per_sec, 0);
+}
+
+TEST(BenchEngine, PublishesSnapshotsAndIntervals) {
+    FakeTransport fake;
+    BenchEngine engine(fake, options());
+    Scenario s;
+    s.pattern = BenchPattern::PingPong;
+    s.message_size = 8;
+    s.duration_s = 0.6;
+    s.interval_s = 0.1;
+    ASSERT_TRUE(engine.start(s));
+    bool saw_running = false;
+    for (int i = 0; i < 100 && engine.snapshot()->state == BenchState::Running; ++i) {
+        auto snap = engine.snapshot();
+        ASSERT_NE(snap, nullptr);
+        if (!snap->intervals.empty()) saw_running = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const auto r = engine.wait();
+    EXPECT_TRUE(saw_running);
+    EXPECT_TRUE(r.ok) << r.error;
+    ASSERT_GE(r.intervals.size(), 3u);
+    for (const auto& iv : r.intervals) {
+        EXPECT_GT(iv.messages_per_sec, 0);
+        EXPECT_GT(iv.bytes_per_sec, 0);
+        EXPECT_GE(iv.max_ns, iv.p99_ns);
+        EXPECT_GE(iv.p99_ns, iv.p50_ns);
+    }
+    auto last = engine.snapshot();
+    EXPECT_EQ(last->state, BenchState::Finished);
+    ASSERT_NE(last->report, nullptr);
+    EXPECT_EQ(last->progress, 1.0);
+}
+
+TEST(BenchEngine, WarmupIsExcludedFromTheSummary) {
+    FakeTransport fake;
+    BenchEngine engine(fake, options());
+    Scenario s;
+    s.pattern = BenchPattern::PingPong;
+    s.message_size = 8;
+    s.duration_s = 0.3;
+    s.warmup_s = 0.2;
+    const auto r = engine.run(s);
+    EXPECT_TRUE(r.ok) << r.error;
+    EXPECT_LT(r.summary.latency.count, r.summary.engine.messages_received);
+    EXPECT_GT(r.summary.latency.count, 0u);
+}
+
+TEST(BenchEngine, CancelStopsARunWithin200ms) {
+    FakeTransport fake;
+    BenchEngine engine(fake, options());
+    Scenario s;
+    s.pattern = BenchPattern::PingPong;
+    s.message_size = 8;
+    s.duration_s = 60;
+    ASSERT_TRUE(engine.start(s));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto t = Clock::now();
+    engine.cancel();
+    const auto r = engine.wait();
+    EXPECT_LT(Clock::now() - t, std::chrono::milliseconds(200));
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(engine.snapshot()->state, BenchState::Cancelled);
+}
+
+TEST(BenchEngine, CancelWhileThePeerNeverAnswers) {
+    FakeTransport fake;
+    fake.client_faults.drop_at = 0;  // the first echo never comes back
+    BenchEngine engine(fake, options());
+    Scenario s;
+    s.pattern = BenchPattern::PingPong;
+    s.duration_s = 60;
+    ASSERT_TRUE(engine.start(s));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto t = Clock::now();
+    engine.cancel();
+    (void)engine.wait();
+    EXPECT_LT(Clock::now() - t, std::chrono::milliseconds(200));
+}
+
+TEST(BenchEngine, RatePatternReportsAStallThatClosedLoopHides) {
+    Scenario s;
+    s.message_size = 16;
+    s.duration_s = 0.6;
+    // Open loop: 2000 per second; the peer's 200th echo stalls for 100 ms.
+    FakeTransport open;
+    open.client_faults.pause_at = 200;
+    BenchEngine e1(open, options());
+    s.pattern = BenchPattern::Rate;
+    s.rate_per_sec = 2000;
+    const auto rate = e1.run(s);
+    ASSERT_TRUE(rate.ok) << rate.error;
+    EXPECT_GE(rate.summary.latency.max, 95'000'000u);
+    EXPECT_GE(rate.summary.latency.p99, 90'000'000u);
+    // Closed loop: the same stall delays one round trip only.
+    FakeTransport closed;
+    closed.client_faults.pause_at = 200;
+    BenchEngine e2(closed, options());
+    s.pattern = BenchPattern::PingPong;
+    const auto pp = e2.run(s);
+    ASSERT_TRUE(pp.ok) << pp.error;
+    EXPECT_GE(pp.summary.latency.max, 95'000'000u);
+    EXPECT_LT(pp.summary.latency.p90, 50'000'000u);
+}
+
+TEST(BenchEngine, RejectsInvalidScenarioAndSecondStart) {
+    FakeTransport fake;
+    BenchEngine engine(fake, options());
+    Scenario bad;
+    bad.verify = true;
+    bad.message_size = 8;
+    EXPECT_FALSE(engine.start(bad));
+    Scenario s;
+    s.duration_s = 5;
+    ASSERT_TRUE(engine.start(s));
+    auto again = engine.start(s);
+    EXPECT_FALSE(again);
+    engine.cancel();
+    (void)engine.wait();
+}
+
+TEST(BenchReport, JsonHasTheRequiredFieldsAndRoundTrips) {
+    FakeTransport fake;
+    BenchEngine engine(fake, options());
+    Scenario s;
+    s.message_size = 8;
+    s.message_count = 100;
+    const auto r = engine.run(s);
+    ASSERT_TRUE(r.ok) << r.error;
+    const auto text = report_to_json(r);
+    const auto j = nlohmann::json::parse(text);
+    for (const char* k : {"throughput_bytes_per_sec", "messages_per_sec", "latency_ns", "bytes_sent",
+                          "bytes_received", "errors", "scenario", "intervals", "placement"})
+        EXPECT_TRUE(j.contains(k)) << k;
+    for (const char* k : {"min", "p50", "p90", "p99", "p999", "p9999", "max", "mean"})
+        EXPECT_TRUE(j["latency_ns"].contains(k)) << k;
+    EXPECT_EQ(j["bytes_sent"].get<std::uint64_t>(), 800u);
+    EXPECT_EQ(j["latency_ns"]["p50"].get<std::uint64_t>(), r.summary.latency.p50);
+    EXPECT_EQ(j["scenario"]["message_count"].get<std::uint64_t>(), 100u);
+    auto back = report_from_json(text);
+    ASSERT_TRUE(back) << back.error().to_string();
+    EXPECT_EQ(back->scenario, r.scenario);
+    EXPECT_EQ(back->summary.latency.p99, r.summary.latency.p99);
+    EXPECT_EQ(back->summary.bytes_received, r.summary.bytes_received);
+    const auto cmp = compare_reports(r, *back);
+    EXPECT_NE(cmp.find("latency_ns.p50"), std::string::npos);
+    EXPECT_NE(cmp.find("1.000"), std::string::npos);
+    EXPECT_FALSE(report_from_json("{\"ok\":true}"));
+    const auto csv = summaries_to_csv({r, *back});
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
+}

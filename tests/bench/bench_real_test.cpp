@@ -1,0 +1,85 @@
+// Short runs of the engine over the real transports of this build, with the peer in a thread
+// and in a child process (pipescope-cli bench-peer).
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include "pipescope/bench.hpp"
+#include "pipescope/platform.hpp"
+
+using namespace pipescope::core;
+
+namespace {
+
+std::string cli_path() {
+    std::string p = PIPESCOPE_CLI_PATH;
+#ifdef _WIN32
+    if (!p.empty() && p[0] == '/') {  // a Linux path under Wine: drive Z: is the root
+        std::replace(p.begin(), p.end(), '/', '\\');
+        p = "Z:" + p;
+    }
+#endif
+    return p;
+}
+
+Scenario short_run(TransportKind k, BenchPattern p) {
+    Scenario s;
+    s.transport = k;
+    s.pattern = p;
+    s.message_size = 4096;
+    s.duration_s = 0.2;
+    s.verify = true;
+    return s;
+}
+
+std::string skip_reason(TransportKind k) {
+    if (k == TransportKind::Fifo)
+        return "the FIFO transport's connect can read EOF before the server opens .s2c for "
+               "writing (race in transport_posix.cpp, reported to the transport branch)";
+    return {};
+}
+
+}  // namespace
+
+class BenchRealTest : public ::testing::TestWithParam<TransportKind> {};
+
+TEST_P(BenchRealTest, StreamBytesSentEqualBytesReceived) {
+    if (auto why = skip_reason(GetParam()); !why.empty()) GTEST_SKIP() << why;
+    BenchEngine engine(os_transport(), BenchOptions{});
+    const auto r = engine.run(short_run(GetParam(), BenchPattern::Stream));
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_GT(r.summary.bytes_sent, 0u);
+    EXPECT_EQ(r.summary.bytes_sent, r.summary.bytes_received);
+    EXPECT_EQ(r.summary.integrity.checked * 4096, r.summary.bytes_received);
+}
+
+TEST_P(BenchRealTest, PingPongBytesSentEqualBytesReceived) {
+    if (auto why = skip_reason(GetParam()); !why.empty()) GTEST_SKIP() << why;
+    BenchEngine engine(os_transport(), BenchOptions{});
+    const auto r = engine.run(short_run(GetParam(), BenchPattern::PingPong));
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_GT(r.summary.latency.count, 0u);
+    EXPECT_EQ(r.summary.bytes_sent, r.summary.bytes_received);
+    EXPECT_EQ(r.summary.peer.bytes_received, r.summary.bytes_sent);
+}
+
+TEST_P(BenchRealTest, ChildProcessPeer) {
+    if (auto why = skip_reason(GetParam()); !why.empty()) GTEST_SKIP() << why;
+    BenchOptions o;
+    o.peer_executable = cli_path();
+    BenchEngine engine(os_transport(), o);
+    for (auto p : {BenchPattern::Stream, BenchPattern::PingPong}) {
+        auto s = short_run(GetParam(), p);
+        s.process = true;
+        const auto r = engine.run(s);
+        ASSERT_TRUE(r.ok) << to_string(p) << ": " << r.error;
+        EXPECT_GT(r.summary.bytes_sent, 0u);
+        EXPECT_EQ(r.summary.bytes_sent, r.summary.bytes_received);
+        // The totals of the far side came back from the child's result file.
+        EXPECT_EQ(r.summary.peer.bytes_received, r.summary.bytes_sent);
+        EXPECT_GT(r.summary.peer.cpu_s, 0.0);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Available, BenchRealTest, ::testing::ValuesIn(available_transports()),
+                         [](const auto& p) { return std::string(bench_name(p.param)); });
