@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+#ifdef _WIN32
+#include <windows.h>
+#endif
+
 #include <CLI/CLI.hpp>
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
@@ -22,6 +26,8 @@
 #include "views/log_view.hpp"
 #include "views/pipes_view.hpp"
 #include "views/session_view.hpp"
+#include "views/bench_view.hpp"
+#include "pipescope/bench.hpp"
 #include "pipescope/catalog.hpp"
 #include "pipescope/files.hpp"
 #include "pipescope/log.hpp"
@@ -29,6 +35,28 @@
 #include "pipescope/png.hpp"
 
 namespace {
+
+// pipescope-cli, which the benchmark starts as its child-process peer: beside this program
+// (a release folder) or in the build tree's app/cli.
+std::string find_cli(const char* argv0) {
+    namespace fs = std::filesystem;
+#ifdef _WIN32
+    wchar_t buf[32768];
+    DWORD n = GetModuleFileNameW(nullptr, buf, 32768);
+    fs::path self = n ? fs::path(std::wstring(buf, n)) : fs::path(argv0);
+    const char* name = "pipescope-cli.exe";
+#else
+    std::error_code ec;
+    fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) self = argv0;
+    const char* name = "pipescope-cli";
+#endif
+    for (fs::path candidate : {self.parent_path() / name, self.parent_path().parent_path() / "cli" / name}) {
+        std::error_code ec2;
+        if (fs::exists(candidate, ec2)) return candidate.string();
+    }
+    return (self.parent_path() / name).string();
+}
 
 void glfw_error(int code, const char* text) {
     std::fprintf(stderr, "pipescope: GLFW error %d: %s\n", code, text);
@@ -72,6 +100,8 @@ int main(int argc, char** argv) {
     int width = 0, height = 0;
     bool light = false;
     bool no_settings = false;
+    double min_seconds = 0;
+    std::string open_view, bench_preset;
     cli.add_option("--screenshot", screenshot_path,
                    "Render --frames frames, save the last one as this PNG, and exit");
     cli.add_option("--frames", frames, "Frames to render before the screenshot")
@@ -79,6 +109,11 @@ int main(int argc, char** argv) {
     cli.add_option("--width", width, "Window width")->check(CLI::Range(320, 8192));
     cli.add_option("--height", height, "Window height")->check(CLI::Range(240, 8192));
     cli.add_flag("--light", light, "Start with the light theme");
+    cli.add_option("--screenshot-after", min_seconds,
+                   "With --screenshot: also wait at least this many seconds (live data)")
+        ->check(CLI::Range(0.0, 600.0));
+    cli.add_option("--view", open_view, "Tab to show first: pipes, bench or log");
+    cli.add_option("--bench", bench_preset, "Start a benchmark with this preset (quick, pascal, ...)");
     cli.add_flag("--no-settings", no_settings,
                  "Neither read nor write settings and layout (clean state, e.g. for screenshots)");
     try {
@@ -143,6 +178,9 @@ int main(int argc, char** argv) {
 
     // Services, owned here; declared before the App so they outlive its views.
     core::PipeCatalog catalog{core::CatalogOptions{}};
+    core::BenchOptions bench_options;
+    bench_options.peer_executable = find_cli(argv[0]);
+    core::BenchEngine bench(core::os_transport(), bench_options);
     gui::App app(gui::AppOptions{settings.theme == "light" ? gui::Theme::Light : gui::Theme::Dark});
     app.apply_theme(app.theme());
     ImGui::GetStyle().ScaleAllSizes(ui_scale);
@@ -176,7 +214,21 @@ int main(int argc, char** argv) {
     });
     app.add_new_menu_item("Test client...", [&] { open_session(gui::SessionView::Role::Client, ""); });
     app.add_new_menu_item("Test server...", [&] { open_session(gui::SessionView::Role::Server, "pipescope-test"); });
+    auto& bench_view = static_cast<gui::BenchView&>(app.add_view(std::make_unique<gui::BenchView>(bench)));
+    if (!bench_preset.empty()) {
+        if (auto preset = core::load_preset(bench_preset)) {
+            bench_view.scenario() = *preset;
+            if (!bench_view.run()) core::log::app()->error("benchmark: {}", bench_view.error());
+        } else {
+            core::log::app()->error("{}", preset.error().to_string());
+        }
+        if (open_view.empty()) open_view = "bench";
+    }
     app.add_view(std::make_unique<gui::LogView>(core::log::ring()));
+    if (open_view == "bench") app.focus_view("Benchmark");
+    else if (open_view == "log") app.focus_view("Log");
+    else if (open_view == "pipes") app.focus_view("Pipes");
+    else if (!open_view.empty()) core::log::app()->warn("--view {}: no such view (pipes, bench, log)", open_view);
     core::log::app()->info("PipeScope {} started on {}, UI scale {:.2f}, {}", core::version(),
                            core::platform_name(), ui_scale,
                            fonts.embedded ? "Inter + JetBrains Mono" : "built-in font");
@@ -185,6 +237,7 @@ int main(int argc, char** argv) {
     int busy_frames = 3;  // frames to draw after any event, so ImGui settles hover/animations
     int exit_code = 0;
     using clock = std::chrono::steady_clock;
+    const auto started = clock::now();
 
     while (!glfwWindowShouldClose(window) && !app.quit_requested()) {
         if (screenshot_mode || busy_frames > 0 || app.animating()) {
@@ -213,7 +266,8 @@ int main(int argc, char** argv) {
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
-        if (screenshot_mode && --frames_left <= 0) {
+        if (screenshot_mode && --frames_left <= 0 &&
+            std::chrono::duration<double>(clock::now() - started).count() >= min_seconds) {
             exit_code = save_framebuffer_png(window, screenshot_path) ? 0 : 3;
             break;
         }
