@@ -1,5 +1,7 @@
 #include "app.hpp"
 
+#include <algorithm>
+
 #include <imgui.h>
 
 #include "pipescope/platform.hpp"
@@ -26,6 +28,14 @@ void App::focus_view(const std::string& title_prefix) {
             return;
         }
     }
+}
+
+double App::frame_interval() const {
+    double interval = 1.0;
+    for (const auto& v : views_) {
+        if (v->wants_frames()) interval = std::min(interval, v->frame_interval());
+    }
+    return interval;
 }
 
 bool App::animating() const {

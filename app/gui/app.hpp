@@ -40,6 +40,8 @@ public:
     [[nodiscard]] bool quit_requested() const noexcept { return quit_requested_; }
     // True while something on screen animates and needs frames without input.
     [[nodiscard]] bool animating() const;
+    // While animating(): the longest wait between frames that every animating view accepts.
+    [[nodiscard]] double frame_interval() const;
 
     // The status bar's text, exposed for tests.
     [[nodiscard]] std::string status_text() const;

@@ -14,12 +14,10 @@
 
 #include <CLI/CLI.hpp>
 #include <imgui.h>
-#include <imgui_impl_glfw.h>
-#include <imgui_impl_opengl3.h>
 #include <spdlog/logger.h>
-#include <GLFW/glfw3.h>
 
 #include "app.hpp"
+#include "window.hpp"
 #include "fonts.hpp"
 #include "settings.hpp"
 #include "views/inspector_view.hpp"
@@ -32,7 +30,6 @@
 #include "pipescope/files.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"
-#include "pipescope/png.hpp"
 
 namespace {
 
@@ -56,36 +53,6 @@ std::string find_cli(const char* argv0) {
         if (fs::exists(candidate, ec2)) return candidate.string();
     }
     return (self.parent_path() / name).string();
-}
-
-void glfw_error(int code, const char* text) {
-    std::fprintf(stderr, "pipescope: GLFW error %d: %s\n", code, text);
-}
-
-// Reads the back buffer (what the frame just rendered) and writes it as PNG.
-bool save_framebuffer_png(GLFWwindow* window, const std::string& path) {
-    int w = 0, h = 0;
-    glfwGetFramebufferSize(window, &w, &h);
-    if (w <= 0 || h <= 0) return false;
-    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(w) * h * 4);
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadBuffer(GL_BACK);
-    glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
-    // OpenGL rows run bottom to top; PNG rows top to bottom.
-    std::vector<std::uint8_t> flipped(pixels.size());
-    const std::size_t row = static_cast<std::size_t>(w) * 4;
-    for (int y = 0; y < h; ++y) {
-        std::copy_n(pixels.data() + static_cast<std::size_t>(h - 1 - y) * row, row,
-                    flipped.data() + static_cast<std::size_t>(y) * row);
-    }
-    for (std::size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;  // opaque
-    auto st = pipescope::core::write_png_rgba(path, flipped, static_cast<std::uint32_t>(w),
-                                              static_cast<std::uint32_t>(h));
-    if (!st) {
-        std::fprintf(stderr, "pipescope: %s\n", st.error().to_string().c_str());
-        return false;
-    }
-    return true;
 }
 
 }  // namespace
@@ -139,41 +106,22 @@ int main(int argc, char** argv) {
     if (width == 0) width = screenshot_mode ? 1280 : settings.window_width;
     if (height == 0) height = screenshot_mode ? 800 : settings.window_height;
 
-    glfwSetErrorCallback(glfw_error);
-    if (!glfwInit()) {
-        std::fprintf(stderr, "pipescope: could not initialise GLFW (no display?). "
-                             "Next: run under a desktop session or xvfb-run\n");
-        return 2;
-    }
-    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
-    GLFWwindow* window = glfwCreateWindow(width, height, "PipeScope", nullptr, nullptr);
-    if (!window) {
-        std::fprintf(stderr, "pipescope: could not create an OpenGL 3.0 window. "
-                             "Next: update the graphics driver, or use Mesa's llvmpipe\n");
-        glfwTerminate();
-        return 2;
-    }
-    glfwMakeContextCurrent(window);
-    glfwSwapInterval(screenshot_path.empty() ? 1 : 0);
-
-    IMGUI_CHECKVERSION();
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    // ImGui keeps the pointer: the string lives until the context is destroyed.
+    // ImGui keeps the ini path pointer: the string lives until the window is destroyed.
     const std::string ini_path = (core::config_dir() / "imgui.ini").string();
-    io.IniFilename = persist ? ini_path.c_str() : nullptr;
     if (persist) {
         std::error_code ec;
         std::filesystem::create_directories(core::config_dir(), ec);
     }
-    ImGui_ImplGlfw_InitForOpenGL(window, true);
-    ImGui_ImplOpenGL3_Init("#version 130");
+    auto created = gui::Window::create({width, height, "PipeScope", !screenshot_mode,
+                                        persist ? ini_path.c_str() : nullptr});
+    if (!created) {
+        std::fprintf(stderr, "pipescope: %s\n", created.error().to_string().c_str());
+        return 2;
+    }
+    gui::Window& window = **created;
 
     // DPI: the monitor's content scale (1.0 at 96 DPI), unless the user fixed one.
-    float scale_x = 1.0f, scale_y = 1.0f;
-    glfwGetWindowContentScale(window, &scale_x, &scale_y);
-    const float ui_scale = settings.ui_scale > 0 ? settings.ui_scale : std::max(scale_x, scale_y);
+    const float ui_scale = settings.ui_scale > 0 ? settings.ui_scale : window.content_scale();
     gui::Fonts fonts = gui::load_fonts(ui_scale);
 
     // Services, owned here; declared before the App so they outlive its views.
@@ -193,7 +141,7 @@ int main(int argc, char** argv) {
     };
     auto& pipes = static_cast<gui::PipesView&>(app.add_view(std::make_unique<gui::PipesView>(
         catalog, std::chrono::milliseconds(settings.refresh_interval_ms), settings.auto_refresh)));
-    pipes.on_new_data([] { glfwPostEmptyEvent(); });
+    pipes.on_new_data([] { gui::Window::wake(); });
     pipes.on_inspect([&](const core::PipeEntry& e) {
         auto name = core::PipeName::parse(e.kind == core::PipeKind::NamedPipe ? "\\\\.\\pipe\\" + e.name : e.name);
         if (name) open_inspector(*name);
@@ -234,48 +182,26 @@ int main(int argc, char** argv) {
                            fonts.embedded ? "Inter + JetBrains Mono" : "built-in font");
 
     int frames_left = frames;
-    int busy_frames = 3;  // frames to draw after any event, so ImGui settles hover/animations
     int exit_code = 0;
     using clock = std::chrono::steady_clock;
     const auto started = clock::now();
-
-    while (!glfwWindowShouldClose(window) && !app.quit_requested()) {
-        if (screenshot_mode || busy_frames > 0 || app.animating()) {
-            glfwPollEvents();
-            if (busy_frames > 0) --busy_frames;
-        } else {
-            // Idle: sleep until input arrives (or a timer for the clock in the status bar).
-            constexpr double kIdleTimeout = 1.0;
-            auto before = clock::now();
-            glfwWaitEventsTimeout(kIdleTimeout);
-            auto waited = std::chrono::duration<double>(clock::now() - before).count();
-            if (waited < kIdleTimeout * 0.95) busy_frames = 3;
-        }
-
-        ImGui_ImplOpenGL3_NewFrame();
-        ImGui_ImplGlfw_NewFrame();
-        ImGui::NewFrame();
+    while (!window.should_close() && !app.quit_requested()) {
+        // Idle: sleep until input or a worker's wake (30 s is only a safety net).
+        window.begin_frame(screenshot_mode ? 0.0 : app.animating() ? app.frame_interval() : 30.0);
         app.draw();
-        ImGui::Render();
-
-        int fb_w = 0, fb_h = 0;
-        glfwGetFramebufferSize(window, &fb_w, &fb_h);
-        glViewport(0, 0, fb_w, fb_h);
-        const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
-        glClearColor(bg.x, bg.y, bg.z, 1.0f);
-        glClear(GL_COLOR_BUFFER_BIT);
-        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-
+        window.render(ImGui::GetStyle().Colors[ImGuiCol_WindowBg]);
         if (screenshot_mode && --frames_left <= 0 &&
             std::chrono::duration<double>(clock::now() - started).count() >= min_seconds) {
-            exit_code = save_framebuffer_png(window, screenshot_path) ? 0 : 3;
+            auto st = window.save_png(screenshot_path);
+            if (!st) std::fprintf(stderr, "pipescope: %s\n", st.error().to_string().c_str());
+            exit_code = st ? 0 : 3;
             break;
         }
-        glfwSwapBuffers(window);
+        window.present();
     }
 
     if (persist) {
-        glfwGetWindowSize(window, &settings.window_width, &settings.window_height);
+        window.size(settings.window_width, settings.window_height);
         settings.theme = app.theme() == gui::Theme::Light ? "light" : "dark";
         if (auto st = settings.save(gui::Settings::default_file()); !st) {
             std::fprintf(stderr, "pipescope: %s\n", st.error().to_string().c_str());
@@ -283,10 +209,5 @@ int main(int argc, char** argv) {
         ImGui::SaveIniSettingsToDisk(ini_path.c_str());
     }
 
-    ImGui_ImplOpenGL3_Shutdown();
-    ImGui_ImplGlfw_Shutdown();
-    ImGui::DestroyContext();
-    glfwDestroyWindow(window);
-    glfwTerminate();
     return exit_code;
 }

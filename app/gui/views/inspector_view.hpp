@@ -31,6 +31,7 @@ public:
     void draw() override;
     [[nodiscard]] bool closable() const override { return true; }
     [[nodiscard]] bool wants_frames() const override { return phase() == Phase::Running; }
+    [[nodiscard]] double frame_interval() const override { return 0.1; }
     [[nodiscard]] std::string task_status() const override;
 
     // The user's "Connect and inspect" (also what the button does).

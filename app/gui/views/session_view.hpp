@@ -27,6 +27,7 @@ public:
     void draw() override;
     [[nodiscard]] bool closable() const override { return true; }
     [[nodiscard]] bool wants_frames() const override;
+    [[nodiscard]] double frame_interval() const override { return 0.05; }
     [[nodiscard]] std::string task_status() const override;
 
     // What the form's button does. Returns false (and sets form_error()) on bad input.
