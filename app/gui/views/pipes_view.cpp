@@ -112,8 +112,13 @@ void PipesView::worker(std::stop_token stop) {
         refresh_requested_ = false;
         refreshing_ = true;
         lock.unlock();
-        (void)catalog_.refresh();  // the result is read back through latest()/last_error()
-        if (wake_ui_) wake_ui_();
+        // The result is read back through latest()/last_error(); wake an idle UI only when
+        // there is something new to show.
+        auto result = catalog_.refresh();
+        const bool failed = !result;
+        if (wake_ui_ && (failed || failed != last_failed_ || first_refresh_ || !result->diff.empty())) wake_ui_();
+        first_refresh_ = false;
+        last_failed_ = failed;
         lock.lock();
         refreshing_ = false;
     }

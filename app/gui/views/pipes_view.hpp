@@ -47,7 +47,8 @@ public:
     void sync();
 
     struct Row {
-        core::PipeEntry entry;
+        // Points into the shown snapshot (or the removed list): no copies of 10,000 entries.
+        const core::PipeEntry& entry;
         bool removed = false;
         // When it appeared (or vanished, for removed rows); empty for rows that were there.
         std::optional<std::chrono::steady_clock::time_point> changed_at;
@@ -79,6 +80,8 @@ private:
     bool auto_refresh_;
     std::chrono::milliseconds interval_;
     bool refreshing_ = false;
+    bool first_refresh_ = true;  // worker thread only
+    bool last_failed_ = false;   // worker thread only
     std::jthread worker_;
 
     // UI state.
