@@ -1,5 +1,7 @@
 #include "app.hpp"
 
+#include <algorithm>
+
 #include <imgui.h>
 
 #include "pipescope/platform.hpp"
@@ -26,6 +28,14 @@ void App::focus_view(const std::string& title_prefix) {
             return;
         }
     }
+}
+
+double App::frame_interval() const {
+    double interval = 1.0;
+    for (const auto& v : views_) {
+        if (v->wants_frames()) interval = std::min(interval, v->frame_interval());
+    }
+    return interval;
 }
 
 bool App::animating() const {
@@ -81,6 +91,12 @@ void App::draw_menu_bar() {
         menu_bar_height_ = ImGui::GetWindowSize().y;
         if (ImGui::BeginMenu("File")) {
             if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit_requested_ = true;
+            ImGui::EndMenu();
+        }
+        if (!new_menu_.empty() && ImGui::BeginMenu("New")) {
+            for (auto& item : new_menu_) {
+                if (ImGui::MenuItem(item.label.c_str())) item.action();
+            }
             ImGui::EndMenu();
         }
         if (ImGui::BeginMenu("View")) {

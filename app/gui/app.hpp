@@ -3,6 +3,7 @@
 // UI thread only.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,10 +40,17 @@ public:
     [[nodiscard]] bool quit_requested() const noexcept { return quit_requested_; }
     // True while something on screen animates and needs frames without input.
     [[nodiscard]] bool animating() const;
+    // While animating(): the longest wait between frames that every animating view accepts.
+    [[nodiscard]] double frame_interval() const;
 
     // The status bar's text, exposed for tests.
     [[nodiscard]] std::string status_text() const;
     [[nodiscard]] float menu_bar_height() const noexcept { return menu_bar_height_; }
+
+    // Adds an item to the "New" menu (new client, new server, ...).
+    void add_new_menu_item(std::string label, std::function<void()> action) {
+        new_menu_.push_back({std::move(label), std::move(action)});
+    }
 
     // Extra status bar fields (e.g. what pipe listing supports here).
     void set_status_detail(std::string text) { status_detail_ = std::move(text); }
@@ -62,6 +70,11 @@ private:
     std::string status_detail_;
     std::vector<std::unique_ptr<View>> views_;
     std::string focus_request_;
+    struct MenuItem {
+        std::string label;
+        std::function<void()> action;
+    };
+    std::vector<MenuItem> new_menu_;
 };
 
 }  // namespace pipescope::gui

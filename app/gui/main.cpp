@@ -8,52 +8,51 @@
 #include <string>
 #include <vector>
 
+#ifdef _WIN32
+#include <windows.h>
+#endif
+
 #include <CLI/CLI.hpp>
 #include <imgui.h>
-#include <imgui_impl_glfw.h>
-#include <imgui_impl_opengl3.h>
 #include <spdlog/logger.h>
-#include <GLFW/glfw3.h>
 
 #include "app.hpp"
+#include "window.hpp"
 #include "fonts.hpp"
 #include "settings.hpp"
+#include "views/inspector_view.hpp"
 #include "views/log_view.hpp"
+#include "views/pipes_view.hpp"
+#include "views/session_view.hpp"
+#include "views/bench_view.hpp"
+#include "pipescope/bench.hpp"
+#include "pipescope/catalog.hpp"
 #include "pipescope/files.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"
-#include "pipescope/png.hpp"
 
 namespace {
 
-void glfw_error(int code, const char* text) {
-    std::fprintf(stderr, "pipescope: GLFW error %d: %s\n", code, text);
-}
-
-// Reads the back buffer (what the frame just rendered) and writes it as PNG.
-bool save_framebuffer_png(GLFWwindow* window, const std::string& path) {
-    int w = 0, h = 0;
-    glfwGetFramebufferSize(window, &w, &h);
-    if (w <= 0 || h <= 0) return false;
-    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(w) * h * 4);
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadBuffer(GL_BACK);
-    glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
-    // OpenGL rows run bottom to top; PNG rows top to bottom.
-    std::vector<std::uint8_t> flipped(pixels.size());
-    const std::size_t row = static_cast<std::size_t>(w) * 4;
-    for (int y = 0; y < h; ++y) {
-        std::copy_n(pixels.data() + static_cast<std::size_t>(h - 1 - y) * row, row,
-                    flipped.data() + static_cast<std::size_t>(y) * row);
+// pipescope-cli, which the benchmark starts as its child-process peer: beside this program
+// (a release folder) or in the build tree's app/cli.
+std::string find_cli(const char* argv0) {
+    namespace fs = std::filesystem;
+#ifdef _WIN32
+    wchar_t buf[32768];
+    DWORD n = GetModuleFileNameW(nullptr, buf, 32768);
+    fs::path self = n ? fs::path(std::wstring(buf, n)) : fs::path(argv0);
+    const char* name = "pipescope-cli.exe";
+#else
+    std::error_code ec;
+    fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) self = argv0;
+    const char* name = "pipescope-cli";
+#endif
+    for (fs::path candidate : {self.parent_path() / name, self.parent_path().parent_path() / "cli" / name}) {
+        std::error_code ec2;
+        if (fs::exists(candidate, ec2)) return candidate.string();
     }
-    for (std::size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;  // opaque
-    auto st = pipescope::core::write_png_rgba(path, flipped, static_cast<std::uint32_t>(w),
-                                              static_cast<std::uint32_t>(h));
-    if (!st) {
-        std::fprintf(stderr, "pipescope: %s\n", st.error().to_string().c_str());
-        return false;
-    }
-    return true;
+    return (self.parent_path() / name).string();
 }
 
 }  // namespace
@@ -68,6 +67,8 @@ int main(int argc, char** argv) {
     int width = 0, height = 0;
     bool light = false;
     bool no_settings = false;
+    double min_seconds = 0;
+    std::string open_view, bench_preset;
     cli.add_option("--screenshot", screenshot_path,
                    "Render --frames frames, save the last one as this PNG, and exit");
     cli.add_option("--frames", frames, "Frames to render before the screenshot")
@@ -75,6 +76,11 @@ int main(int argc, char** argv) {
     cli.add_option("--width", width, "Window width")->check(CLI::Range(320, 8192));
     cli.add_option("--height", height, "Window height")->check(CLI::Range(240, 8192));
     cli.add_flag("--light", light, "Start with the light theme");
+    cli.add_option("--screenshot-after", min_seconds,
+                   "With --screenshot: also wait at least this many seconds (live data)")
+        ->check(CLI::Range(0.0, 600.0));
+    cli.add_option("--view", open_view, "Tab to show first: pipes, bench or log");
+    cli.add_option("--bench", bench_preset, "Start a benchmark with this preset (quick, pascal, ...)");
     cli.add_flag("--no-settings", no_settings,
                  "Neither read nor write settings and layout (clean state, e.g. for screenshots)");
     try {
@@ -100,93 +106,102 @@ int main(int argc, char** argv) {
     if (width == 0) width = screenshot_mode ? 1280 : settings.window_width;
     if (height == 0) height = screenshot_mode ? 800 : settings.window_height;
 
-    glfwSetErrorCallback(glfw_error);
-    if (!glfwInit()) {
-        std::fprintf(stderr, "pipescope: could not initialise GLFW (no display?). "
-                             "Next: run under a desktop session or xvfb-run\n");
-        return 2;
-    }
-    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
-    GLFWwindow* window = glfwCreateWindow(width, height, "PipeScope", nullptr, nullptr);
-    if (!window) {
-        std::fprintf(stderr, "pipescope: could not create an OpenGL 3.0 window. "
-                             "Next: update the graphics driver, or use Mesa's llvmpipe\n");
-        glfwTerminate();
-        return 2;
-    }
-    glfwMakeContextCurrent(window);
-    glfwSwapInterval(screenshot_path.empty() ? 1 : 0);
-
-    IMGUI_CHECKVERSION();
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    // ImGui keeps the pointer: the string lives until the context is destroyed.
+    // ImGui keeps the ini path pointer: the string lives until the window is destroyed.
     const std::string ini_path = (core::config_dir() / "imgui.ini").string();
-    io.IniFilename = persist ? ini_path.c_str() : nullptr;
     if (persist) {
         std::error_code ec;
         std::filesystem::create_directories(core::config_dir(), ec);
     }
-    ImGui_ImplGlfw_InitForOpenGL(window, true);
-    ImGui_ImplOpenGL3_Init("#version 130");
+    auto created = gui::Window::create({width, height, "PipeScope", !screenshot_mode,
+                                        persist ? ini_path.c_str() : nullptr});
+    if (!created) {
+        std::fprintf(stderr, "pipescope: %s\n", created.error().to_string().c_str());
+        return 2;
+    }
+    gui::Window& window = **created;
 
     // DPI: the monitor's content scale (1.0 at 96 DPI), unless the user fixed one.
-    float scale_x = 1.0f, scale_y = 1.0f;
-    glfwGetWindowContentScale(window, &scale_x, &scale_y);
-    const float ui_scale = settings.ui_scale > 0 ? settings.ui_scale : std::max(scale_x, scale_y);
+    const float ui_scale = settings.ui_scale > 0 ? settings.ui_scale : window.content_scale();
     gui::Fonts fonts = gui::load_fonts(ui_scale);
 
+    // Services, owned here; declared before the App so they outlive its views.
+    core::PipeCatalog catalog{core::CatalogOptions{}};
+    core::BenchOptions bench_options;
+    bench_options.peer_executable = find_cli(argv[0]);
+    core::BenchEngine bench(core::os_transport(), bench_options);
     gui::App app(gui::AppOptions{settings.theme == "light" ? gui::Theme::Light : gui::Theme::Dark});
     app.apply_theme(app.theme());
     ImGui::GetStyle().ScaleAllSizes(ui_scale);
     app.set_status_detail(fonts.embedded ? "" : "built-in font");
+    // The views that show the services (declared above, so they outlive the views).
+    int next_view_id = 1;
+    auto open_inspector = [&](const core::PipeName& name) {
+        app.add_view(std::make_unique<gui::InspectorView>(name, core::inspect_pipe, next_view_id++),
+                     /*focus=*/true);
+    };
+    auto& pipes = static_cast<gui::PipesView&>(app.add_view(std::make_unique<gui::PipesView>(
+        catalog, std::chrono::milliseconds(settings.refresh_interval_ms), settings.auto_refresh)));
+    pipes.on_new_data([] { gui::Window::wake(); });
+    pipes.on_inspect([&](const core::PipeEntry& e) {
+        auto name = core::PipeName::parse(e.kind == core::PipeKind::NamedPipe ? "\\\\.\\pipe\\" + e.name : e.name);
+        if (name) open_inspector(*name);
+        else core::log::app()->warn("cannot inspect {}: {}", e.name, name.error().to_string());
+    });
+    auto session_factory = [](gui::SessionView::Role role, const core::Endpoint& endpoint,
+                              const core::SessionOptions& options) -> std::unique_ptr<core::Session> {
+        if (role == gui::SessionView::Role::Client) return std::make_unique<core::ClientSession>(endpoint, options);
+        return std::make_unique<core::ServerSession>(endpoint, options);
+    };
+    auto open_session = [&](gui::SessionView::Role role, std::string name) {
+        app.add_view(std::make_unique<gui::SessionView>(role, std::move(name), session_factory, next_view_id++),
+                     /*focus=*/true);
+    };
+    pipes.on_connect([&](const core::PipeEntry& e) {
+        open_session(gui::SessionView::Role::Client,
+                     e.kind == core::PipeKind::NamedPipe ? "\\\\.\\pipe\\" + e.name : e.name);
+    });
+    app.add_new_menu_item("Test client...", [&] { open_session(gui::SessionView::Role::Client, ""); });
+    app.add_new_menu_item("Test server...", [&] { open_session(gui::SessionView::Role::Server, "pipescope-test"); });
+    auto& bench_view = static_cast<gui::BenchView&>(app.add_view(std::make_unique<gui::BenchView>(bench)));
+    if (!bench_preset.empty()) {
+        if (auto preset = core::load_preset(bench_preset)) {
+            bench_view.scenario() = *preset;
+            if (!bench_view.run()) core::log::app()->error("benchmark: {}", bench_view.error());
+        } else {
+            core::log::app()->error("{}", preset.error().to_string());
+        }
+        if (open_view.empty()) open_view = "bench";
+    }
     app.add_view(std::make_unique<gui::LogView>(core::log::ring()));
+    if (open_view == "bench") app.focus_view("Benchmark");
+    else if (open_view == "log") app.focus_view("Log");
+    else if (open_view == "pipes") app.focus_view("Pipes");
+    else if (!open_view.empty()) core::log::app()->warn("--view {}: no such view (pipes, bench, log)", open_view);
     core::log::app()->info("PipeScope {} started on {}, UI scale {:.2f}, {}", core::version(),
                            core::platform_name(), ui_scale,
                            fonts.embedded ? "Inter + JetBrains Mono" : "built-in font");
 
     int frames_left = frames;
-    int busy_frames = 3;  // frames to draw after any event, so ImGui settles hover/animations
     int exit_code = 0;
     using clock = std::chrono::steady_clock;
-
-    while (!glfwWindowShouldClose(window) && !app.quit_requested()) {
-        if (screenshot_mode || busy_frames > 0 || app.animating()) {
-            glfwPollEvents();
-            if (busy_frames > 0) --busy_frames;
-        } else {
-            // Idle: sleep until input arrives (or a timer for the clock in the status bar).
-            constexpr double kIdleTimeout = 1.0;
-            auto before = clock::now();
-            glfwWaitEventsTimeout(kIdleTimeout);
-            auto waited = std::chrono::duration<double>(clock::now() - before).count();
-            if (waited < kIdleTimeout * 0.95) busy_frames = 3;
-        }
-
-        ImGui_ImplOpenGL3_NewFrame();
-        ImGui_ImplGlfw_NewFrame();
-        ImGui::NewFrame();
+    const auto started = clock::now();
+    while (!window.should_close() && !app.quit_requested()) {
+        // Idle: sleep until input or a worker's wake (30 s is only a safety net).
+        window.begin_frame(screenshot_mode ? 0.0 : app.animating() ? app.frame_interval() : 30.0);
         app.draw();
-        ImGui::Render();
-
-        int fb_w = 0, fb_h = 0;
-        glfwGetFramebufferSize(window, &fb_w, &fb_h);
-        glViewport(0, 0, fb_w, fb_h);
-        const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
-        glClearColor(bg.x, bg.y, bg.z, 1.0f);
-        glClear(GL_COLOR_BUFFER_BIT);
-        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-
-        if (screenshot_mode && --frames_left <= 0) {
-            exit_code = save_framebuffer_png(window, screenshot_path) ? 0 : 3;
+        window.render(ImGui::GetStyle().Colors[ImGuiCol_WindowBg]);
+        if (screenshot_mode && --frames_left <= 0 &&
+            std::chrono::duration<double>(clock::now() - started).count() >= min_seconds) {
+            auto st = window.save_png(screenshot_path);
+            if (!st) std::fprintf(stderr, "pipescope: %s\n", st.error().to_string().c_str());
+            exit_code = st ? 0 : 3;
             break;
         }
-        glfwSwapBuffers(window);
+        window.present();
     }
 
     if (persist) {
-        glfwGetWindowSize(window, &settings.window_width, &settings.window_height);
+        window.size(settings.window_width, settings.window_height);
         settings.theme = app.theme() == gui::Theme::Light ? "light" : "dark";
         if (auto st = settings.save(gui::Settings::default_file()); !st) {
             std::fprintf(stderr, "pipescope: %s\n", st.error().to_string().c_str());
@@ -194,10 +209,5 @@ int main(int argc, char** argv) {
         ImGui::SaveIniSettingsToDisk(ini_path.c_str());
     }
 
-    ImGui_ImplOpenGL3_Shutdown();
-    ImGui_ImplGlfw_Shutdown();
-    ImGui::DestroyContext();
-    glfwDestroyWindow(window);
-    glfwTerminate();
     return exit_code;
 }

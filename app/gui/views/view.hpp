@@ -17,6 +17,9 @@ public:
     [[nodiscard]] virtual bool closable() const { return false; }
     // True while the view animates or shows live data and needs frames without input.
     [[nodiscard]] virtual bool wants_frames() const { return false; }
+    // While wants_frames(): how often it needs a frame, in seconds (live data that changes
+    // every 100 ms needs no 60 fps; fades want about 30 fps). Input always gets frames at once.
+    [[nodiscard]] virtual double frame_interval() const { return 1.0 / 30.0; }
     // One-line summary for the status bar's task list; empty when idle.
     [[nodiscard]] virtual std::string task_status() const { return {}; }
 };

@@ -7,7 +7,7 @@
 namespace pipescope::gui {
 namespace {
 
-constexpr float kLeftAxis = 64.0f;
+constexpr float kLeftAxis = 84.0f;  // room for "888 MB/s" at the default font size
 constexpr float kBottomAxis = 20.0f;
 constexpr float kPad = 6.0f;
 
@@ -162,13 +162,21 @@ ChartHover line_chart(const char* id, ImVec2 size, std::span<const ChartSeries> 
         ImGui::BeginTooltip();
         ImGui::Text("%s", format_value(hover.x - x_max, options.x_unit).c_str());
         for (std::size_t s = 0; s < series.size(); ++s) {
-            const Column& column = reduced[s][static_cast<std::size_t>(c)];
+            // The line holds its last value until the next point: use the nearest column with
+            // data at or left of the cursor.
+            const auto& cols = reduced[s];
+            int at = c;
+            while (at >= 0 && cols[static_cast<std::size_t>(at)].empty) --at;
             ImGui::PushStyleColor(ImGuiCol_Text, series[s].color);
             ImGui::TextUnformatted(series[s].label);
             ImGui::PopStyleColor();
             ImGui::SameLine();
-            if (column.empty) ImGui::TextDisabled("-");
-            else if (column.y_max > column.y_min)
+            if (at < 0) {
+                ImGui::TextDisabled("-");
+                continue;
+            }
+            const Column& column = cols[static_cast<std::size_t>(at)];
+            if (column.y_max > column.y_min)
                 ImGui::Text("%s .. %s", format_value(column.y_min, options.y_unit).c_str(),
                             format_value(column.y_max, options.y_unit).c_str());
             else ImGui::TextUnformatted(format_value(column.y_last, options.y_unit).c_str());

@@ -1,0 +1,245 @@
+#include "views/inspector_view.hpp"
+
+#include <thread>
+
+#include <imgui.h>
+
+namespace pipescope::gui {
+namespace {
+
+ImVec4 state_color(core::FieldState s) {
+    switch (s) {
+        case core::FieldState::Ok: return ImVec4(0.45f, 0.85f, 0.5f, 1.0f);
+        case core::FieldState::Busy:
+        case core::FieldState::Timeout: return ImVec4(1.0f, 0.75f, 0.3f, 1.0f);
+        case core::FieldState::Denied:
+        case core::FieldState::NotFound:
+        case core::FieldState::Failed: return ImVec4(1.0f, 0.45f, 0.42f, 1.0f);
+        default: return ImVec4(0.6f, 0.6f, 0.65f, 1.0f);
+    }
+}
+
+ImVec4 inspect_color(core::InspectState s) {
+    switch (s) {
+        case core::InspectState::Ok: return ImVec4(0.45f, 0.85f, 0.5f, 1.0f);
+        case core::InspectState::Busy:
+        case core::InspectState::Timeout:
+        case core::InspectState::Cancelled: return ImVec4(1.0f, 0.75f, 0.3f, 1.0f);
+        default: return ImVec4(1.0f, 0.45f, 0.42f, 1.0f);
+    }
+}
+
+std::string text_of(const std::string& v) { return v; }
+std::string text_of(bool v) { return v ? "yes" : "no"; }
+template <class T>
+std::string text_of(const T& v) requires std::is_arithmetic_v<T> { return std::to_string(v); }
+
+template <class T>
+void field_row(const char* label, const core::Field<T>& f, std::string (*fmt)(const T&) = nullptr) {
+    if (f.state == core::FieldState::Unsupported && f.source.empty()) return;  // not for this kind
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(label);
+    ImGui::TableNextColumn();
+    if (f.ok()) {
+        std::string text = fmt ? fmt(*f.value) : text_of(*f.value);
+        ImGui::TextUnformatted(text.c_str());
+    } else {
+        ImGui::TextColored(state_color(f.state), "%s", std::string(core::to_string(f.state)).c_str());
+        if (!f.note.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", f.note.c_str());
+    }
+    ImGui::TableNextColumn();
+    if (f.connected) ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1.0f), "connected");
+    else ImGui::TextColored(ImVec4(0.5f, 0.75f, 1.0f, 1.0f), "passive");
+    ImGui::TableNextColumn();
+    ImGui::TextDisabled("%s", f.source.empty() ? "-" : f.source.c_str());
+}
+
+std::string bytes_text(const std::uint32_t& v) { return std::to_string(v) + " bytes"; }
+std::string bytes64_text(const std::int64_t& v) { return std::to_string(v) + " bytes"; }
+std::string instances_text(const std::int64_t& v) { return v < 0 ? "unlimited" : std::to_string(v); }
+std::string mode_text(const std::uint32_t& v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04o", v);
+    return buf;
+}
+
+}  // namespace
+
+InspectorView::InspectorView(core::PipeName name, Probe probe, int id)
+    : name_(std::move(name)), probe_(std::move(probe)), id_(id) {}
+
+InspectorView::~InspectorView() {
+    // The probe thread owns its shared state; it finishes on its own after the stop request,
+    // so closing the tab never waits for a hung pipe.
+    if (shared_) shared_->stop.request_stop();
+}
+
+std::string InspectorView::title() const {
+    return "Inspect " + name_.display() + "###inspect" + std::to_string(id_);
+}
+
+std::string InspectorView::task_status() const {
+    return phase() == Phase::Running ? "inspecting " + name_.display() : "";
+}
+
+InspectorView::Phase InspectorView::phase() const {
+    if (phase_ == Phase::Running && shared_) {
+        std::lock_guard lock(shared_->mutex);
+        if (shared_->result) return Phase::Done;
+    }
+    return phase_;
+}
+
+std::optional<core::PipeDetails> InspectorView::result() const {
+    if (!shared_) return std::nullopt;
+    std::lock_guard lock(shared_->mutex);
+    return shared_->result;
+}
+
+void InspectorView::start() {
+    if (shared_) shared_->stop.request_stop();
+    shared_ = std::make_shared<Shared>();
+    phase_ = Phase::Running;
+    started_ = std::chrono::steady_clock::now();
+    core::InspectOptions options;
+    options.timeout = std::chrono::milliseconds(timeout_ms_);
+    std::thread([shared = shared_, probe = probe_, name = name_, options] {
+        core::PipeDetails d = probe(name, options, shared->stop.get_token());
+        std::lock_guard lock(shared->mutex);
+        shared->result = std::move(d);
+    }).detach();
+}
+
+void InspectorView::cancel() {
+    if (shared_) shared_->stop.request_stop();
+}
+
+void InspectorView::draw() {
+    Phase p = phase();
+    if (p == Phase::Done) phase_ = Phase::Done;
+    ImGui::Text("Pipe: %s", name_.display().c_str());
+    ImGui::Separator();
+    switch (p) {
+        case Phase::Confirm: draw_confirm(); break;
+        case Phase::Running: draw_running(); break;
+        case Phase::Done: {
+            auto r = result();
+            if (r) draw_result(*r);
+            break;
+        }
+    }
+}
+
+void InspectorView::draw_confirm() {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.8f, 0.4f, 1.0f));
+    ImGui::TextWrapped("Inspecting connects to this pipe. The server sees a client arrive and "
+                       "leave, and the connection takes one of its instances for a moment.");
+    ImGui::PopStyleColor();
+    ImGui::TextWrapped("PipeScope opens it with an identification-only security QoS, so the "
+                       "server cannot impersonate you, and never reads or writes its data.");
+    ImGui::SetNextItemWidth(160);
+    ImGui::SliderInt("Timeout", &timeout_ms_, 100, 10000, "%d ms");
+    if (ImGui::Button("Connect and inspect")) start();
+}
+
+void InspectorView::draw_running() {
+    float elapsed = std::chrono::duration<float>(std::chrono::steady_clock::now() - started_).count();
+    static const char spinner[] = "|/-\\";
+    ImGui::Text("%c Inspecting... %.1f s (bound %d ms)", spinner[static_cast<int>(elapsed * 8) % 4], elapsed,
+                timeout_ms_);
+    if (ImGui::Button("Cancel")) cancel();
+}
+
+void InspectorView::draw_result(const core::PipeDetails& d) {
+    ImGui::TextColored(inspect_color(d.state), "%s", std::string(core::to_string(d.state)).c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("in %lld ms  |  %s  |  %s", static_cast<long long>(d.elapsed.count()),
+                        d.kind.c_str(), d.connected ? "connected to the pipe" : "did not connect");
+    if (d.error) {
+        ImGui::PushStyleColor(ImGuiCol_Text, inspect_color(d.state));
+        ImGui::TextWrapped("%s", d.error->to_string().c_str());
+        ImGui::PopStyleColor();
+    }
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Inspect again")) start();
+
+    // Risk flags first: they are why people look.
+    auto flag = [](const char* label, const core::Field<bool>& f) {
+        if (f.ok() && *f.value) {
+            ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.42f, 1.0f), "RISK: %s", label);
+        }
+    };
+    flag("NULL DACL: anyone may do anything with this pipe", d.null_dacl);
+    flag("Everyone may write to this pipe", d.everyone_can_write);
+    flag("Anonymous logons may write to this pipe", d.anonymous_can_write);
+    flag("Remote clients are accepted", d.remote_clients_accepted);
+
+    constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                                      ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp;
+    if (ImGui::BeginTable("##fields", 4, flags)) {
+        ImGui::TableSetupColumn("Field", ImGuiTableColumnFlags_WidthFixed, 170);
+        ImGui::TableSetupColumn("Value", ImGuiTableColumnFlags_WidthStretch);
+        ImGui::TableSetupColumn("How", ImGuiTableColumnFlags_WidthFixed, 80);
+        ImGui::TableSetupColumn("Source", ImGuiTableColumnFlags_WidthFixed, 230);
+        ImGui::TableHeadersRow();
+        field_row("Type", d.type);
+        field_row("End held", d.end);
+        field_row("Access used", d.access);
+        field_row("Input quota", d.in_quota, bytes_text);
+        field_row("Output quota", d.out_quota, bytes_text);
+        field_row("Max instances", d.max_instances, instances_text);
+        field_row("Current instances", d.current_instances, instances_text);
+        field_row("Handle state", d.handle_state);
+        field_row("Pipe state", d.pipe_state);
+        field_row("Read data available", d.read_data_available, bytes_text);
+        field_row("Write quota available", d.write_quota_available, bytes_text);
+        field_row("Server PID", d.server_pid);
+        field_row("Server image", d.server_image);
+        field_row("Server session", d.server_session);
+        field_row("Server UID", d.server_uid);
+        field_row("Server GID", d.server_gid);
+        field_row("Owner", d.owner);
+        field_row("Mode", d.mode, mode_text);
+        field_row("Socket type", d.socket_type);
+        field_row("Send buffer", d.send_buffer, bytes64_text);
+        field_row("Receive buffer", d.recv_buffer, bytes64_text);
+        field_row("FIFO capacity", d.capacity, bytes64_text);
+        field_row("Bytes queued", d.bytes_queued, bytes64_text);
+        field_row("NULL DACL", d.null_dacl);
+        field_row("Everyone can write", d.everyone_can_write);
+        field_row("Anonymous can write", d.anonymous_can_write);
+        field_row("Remote clients", d.remote_clients_accepted);
+        field_row("SDDL", d.sddl);
+        ImGui::EndTable();
+    }
+    if (d.aces.ok() && !d.aces.value->empty()) {
+        ImGui::Spacing();
+        ImGui::TextUnformatted("Access control entries");
+        if (ImGui::BeginTable("##aces", 4, flags)) {
+            ImGui::TableSetupColumn("Type", ImGuiTableColumnFlags_WidthFixed, 60);
+            ImGui::TableSetupColumn("Trustee", ImGuiTableColumnFlags_WidthFixed, 240);
+            ImGui::TableSetupColumn("Rights", ImGuiTableColumnFlags_WidthStretch);
+            ImGui::TableSetupColumn("Mask", ImGuiTableColumnFlags_WidthFixed, 90);
+            ImGui::TableHeadersRow();
+            for (const auto& ace : *d.aces.value) {
+                ImGui::TableNextRow();
+                ImGui::TableNextColumn();
+                if (ace.type == "deny") ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.45f, 1.0f), "deny");
+                else ImGui::TextUnformatted(ace.type.c_str());
+                ImGui::TableNextColumn();
+                ImGui::TextUnformatted(ace.trustee.c_str());
+                if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ace.sid.c_str());
+                ImGui::TableNextColumn();
+                std::string rights;
+                for (const auto& r : ace.rights) rights += (rights.empty() ? "" : ", ") + r;
+                ImGui::TextWrapped("%s", rights.c_str());
+                ImGui::TableNextColumn();
+                ImGui::Text("0x%08X", ace.mask);
+            }
+            ImGui::EndTable();
+        }
+    }
+}
+
+}  // namespace pipescope::gui

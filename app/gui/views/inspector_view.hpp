@@ -1,0 +1,63 @@
+// The inspector: asks before it connects, then probes one pipe on a worker thread and shows
+// every field with where it came from, a badge (passive or connected), and busy / denied /
+// unknown as states, never blanks. Owner, SDDL, an ACE table and the risk flags.
+// UI thread only; the probe runs on its own thread and is cancellable.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+
+#include "pipescope/inspect.hpp"
+#include "pipescope/pipe_name.hpp"
+#include "views/view.hpp"
+
+namespace pipescope::gui {
+
+class InspectorView final : public View {
+public:
+    using Probe = std::function<core::PipeDetails(const core::PipeName&, const core::InspectOptions&,
+                                                  std::stop_token)>;
+    enum class Phase { Confirm, Running, Done };
+
+    InspectorView(core::PipeName name, Probe probe, int id);
+    ~InspectorView() override;
+
+    [[nodiscard]] std::string title() const override;
+    void draw() override;
+    [[nodiscard]] bool closable() const override { return true; }
+    [[nodiscard]] bool wants_frames() const override { return phase() == Phase::Running; }
+    [[nodiscard]] double frame_interval() const override { return 0.1; }
+    [[nodiscard]] std::string task_status() const override;
+
+    // The user's "Connect and inspect" (also what the button does).
+    void start();
+    void cancel();
+    [[nodiscard]] Phase phase() const;
+    // The result once Done.
+    [[nodiscard]] std::optional<core::PipeDetails> result() const;
+
+private:
+    struct Shared {
+        std::mutex mutex;
+        std::optional<core::PipeDetails> result;
+        std::stop_source stop;
+    };
+    void draw_confirm();
+    void draw_running();
+    void draw_result(const core::PipeDetails& d);
+
+    core::PipeName name_;
+    Probe probe_;
+    int id_;
+    int timeout_ms_ = 2000;
+    Phase phase_ = Phase::Confirm;
+    std::chrono::steady_clock::time_point started_{};
+    std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace pipescope::gui

@@ -1,0 +1,362 @@
+#include "views/session_view.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+#include <imgui.h>
+
+#include "pipescope/hex.hpp"
+
+namespace pipescope::gui {
+namespace {
+
+struct SddlPreset {
+    const char* label;
+    const char* sddl;  // nullptr: the default (current user, SYSTEM, Administrators)
+};
+constexpr SddlPreset kSddlPresets[] = {
+    {"Current user, SYSTEM, Administrators (default)", nullptr},
+    {"Everyone may read, owner full", "D:P(A;;FR;;;WD)(A;;FA;;;OW)(A;;FA;;;SY)"},
+    {"Authenticated users read/write", "D:P(A;;FRFW;;;AU)(A;;FA;;;SY)(A;;FA;;;BA)"},
+    {"Everyone full control (unsafe)", "D:P(A;;FA;;;WD)"},
+    {"Custom SDDL", ""},
+};
+
+std::string clock_text(std::int64_t unix_us) {
+    std::time_t secs = static_cast<std::time_t>(unix_us / 1000000);
+    std::tm tm{};
+#ifdef _WIN32
+    localtime_s(&tm, &secs);
+#else
+    localtime_r(&secs, &tm);
+#endif
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%06lld", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<long long>(unix_us % 1000000));
+    return buf;
+}
+
+std::string utf16_preview(std::span<const std::byte> bytes) {
+    std::string out;
+    for (std::size_t i = 0; i + 1 < bytes.size(); i += 2) {
+        unsigned cp = static_cast<unsigned>(bytes[i]) | (static_cast<unsigned>(bytes[i + 1]) << 8);
+        if (cp >= 0x20 && cp < 0x7F) out += static_cast<char>(cp);
+        else if (cp == '\n') out += "\\n";
+        else if (cp == '\r') out += "\\r";
+        else if (cp < 0x80) { char b[8]; std::snprintf(b, sizeof b, "\\u%04x", cp); out += b; }
+        else if (cp < 0x800) { out += static_cast<char>(0xC0 | (cp >> 6)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
+        else { out += static_cast<char>(0xE0 | (cp >> 12)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
+    }
+    if (bytes.size() % 2) out += "\\x" + core::to_hex(bytes.subspan(bytes.size() - 1));
+    return out;
+}
+
+template <class E>
+bool enum_combo(const char* label, E& value, std::initializer_list<E> values) {
+    bool changed = false;
+    if (ImGui::BeginCombo(label, std::string(core::to_string(value)).c_str())) {
+        for (E v : values) {
+            if (ImGui::Selectable(std::string(core::to_string(v)).c_str(), v == value)) {
+                value = v;
+                changed = true;
+            }
+        }
+        ImGui::EndCombo();
+    }
+    return changed;
+}
+
+}  // namespace
+
+SessionView::SessionView(Role role, std::string initial_name, Factory factory, int id)
+    : role_(role), factory_(std::move(factory)), id_(id) {
+    std::snprintf(name_buf_, sizeof name_buf_, "%s", initial_name.c_str());
+    auto kinds = core::available_transports();
+    if (!kinds.empty()) endpoint_.kind = kinds.front();
+    options_.behaviour = role == Role::Server ? core::Behaviour::Echo : core::Behaviour::Manual;
+}
+
+SessionView::~SessionView() = default;  // the session's destructor stops its workers (bounded)
+
+std::string SessionView::title() const {
+    std::string what = role_ == Role::Client ? "Client " : "Server ";
+    return what + (name_buf_[0] ? name_buf_ : "(new)") + "###session" + std::to_string(id_);
+}
+
+bool SessionView::wants_frames() const { return session_ && shown_ && shown_->running; }
+
+std::string SessionView::task_status() const {
+    if (!session_ || !shown_ || !shown_->running) return {};
+    return (role_ == Role::Client ? "client: " : "server: ") + shown_->status;
+}
+
+bool SessionView::start() {
+    form_error_.clear();
+    auto name = core::PipeName::parse(name_buf_);
+    if (!name) {
+        form_error_ = name.error().to_string();
+        return false;
+    }
+    endpoint_.name = *name;
+    endpoint_.server.sddl = kSddlPresets[sddl_preset_].sddl ? kSddlPresets[sddl_preset_].sddl : "";
+    if (sddl_preset_ == IM_ARRAYSIZE(kSddlPresets) - 1) endpoint_.server.sddl = sddl_buf_;
+    options_.connect_timeout = core::Timeout(timeout_ms_);
+    if (options_.behaviour == core::Behaviour::Script) {
+        auto rules = core::parse_script(script_buf_);
+        if (!rules) {
+            form_error_ = rules.error().to_string();
+            return false;
+        }
+        options_.rules = std::move(*rules);
+    }
+    session_ = factory_(role_, endpoint_, options_);
+    if (!session_) {
+        form_error_ = "the session could not be created";
+        return false;
+    }
+    shown_ = session_->snapshot();
+    return true;
+}
+
+void SessionView::stop() {
+    if (session_) session_->stop();
+}
+
+bool SessionView::send(int mode, const std::string& input) {
+    send_error_.clear();
+    if (!session_) return false;
+    core::Result<std::vector<std::byte>> bytes = std::vector<std::byte>{};
+    switch (mode) {
+        case 0: bytes = core::to_bytes(input); break;
+        case 1: bytes = core::utf8_to_utf16le(input); break;
+        case 2: bytes = core::parse_hex(input); break;
+        default: bytes = core::load_payload_file(input); break;
+    }
+    if (!bytes) {
+        send_error_ = bytes.error().to_string();
+        return false;
+    }
+    session_->send(std::move(*bytes), role_ == Role::Server ? selected_ : 0);
+    return true;
+}
+
+void SessionView::draw() {
+    if (!session_) draw_form();
+    else draw_session();
+}
+
+void SessionView::draw_form() {
+    const bool client = role_ == Role::Client;
+    ImGui::TextUnformatted(client ? "Connect to a pipe as a test client" : "Stand up a test server");
+    ImGui::Separator();
+    ImGui::PushItemWidth(320);
+    ImGui::InputTextWithHint("Pipe name", "\\\\.\\pipe\\name, a bare name, /path/x.sock or @abstract", name_buf_,
+                             sizeof name_buf_);
+    if (ImGui::BeginCombo("Transport", std::string(core::to_string(endpoint_.kind)).c_str())) {
+        for (auto k : core::available_transports()) {
+            if (ImGui::Selectable(std::string(core::to_string(k)).c_str(), k == endpoint_.kind)) endpoint_.kind = k;
+        }
+        ImGui::EndCombo();
+    }
+    if (endpoint_.kind == core::TransportKind::Win32Pipe) {
+        enum_combo("I/O model", endpoint_.io, {core::IoModel::Sync, core::IoModel::Overlapped, core::IoModel::Iocp});
+    }
+    if (client) {
+        ImGui::SliderInt("Connect timeout", &timeout_ms_, 100, 60000, "%d ms", ImGuiSliderFlags_Logarithmic);
+        ImGui::Checkbox("Retry while busy (WaitNamedPipe)", &endpoint_.client.retry_busy);
+        enum_combo("Impersonation level", endpoint_.client.impersonation,
+                   {core::ImpersonationLevel::Anonymous, core::ImpersonationLevel::Identification,
+                    core::ImpersonationLevel::Impersonation, core::ImpersonationLevel::Delegation});
+        if (endpoint_.client.impersonation != core::ImpersonationLevel::Identification &&
+            endpoint_.client.impersonation != core::ImpersonationLevel::Anonymous) {
+            ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "The server will be able to act as you.");
+        }
+        enum_combo("Read mode", endpoint_.client.read_mode, {core::PipeType::Byte, core::PipeType::Message});
+        enum_combo("Access", endpoint_.client.access,
+                   {core::PipeDirection::Duplex, core::PipeDirection::Inbound, core::PipeDirection::Outbound});
+    } else {
+        auto& s = endpoint_.server;
+        enum_combo("Open mode", s.direction, {core::PipeDirection::Duplex, core::PipeDirection::Inbound, core::PipeDirection::Outbound});
+        enum_combo("Pipe type", s.type, {core::PipeType::Byte, core::PipeType::Message});
+        enum_combo("Read mode##server", s.read_mode, {core::PipeType::Byte, core::PipeType::Message});
+        ImGui::Checkbox("PIPE_NOWAIT", &s.nowait);
+        ImGui::SliderInt("Max instances", &s.max_instances, 1, 255, s.max_instances == 255 ? "unlimited" : "%d");
+        int in_q = static_cast<int>(s.in_quota), out_q = static_cast<int>(s.out_quota);
+        if (ImGui::InputInt("In quota (bytes)", &in_q, 4096)) s.in_quota = static_cast<std::uint32_t>(std::max(0, in_q));
+        if (ImGui::InputInt("Out quota (bytes)", &out_q, 4096)) s.out_quota = static_cast<std::uint32_t>(std::max(0, out_q));
+        int dt = static_cast<int>(s.default_timeout_ms);
+        if (ImGui::InputInt("Default timeout (ms)", &dt)) s.default_timeout_ms = static_cast<std::uint32_t>(std::max(0, dt));
+        ImGui::Checkbox("FILE_FLAG_FIRST_PIPE_INSTANCE", &s.first_instance);
+        ImGui::SameLine();
+        ImGui::Checkbox("PIPE_REJECT_REMOTE_CLIENTS", &s.reject_remote);
+        if (ImGui::BeginCombo("Security", kSddlPresets[sddl_preset_].label)) {
+            for (int i = 0; i < IM_ARRAYSIZE(kSddlPresets); ++i) {
+                if (ImGui::Selectable(kSddlPresets[i].label, i == sddl_preset_)) sddl_preset_ = i;
+            }
+            ImGui::EndCombo();
+        }
+        if (sddl_preset_ == IM_ARRAYSIZE(kSddlPresets) - 1) ImGui::InputText("SDDL", sddl_buf_, sizeof sddl_buf_);
+        else if (kSddlPresets[sddl_preset_].sddl) ImGui::TextDisabled("%s", kSddlPresets[sddl_preset_].sddl);
+    }
+    enum_combo("Behaviour", options_.behaviour,
+               {core::Behaviour::Manual, core::Behaviour::Echo, core::Behaviour::Sink, core::Behaviour::Script});
+    ImGui::Checkbox("Line mode (newline-delimited, e.g. JSON lines)", &options_.line_mode);
+    ImGui::PopItemWidth();
+    if (options_.behaviour == core::Behaviour::Script) {
+        ImGui::TextDisabled("One rule per line: prefix TEXT => REPLY  or  regex PATTERN => REPLY");
+        ImGui::InputTextMultiline("##script", script_buf_, sizeof script_buf_, ImVec2(-1, 100));
+    }
+    if (client) {
+        ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.4f, 1.0f), "Connecting opens the pipe: its server sees a new client.");
+    }
+    if (ImGui::Button(client ? "Connect" : "Start server")) start();
+    if (!form_error_.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.42f, 1.0f));
+        ImGui::TextWrapped("%s", form_error_.c_str());
+        ImGui::PopStyleColor();
+    }
+}
+
+void SessionView::draw_session() {
+    shown_ = session_->snapshot();
+    const auto& snap = *shown_;
+    ImGui::TextColored(snap.running ? ImVec4(0.45f, 0.85f, 0.5f, 1) : ImVec4(0.6f, 0.6f, 0.65f, 1), "%s",
+                       snap.running ? "running" : "stopped");
+    ImGui::SameLine();
+    ImGui::TextUnformatted(snap.address.c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", snap.status.c_str());
+    ImGui::SameLine();
+    if (snap.running && ImGui::SmallButton("Stop")) stop();
+    ImGui::Text("in: %llu bytes, %llu messages   out: %llu bytes, %llu messages",
+                static_cast<unsigned long long>(snap.totals.bytes_in),
+                static_cast<unsigned long long>(snap.totals.messages_in),
+                static_cast<unsigned long long>(snap.totals.bytes_out),
+                static_cast<unsigned long long>(snap.totals.messages_out));
+    for (const auto& e : snap.events) {
+        if (e.kind == core::EventKind::Error) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.42f, 1), "%s", e.text.c_str());
+    }
+
+    // Conversations (a server's clients).
+    const core::ConversationSnapshot* current = nullptr;
+    if (role_ == Role::Server) {
+        ImGui::BeginChild("##clients", ImVec2(260, 0), true);
+        ImGui::TextDisabled("Clients");
+        for (const auto& c : snap.conversations) {
+            ImGui::PushID(static_cast<int>(c.id));
+            std::string label = "#" + std::to_string(c.id) + (c.peer.pid ? "  PID " + std::to_string(*c.peer.pid) : "") +
+                                (c.connected ? "" : "  (gone)");
+            if (ImGui::Selectable(label.c_str(), selected_ == c.id)) selected_ = c.id;
+            if (ImGui::IsItemHovered() && !c.peer.image.empty()) ImGui::SetTooltip("%s", c.peer.image.c_str());
+            if (c.connected) {
+                ImGui::SameLine(200);
+                if (ImGui::SmallButton("Drop")) session_->disconnect(c.id);
+            }
+            ImGui::PopID();
+        }
+        if (snap.conversations.empty()) ImGui::TextDisabled("waiting for clients...");
+        ImGui::EndChild();
+        ImGui::SameLine();
+        for (const auto& c : snap.conversations) {
+            if (c.id == selected_) current = &c;
+        }
+        if (!current && !snap.conversations.empty()) {
+            current = &snap.conversations.back();
+            selected_ = current->id;
+        }
+    } else if (!snap.conversations.empty()) {
+        current = &snap.conversations.back();
+    }
+
+    ImGui::BeginGroup();
+    if (current) {
+        ImGui::Text("Peer PID %s  %s", current->peer.pid ? std::to_string(*current->peer.pid).c_str() : "?",
+                    current->peer.image.c_str());
+        draw_transcript(*current);
+    } else {
+        ImGui::TextDisabled(role_ == Role::Client ? "connecting..." : "no client selected");
+    }
+    ImGui::EndGroup();
+}
+
+void SessionView::draw_transcript(const core::ConversationSnapshot& c) {
+    ImGui::RadioButton("Text", &view_mode_, 0);
+    ImGui::SameLine();
+    ImGui::RadioButton("Hex", &view_mode_, 1);
+    ImGui::SameLine();
+    ImGui::RadioButton("UTF-16LE", &view_mode_, 2);
+    ImGui::SameLine();
+    ImGui::Checkbox("Follow", &follow_);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(200);
+    ImGui::InputText("##savepath", save_path_, sizeof save_path_);
+    ImGui::SameLine();
+    if (ImGui::Button("Save transcript")) {
+        auto st = c.transcript.save(save_path_);
+        save_message_ = st ? std::string("saved to ") + save_path_ : st.error().to_string();
+    }
+    if (!save_message_.empty()) ImGui::TextDisabled("%s", save_message_.c_str());
+
+    const float send_h = ImGui::GetFrameHeightWithSpacing() * 2.5f;
+    const auto& frames = c.transcript.frames();
+    constexpr ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
+                                      ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable;
+    if (ImGui::BeginTable("##transcript", 4, flags, ImVec2(0, -send_h))) {
+        ImGui::TableSetupScrollFreeze(0, 1);
+        ImGui::TableSetupColumn("Time", ImGuiTableColumnFlags_WidthFixed, 120);
+        ImGui::TableSetupColumn("Dir", ImGuiTableColumnFlags_WidthFixed, 36);
+        ImGui::TableSetupColumn("Bytes", ImGuiTableColumnFlags_WidthFixed, 70);
+        ImGui::TableSetupColumn("Data", ImGuiTableColumnFlags_WidthStretch);
+        ImGui::TableHeadersRow();
+        ImGuiListClipper clipper;
+        clipper.Begin(static_cast<int>(frames.size()));
+        while (clipper.Step()) {
+            for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+                const core::Frame& f = *frames[static_cast<std::size_t>(i)];
+                ImGui::TableNextRow();
+                ImGui::TableNextColumn();
+                ImGui::TextUnformatted(clock_text(f.unix_us).c_str());
+                ImGui::TableNextColumn();
+                const bool in = f.direction == core::Direction::In;
+                ImGui::TextColored(in ? ImVec4(0.5f, 0.8f, 1.0f, 1) : ImVec4(0.6f, 0.9f, 0.5f, 1), in ? "<-" : "->");
+                ImGui::TableNextColumn();
+                ImGui::Text("%zu%s", f.bytes.size(), f.message_end ? " |" : " ...");
+                if (ImGui::IsItemHovered()) {
+                    ImGui::SetTooltip(f.message_end ? "the message ends here" : "the message continues in the next frame");
+                }
+                ImGui::TableNextColumn();
+                std::span<const std::byte> shown(f.bytes.data(), std::min<std::size_t>(f.bytes.size(), 4096));
+                std::string text = view_mode_ == 1 ? core::to_hex(shown)
+                                   : view_mode_ == 2 ? utf16_preview(shown)
+                                                     : core::escape_bytes(shown);
+                if (shown.size() < f.bytes.size()) text += " ...";
+                ImGui::TextUnformatted(text.c_str());
+            }
+        }
+        if (follow_ && frames.size() != last_frames_) ImGui::SetScrollHereY(1.0f);
+        last_frames_ = frames.size();
+        ImGui::EndTable();
+    }
+    if (c.transcript.dropped_frames() > 0) {
+        ImGui::TextDisabled("%llu older frames dropped (transcript cap)",
+                            static_cast<unsigned long long>(c.transcript.dropped_frames()));
+    }
+    // Send box.
+    static const char* kModes[] = {"Text (UTF-8)", "Text (UTF-16LE)", "Hex", "File"};
+    ImGui::SetNextItemWidth(130);
+    ImGui::Combo("##sendmode", &send_mode_, kModes, IM_ARRAYSIZE(kModes));
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(-80);
+    bool enter = ImGui::InputTextWithHint("##send", send_mode_ == 3 ? "path of a file to send" : "type and press Enter",
+                                          send_buf_, sizeof send_buf_, ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SameLine();
+    if ((ImGui::Button("Send") || enter) && c.connected) {
+        std::string input = send_buf_;
+        if (options_.line_mode && send_mode_ < 2) input += "\n";
+        if (send(send_mode_, input)) send_buf_[0] = '\0';
+    }
+    if (!send_error_.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.42f, 1), "%s", send_error_.c_str());
+}
+
+}  // namespace pipescope::gui

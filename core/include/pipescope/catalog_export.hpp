@@ -1,0 +1,24 @@
+// The pipe list as JSON and CSV, and the filter the CLI and the GUI share. Any thread.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "pipescope/catalog.hpp"
+
+namespace pipescope::core {
+
+// True when `filter` (case-insensitive) occurs in the name, the kind, or a holder's PID or
+// process name. An empty filter matches everything.
+[[nodiscard]] bool entry_matches(const PipeEntry& entry, std::string_view filter);
+
+// A JSON array of objects with name, current_instances, max_instances (-1 unlimited, null
+// unknown), kind, pids {server, client, unknown}, processes, source, first_seen_unix_ms, and on
+// POSIX state, connections and inode.
+[[nodiscard]] std::string entries_to_json(std::span<const PipeEntry> entries, int indent = 2);
+// CSV with a header line: name,current_instances,max_instances,kind,server_pids,client_pids,
+// other_pids,source (RFC 4180 quoting).
+[[nodiscard]] std::string entries_to_csv(std::span<const PipeEntry> entries);
+
+}  // namespace pipescope::core

@@ -1,0 +1,86 @@
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "gui/headless.hpp"
+#include "views/bench_view.hpp"
+
+using namespace pipescope;
+using namespace std::chrono_literals;
+using pipescope::gui::test::Headless;
+
+namespace {
+
+void draw_in_window(gui::BenchView& v) {
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImVec2(1280, 800));
+    ImGui::Begin("bench");
+    v.draw();
+    ImGui::End();
+}
+
+core::Scenario short_pingpong() {
+    core::Scenario s;
+    s.pattern = core::BenchPattern::PingPong;
+    s.message_size = 64;
+    s.duration_s = 0.6;
+    s.interval_s = 0.1;
+    return s;
+}
+
+TEST(BenchView, RunStartsTheEngineAndTheChartsGetPoints) {
+    core::BenchEngine engine(core::os_transport(), core::BenchOptions{});
+    gui::BenchView view(engine);
+    view.scenario() = short_pingpong();
+    Headless ui;
+    ui.frame([&] { draw_in_window(view); });
+    // The form's size field holds the preset's size; run() parses it, so set it like a user.
+    ASSERT_TRUE(view.run()) << view.error();
+    EXPECT_TRUE(view.running());
+    double worst_ms = 0;
+    for (int i = 0; i < 1000 && view.running(); ++i) {
+        auto t0 = std::chrono::steady_clock::now();
+        ui.frame([&] { draw_in_window(view); });
+        worst_ms = std::max(worst_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_FALSE(view.running()) << "the run did not finish";
+    EXPECT_GT(view.throughput_series().size(), 2u) << "the throughput chart got no points";
+    EXPECT_GT(view.p99_series().size(), 2u) << "the latency chart got no points";
+    ASSERT_EQ(view.history().size(), 1u);
+    const auto& r = view.history().back();
+    EXPECT_TRUE(r.ok) << r.error;
+    EXPECT_GT(r.summary.latency.count, 0u);
+    EXPECT_EQ(r.summary.bytes_sent, r.summary.bytes_received);
+    EXPECT_LT(worst_ms, 50.0) << "a frame took " << worst_ms << " ms during the run";
+}
+
+TEST(BenchView, BadSweepSpecIsShownNotRun) {
+    core::BenchEngine engine(core::os_transport(), core::BenchOptions{});
+    gui::BenchView view(engine);
+    EXPECT_FALSE(view.run_sweep("size=banana"));
+    EXPECT_FALSE(view.error().empty());
+    EXPECT_FALSE(view.running());
+    Headless ui;
+    ui.frame([&] { draw_in_window(view); });  // the error renders as text
+}
+
+TEST(BenchView, SweepRunsEveryScenarioInTurn) {
+    core::BenchEngine engine(core::os_transport(), core::BenchOptions{});
+    gui::BenchView view(engine);
+    view.scenario() = short_pingpong();
+    view.scenario().duration_s = 0.2;
+    ASSERT_TRUE(view.run_sweep("size=16..64*4")) << view.error();
+    Headless ui;
+    for (int i = 0; i < 2000 && view.running(); ++i) {
+        ui.frame([&] { draw_in_window(view); });
+        std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_EQ(view.sweep_results().size(), 2u);
+    EXPECT_EQ(view.sweep_results()[0].scenario.message_size, 16u);
+    EXPECT_EQ(view.sweep_results()[1].scenario.message_size, 64u);
+    for (const auto& r : view.sweep_results()) EXPECT_TRUE(r.ok) << r.error;
+}
+
+}  // namespace
