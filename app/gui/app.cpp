@@ -79,6 +79,10 @@ void App::draw() {
     if (io.KeyCtrl && ImGui::IsKeyPressed(kKeyQ, false)) {
         quit_requested_ = true;
     }
+    // Ctrl+1..9 selects a tab (GLFW key codes for digits are their ASCII codes).
+    for (int i = 0; i < 9 && i < static_cast<int>(views_.size()); ++i) {
+        if (io.KeyCtrl && ImGui::IsKeyPressed('1' + i, false)) focus_request_ = views_[static_cast<std::size_t>(i)]->title();
+    }
     draw_menu_bar();
     draw_workspace();
     draw_status_bar();

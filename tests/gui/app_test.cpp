@@ -72,3 +72,38 @@ TEST(AppFrame, ThemeChangesTheStyle) {
 }
 
 }  // namespace
+
+namespace {
+
+class NamedView final : public pipescope::gui::View {
+public:
+    NamedView(std::string t, int* draws) : title_(std::move(t)), draws_(draws) {}
+    std::string title() const override { return title_; }
+    void draw() override { ++*draws_; }
+
+private:
+    std::string title_;
+    int* draws_;
+};
+
+TEST(AppFrame, CtrlDigitSelectsATabAndOnlyItDraws) {
+    Headless ui;
+    App app;
+    int a = 0, b = 0;
+    app.add_view(std::make_unique<NamedView>("A###a", &a));
+    app.add_view(std::make_unique<NamedView>("B###b", &b));
+    auto draw = [&] { app.draw(); };
+    ui.frame(draw);
+    ui.frame(draw);
+    EXPECT_GT(a, 0);
+    EXPECT_EQ(b, 0) << "an unselected tab drew";
+    a = 0;
+    ui.press('2', /*ctrl=*/true, draw);
+    ui.frame(draw);
+    int a_after = a;
+    ui.frame(draw);
+    EXPECT_GT(b, 0);
+    EXPECT_EQ(a, a_after) << "the first tab kept drawing after Ctrl+2";
+}
+
+}  // namespace
