@@ -35,12 +35,16 @@ std::string csv_field(const std::string& s) {
         if (c == '"') out += '"';
         out += c;
     }
-    return out + "\"";
+    out += '"';
+    return out;
 }
 
 std::string pid_text(const std::vector<ProcessRef>& v) {
     std::string s;
-    for (const auto& p : v) s += (s.empty() ? "" : " ") + std::to_string(p.pid);
+    for (const auto& p : v) {
+        if (!s.empty()) s += ' ';
+        s += std::to_string(p.pid);
+    }
     return s;
 }
 
@@ -98,7 +102,11 @@ std::string entries_to_csv(std::span<const PipeEntry> entries) {
         if (e.max_instances) out += std::to_string(*e.max_instances);
         out += ',';
         out += kind_id(e.kind);
-        out += ',' + pid_text(e.server_pids) + ',' + pid_text(e.client_pids) + ',' + pid_text(e.other_pids) + ',';
+        for (const auto* holders : {&e.server_pids, &e.client_pids, &e.other_pids}) {
+            out += ',';
+            out += pid_text(*holders);
+        }
+        out += ',';
         out += csv_field(sources_to_string(e.sources));
         out += '\n';
     }
