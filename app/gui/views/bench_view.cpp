@@ -8,6 +8,7 @@
 
 #include "pipescope/files.hpp"
 #include "widgets/chart.hpp"
+#include "widgets/ui_helpers.hpp"
 
 namespace pipescope::gui {
 namespace {
@@ -16,21 +17,6 @@ constexpr ImU32 kBlue = IM_COL32(90, 170, 255, 255);
 constexpr ImU32 kGreen = IM_COL32(110, 210, 120, 255);
 constexpr ImU32 kOrange = IM_COL32(255, 165, 70, 255);
 constexpr ImU32 kRed = IM_COL32(255, 95, 90, 255);
-
-template <class E>
-bool enum_combo(const char* label, E& value, std::initializer_list<E> values) {
-    bool changed = false;
-    if (ImGui::BeginCombo(label, std::string(core::to_string(value)).c_str())) {
-        for (E v : values) {
-            if (ImGui::Selectable(std::string(core::to_string(v)).c_str(), v == value)) {
-                value = v;
-                changed = true;
-            }
-        }
-        ImGui::EndCombo();
-    }
-    return changed;
-}
 
 std::string fmt_ns(std::uint64_t ns) { return format_value(static_cast<double>(ns), Unit::Nanoseconds); }
 
