@@ -42,7 +42,12 @@ std::string csv_field(const std::string& s) {
 
 std::string pid_text(const std::vector<ProcessRef>& v) {
     std::string s;
-    for (const auto& p : v) s += (s.empty() ? "" : " ") + std::to_string(p.pid);
+    for (const auto& p : v) {
+        // Not `"x" + std::to_string(..)`: MinGW GCC 12 at -O3 flags that with a false
+        // -Wrestrict, which -Werror turns into a build break.
+        if (!s.empty()) s += ' ';
+        s += std::to_string(p.pid);
+    }
     return s;
 }
 

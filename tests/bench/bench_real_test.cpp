@@ -32,19 +32,11 @@ Scenario short_run(TransportKind k, BenchPattern p) {
     return s;
 }
 
-std::string skip_reason(TransportKind k) {
-    if (k == TransportKind::Fifo)
-        return "the FIFO transport's connect can read EOF before the server opens .s2c for "
-               "writing (race in transport_posix.cpp, reported to the transport branch)";
-    return {};
-}
-
 }  // namespace
 
 class BenchRealTest : public ::testing::TestWithParam<TransportKind> {};
 
 TEST_P(BenchRealTest, StreamBytesSentEqualBytesReceived) {
-    if (auto why = skip_reason(GetParam()); !why.empty()) GTEST_SKIP() << why;
     BenchEngine engine(os_transport(), BenchOptions{});
     const auto r = engine.run(short_run(GetParam(), BenchPattern::Stream));
     ASSERT_TRUE(r.ok) << r.error;
@@ -54,7 +46,6 @@ TEST_P(BenchRealTest, StreamBytesSentEqualBytesReceived) {
 }
 
 TEST_P(BenchRealTest, PingPongBytesSentEqualBytesReceived) {
-    if (auto why = skip_reason(GetParam()); !why.empty()) GTEST_SKIP() << why;
     BenchEngine engine(os_transport(), BenchOptions{});
     const auto r = engine.run(short_run(GetParam(), BenchPattern::PingPong));
     ASSERT_TRUE(r.ok) << r.error;
@@ -64,7 +55,6 @@ TEST_P(BenchRealTest, PingPongBytesSentEqualBytesReceived) {
 }
 
 TEST_P(BenchRealTest, ChildProcessPeer) {
-    if (auto why = skip_reason(GetParam()); !why.empty()) GTEST_SKIP() << why;
     BenchOptions o;
     o.peer_executable = cli_path();
     BenchEngine engine(os_transport(), o);
