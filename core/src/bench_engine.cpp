@@ -180,6 +180,19 @@ struct BenchRun {
         if (cancelled.load()) c->cancel();
         return c;
     }
+    // Destroys an adopted channel once its connection is over (churn makes thousands a
+    // second: each holds descriptors and buffers until destroyed).
+    void drop(Channel* c) {
+        std::unique_ptr<Channel> gone;
+        std::lock_guard lock(mutex);
+        for (auto it = channels.rbegin(); it != channels.rend(); ++it) {
+            if (it->get() == c) {
+                gone = std::move(*it);
+                channels.erase(std::next(it).base());
+                break;
+            }
+        }
+    }
     void fail(const Error& e) {
         std::lock_guard lock(mutex);
         ++error_count;
@@ -452,6 +465,7 @@ void drive_churn(Run& run, Listener& listener, BenchSideStats& st) {
         Channel* ch = run.adopt(std::move(acc).value());
         if (auto e = message_size_error(run.sc, *ch)) {
             run.fail(*e);
+            ch->close();  // the peer's pending read ends now, not at its timeout
             return;
         }
         auto r = read_full(*ch, buf.data(), size, to);
@@ -469,6 +483,7 @@ void drive_churn(Run& run, Listener& listener, BenchSideStats& st) {
             run.fail(r.error());
         }
         ch->close();
+        run.drop(ch);
         const auto now = Clock::now();
         st.hist.record(ns_since(last, now));
         last = now;

@@ -474,3 +474,25 @@ TEST(BenchEngine, LatencyBarsSumToTheLatencyCount) {
     ASSERT_EQ(back->latency_bars.size(), r.latency_bars.size());
     EXPECT_EQ(back->latency_bars.back().upper_ns, r.latency_bars.back().upper_ns);
 }
+
+// Churn makes thousands of connections a second: each must be destroyed when it is over,
+// not kept until the run ends (real channels hold descriptors: a 1 s unix churn ran out of
+// them with EMFILE).
+TEST(BenchEngine, ChurnDestroysEachConnectionWhenItIsOver) {
+    FakeTransport fake;
+    BenchEngine engine(fake, options());
+    Scenario s;
+    s.pattern = BenchPattern::Churn;
+    s.message_size = 16;
+    s.message_count = 400;
+    ASSERT_TRUE(engine.start(s));
+    int peak = 0;
+    while (engine.snapshot()->state == BenchState::Running) {
+        peak = std::max(peak, pipescope::test::FakeChannel::live_count().load());
+        std::this_thread::yield();
+    }
+    const auto r = engine.wait();
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.summary.latency.count, 400u);
+    EXPECT_LT(peak, 20) << "connections pile up during churn";
+}

@@ -73,3 +73,34 @@ TEST_P(BenchRealTest, ChildProcessPeer) {
 
 INSTANTIATE_TEST_SUITE_P(Available, BenchRealTest, ::testing::ValuesIn(available_transports()),
                          [](const auto& p) { return std::string(bench_name(p.param)); });
+
+// seqpacket caps one message at about the socket send buffer: a bigger message size fails
+// at once with the limit and what to do, instead of an opaque EMSGSIZE mid-run.
+TEST(BenchRealSeqpacket, MessageOverTheSocketLimitFailsNamingIt) {
+    if (!transport_available(TransportKind::UnixSeqpacket))
+        GTEST_SKIP() << "AF_UNIX seqpacket sockets exist only in the POSIX build";
+    BenchEngine engine(os_transport(), BenchOptions{});
+    auto s = short_run(TransportKind::UnixSeqpacket, BenchPattern::PingPong);
+    s.type = PipeType::Message;
+    s.message_size = 64ull << 20;  // far over any send buffer the kernel allows by default
+    const auto r = engine.run(s);
+    EXPECT_FALSE(r.ok);
+    EXPECT_NE(r.error.find("largest message"), std::string::npos) << r.error;
+    EXPECT_NE(r.error.find("--size"), std::string::npos) << r.error;
+}
+
+// Connect churn over seqpacket: every connection completes and is counted.
+TEST(BenchRealSeqpacket, ChurnCompletesConnections) {
+    if (!transport_available(TransportKind::UnixSeqpacket))
+        GTEST_SKIP() << "AF_UNIX seqpacket sockets exist only in the POSIX build";
+    BenchEngine engine(os_transport(), BenchOptions{});
+    auto s = short_run(TransportKind::UnixSeqpacket, BenchPattern::Churn);
+    s.type = PipeType::Message;
+    s.verify = false;
+    s.message_size = 64;
+    s.message_count = 200;
+    const auto r = engine.run(s);
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.summary.latency.count, 200u);
+    EXPECT_EQ(r.summary.errors, 0u);
+}

@@ -37,8 +37,18 @@ public:
     FakeChannel(std::shared_ptr<FakePipe> in, std::shared_ptr<FakePipe> out, bool msg, FaultPlan f,
                 std::size_t max_message = 0)
         : in_(std::move(in)), out_(std::move(out)), msg_(msg), faults_(f),
-          max_message_(max_message) {}
-    ~FakeChannel() override { close(); }
+          max_message_(max_message) {
+        live_count().fetch_add(1);
+    }
+    ~FakeChannel() override {
+        close();
+        live_count().fetch_sub(1);
+    }
+    // How many fake channels exist right now, in this process.
+    static std::atomic<int>& live_count() {
+        static std::atomic<int> n{0};
+        return n;
+    }
 
     Result<std::size_t> write(std::span<const std::byte> data, Timeout) override {
         if (cancelled_) return make_error(ErrorCode::Cancelled, "write", "fake", "cancelled");
