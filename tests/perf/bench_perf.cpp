@@ -61,11 +61,18 @@ int pid() {
 #endif
 }
 
+// Win32: overlapped I/O. A Sync byte-mode read with a timeout polls PeekNamedPipe with a
+// backoff of up to 5 ms (see transport.hpp), which would put milliseconds into every round
+// trip of both loops and hide what the engine costs.
+IoModel io_for(TransportKind kind) {
+    return kind == TransportKind::Win32Pipe ? IoModel::Overlapped : IoModel::Sync;
+}
+
 Endpoint endpoint_for(TransportKind kind) {
     static int counter = 0;
     Endpoint ep;
     ep.kind = kind;
-    ep.io = IoModel::Sync;
+    ep.io = io_for(kind);
     ep.name = PipeName::parse("pipescope-perf-" + std::to_string(pid()) + "-" +
                               std::to_string(counter++))
                   .value();
@@ -171,7 +178,7 @@ double raw_pingpong_p50(TransportKind kind, const Options& o) {
 Scenario engine_scenario(TransportKind kind, BenchPattern pattern) {
     Scenario s;
     s.transport = kind;
-    s.io = IoModel::Sync;
+    s.io = io_for(kind);
     s.type = PipeType::Byte;
     s.pattern = pattern;
     s.cpu = CpuPlacement::SameCore;
@@ -226,7 +233,7 @@ double record_cost_ns() {
 
 const char* name_of(TransportKind k) {
     switch (k) {
-    case TransportKind::Win32Pipe: return "win32 pipe (byte, sync)";
+    case TransportKind::Win32Pipe: return "win32 pipe (byte, ovl)";
     case TransportKind::UnixStream: return "AF_UNIX stream";
     case TransportKind::Fifo: return "FIFO";
     default: return "?";
