@@ -127,6 +127,7 @@ int run_inspect(const InspectCliOptions& o) {
         std::printf("%s (%s): %s%s, %lld ms\n", d.name.c_str(), d.kind.empty() ? "?" : d.kind.c_str(),
                     std::string(core::to_string(d.state)).c_str(), d.connected ? ", connected to probe" : "",
                     static_cast<long long>(d.elapsed.count()));
+        if (d.error) std::printf("  error: %s\n", d.error->to_string().c_str());
         each_field(d, [&](const char* key, const auto& f) {
             if (f.state == core::FieldState::Unsupported) return;  // not this kind of pipe
             if (f.ok())

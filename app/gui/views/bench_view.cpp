@@ -289,6 +289,10 @@ void BenchView::draw_live() {
             }
             ImGui::EndTabItem();
         }
+        if (ImGui::BeginTabItem("Histogram")) {
+            draw_histogram();
+            ImGui::EndTabItem();
+        }
         if (ImGui::BeginTabItem("Sweep")) {
             draw_sweep();
             ImGui::EndTabItem();
@@ -299,6 +303,23 @@ void BenchView::draw_live() {
         }
         ImGui::EndTabBar();
     }
+}
+
+void BenchView::draw_histogram() {
+    // The report's bars once the run ended, else the live ones.
+    const std::vector<core::LatencyBar>* bars = nullptr;
+    if (shown_ && shown_->report && !shown_->report->latency_bars.empty()) bars = &shown_->report->latency_bars;
+    else if (shown_) bars = &shown_->latency_bars;
+    hist_x_.clear();
+    hist_y_.clear();
+    if (bars) {
+        for (const auto& b : *bars) {
+            hist_x_.push_back(static_cast<double>(b.upper_ns));
+            hist_y_.push_back(static_cast<double>(b.count));
+        }
+    }
+    ImGui::TextDisabled("latency distribution since the start of measurement (log scale; hover a bar)");
+    bar_chart("##histogram", ImVec2(-1, -1), hist_x_, hist_y_, Unit::Nanoseconds, kBlue);
 }
 
 void BenchView::draw_sweep() {
