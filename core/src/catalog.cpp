@@ -426,14 +426,23 @@ std::optional<Error> PipeCatalog::last_error() const {
     return last_error_;
 }
 
+// The watcher sleeps on a plain condition variable with a flag, not on a stop_token: with
+// MinGW's libstdc++ (GCC 12) the stop_callback behind condition_variable_any's stop_token wait
+// can miss a wake-up under Wine (seen as rare hangs), and the plain pair costs nothing here.
+struct PipeCatalog::WatchWake {
+    std::mutex m;
+    std::condition_variable cv;
+    bool stop = false;
+};
+
 void PipeCatalog::start(std::chrono::milliseconds interval, OnChange on_change, OnError on_error) {
     stop();
-    watcher_ = std::jthread([this, interval, on_change = std::move(on_change),
-                             on_error = std::move(on_error)](std::stop_token st) {
-        std::mutex m;
-        std::condition_variable_any cv;
+    auto wake = std::make_shared<WatchWake>();
+    wake_ = wake;
+    watcher_ = std::jthread([this, wake, interval, on_change = std::move(on_change),
+                             on_error = std::move(on_error)] {
         bool first = true;
-        while (!st.stop_requested()) {
+        for (;;) {
             auto r = refresh();
             if (!r) {
                 if (on_error) on_error(r.error());
@@ -441,17 +450,22 @@ void PipeCatalog::start(std::chrono::milliseconds interval, OnChange on_change, 
                 on_change(r->snapshot, r->diff);
             }
             first = false;
-            std::unique_lock lock(m);
-            cv.wait_for(lock, st, interval, [] { return false; });
+            std::unique_lock lock(wake->m);
+            if (wake->cv.wait_for(lock, interval, [&] { return wake->stop; })) return;
         }
     });
 }
 
 void PipeCatalog::stop() {
-    if (watcher_.joinable()) {
-        watcher_.request_stop();
-        watcher_.join();
+    if (wake_) {
+        {
+            std::lock_guard lock(wake_->m);
+            wake_->stop = true;
+        }
+        wake_->cv.notify_all();
     }
+    if (watcher_.joinable()) watcher_.join();
+    wake_.reset();
 }
 
 bool PipeCatalog::running() const { return watcher_.joinable(); }

@@ -90,24 +90,28 @@ PipesView::PipesView(core::PipeCatalog& catalog, std::chrono::milliseconds inter
       interval_(interval),
       interval_ms_ui_(static_cast<int>(interval.count())),
       auto_refresh_ui_(auto_refresh) {
-    worker_ = std::jthread([this](std::stop_token stop) { worker(stop); });
+    worker_ = std::jthread([this] { worker(); });
 }
 
 PipesView::~PipesView() {
-    worker_.request_stop();
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
     wake_.notify_all();
+    // jthread joins: at most one refresh in progress (listing is bounded).
 }
 
-void PipesView::worker(std::stop_token stop) {
+void PipesView::worker() {
     std::unique_lock lock(mutex_);
-    while (!stop.stop_requested()) {
+    while (!stopping_) {
         if (!refresh_requested_) {
             if (auto_refresh_) {
-                wake_.wait_for(lock, stop, interval_, [&] { return refresh_requested_; });
+                wake_.wait_for(lock, interval_, [&] { return refresh_requested_ || stopping_; });
             } else {
-                wake_.wait(lock, stop, [&] { return refresh_requested_; });
+                wake_.wait(lock, [&] { return refresh_requested_ || stopping_; });
             }
-            if (stop.stop_requested()) break;
+            if (stopping_) break;
         }
         refresh_requested_ = false;
         refreshing_ = true;

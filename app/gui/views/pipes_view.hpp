@@ -64,7 +64,7 @@ public:
     std::string export_to(const std::string& path, bool json);
 
 private:
-    void worker(std::stop_token stop);
+    void worker();
     void rebuild_rows();
     void apply_filter_and_sort();
     void draw_toolbar();
@@ -77,7 +77,8 @@ private:
 
     // Shared with the worker.
     mutable std::mutex mutex_;
-    std::condition_variable_any wake_;
+    std::condition_variable wake_;  // plain, not stop_token based: see PipeCatalog::WatchWake
+    bool stopping_ = false;
     bool refresh_requested_ = true;
     bool auto_refresh_;
     std::chrono::milliseconds interval_;

@@ -263,6 +263,8 @@ private:
     std::shared_ptr<const Snapshot> latest_;
     std::optional<Error> last_error_;
     std::mutex refresh_mutex_;  // one refresh at a time
+    struct WatchWake;
+    std::shared_ptr<WatchWake> wake_;  // how stop() wakes the watcher
     std::jthread watcher_;
 };
 
