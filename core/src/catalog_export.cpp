@@ -42,7 +42,11 @@ std::string csv_field(const std::string& s) {
 
 std::string pid_text(const std::vector<ProcessRef>& v) {
     std::string s;
-    for (const auto& p : v) s += (s.empty() ? "" : " ") + std::to_string(p.pid);
+    // Appended piecewise: GCC 12 -O3 (MinGW) warns falsely on "x" + string (-Wrestrict, GCC 105329).
+    for (const auto& p : v) {
+        if (!s.empty()) s += ' ';
+        s += std::to_string(p.pid);
+    }
     return s;
 }
 

@@ -268,6 +268,17 @@ void Session::Impl::run_conversation(std::uint32_t id, std::unique_ptr<Channel> 
         return true;
     };
 
+    // One thread does both directions of a conversation, turn about: send what is queued, then
+    // read for at most kReadSlice, and again. This is deliberate. On real Windows a synchronous
+    // ReadFile holds the handle's file-object lock, so with the Sync I/O model a WriteFile from
+    // another thread would stall behind a blocked read (Wine does not show this). Alternating on
+    // one thread never needs full duplex on the handle, whatever model the user picked in the GUI
+    // or the CLI: with Sync, a byte-mode read polls PeekNamedPipe and calls ReadFile only once
+    // data is there, and a message-mode read blocks for at most kReadSlice (a timer cancels it
+    // with CancelSynchronousIo), after which the queued sends go out. The price is up to
+    // kReadSlice of latency for a send, and no reading while a send into a full pipe waits for
+    // the peer to drain it (bounded by io_timeout).
+    constexpr Timeout kReadSlice{20};
     for (;;) {
         if (stop.stop_requested()) break;
         std::deque<std::vector<std::byte>> out;
@@ -288,7 +299,7 @@ void Session::Impl::run_conversation(std::uint32_t id, std::unique_ptr<Channel> 
         }
         if (!ok) break;
 
-        auto r = ch->read(buf, std::chrono::milliseconds(20));
+        auto r = ch->read(buf, kReadSlice);
         if (!r) {
             if (r.error().code == ErrorCode::Timeout) continue;
             if (r.error().code == ErrorCode::Cancelled) break;
@@ -389,7 +400,12 @@ ServerSession::ServerSession(Endpoint endpoint, SessionOptions options) {
     }
     std::shared_ptr<Listener> listener = std::move(l).value();
     impl_->state.address = listener->address();
-    impl_->session_event(EventKind::Info, "listening on " + listener->address());
+    std::string listening = "listening on " + listener->address();
+    if (impl_->endpoint.kind == TransportKind::Win32Pipe) {
+        listening += " (" + std::to_string(effective_listening_instances(impl_->endpoint.server)) +
+                     " instances listening)";
+    }
+    impl_->session_event(EventKind::Info, listening);
     acceptor_ = std::jthread([impl = impl_, listener](std::stop_token stop) {
         std::stop_callback wake(stop, [&listener] { listener->cancel(); });
         std::uint32_t next_id = 1;
