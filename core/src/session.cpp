@@ -129,6 +129,13 @@ struct Session::Impl {
     std::map<std::uint32_t, std::deque<std::vector<std::byte>>> outbox;
     std::map<std::uint32_t, bool> disconnect_requests;
     std::vector<std::jthread> workers;
+    // Live channels and the listener, so stop() can cancel their blocking calls. (Not
+    // std::stop_callback: with MinGW's libstdc++ a callback racing its own destruction on the
+    // worker could leave the worker waiting forever on the callback's completion semaphore;
+    // seen as intermittent hangs under Wine.)
+    std::map<std::uint32_t, Channel*> live;
+    std::shared_ptr<Listener> listener;
+    bool stopping = false;
     std::chrono::steady_clock::time_point last_publish{};
     bool dirty = false;
 
@@ -159,6 +166,15 @@ struct Session::Impl {
         state.status = state.events.back().text;
         dirty = true;
         publish_locked(true);
+    }
+
+    // Marks the session stopping and cancels the listener and every live channel (sticky, so
+    // a call that starts later returns Cancelled too). Any thread.
+    void cancel_all() {
+        std::lock_guard lock(mutex);
+        stopping = true;
+        if (listener) listener->cancel();
+        for (auto& [id, ch] : live) ch->cancel();
     }
 
     // Runs one conversation until the peer leaves, a disconnect, an error or stop.
@@ -199,7 +215,11 @@ std::string describe_peer(const PeerInfo& p) {
 
 void Session::Impl::run_conversation(std::uint32_t id, std::unique_ptr<Channel> ch,
                                      std::stop_token stop) {
-    std::stop_callback wake(stop, [&ch] { ch->cancel(); });
+    {
+        std::lock_guard lock(mutex);
+        if (stopping) ch->cancel();  // stop() ran before we registered
+        live[id] = ch.get();
+    }
     const bool message = ch->message_oriented();
     const bool lines = options.line_mode && !message;
     {
@@ -344,6 +364,10 @@ void Session::Impl::run_conversation(std::uint32_t id, std::unique_ptr<Channel> 
         }
         if (!ok) break;
     }
+    {
+        std::lock_guard lock(mutex);
+        live.erase(id);  // stop() must not cancel() it from now on
+    }
     ch->close();
     std::lock_guard lock(mutex);
     if (auto* c = find(id)) {
@@ -383,6 +407,7 @@ ClientSession::ClientSession(Endpoint endpoint, SessionOptions options) {
 ClientSession::~ClientSession() { stop(); }
 
 void ClientSession::stop() {
+    impl_->cancel_all();
     worker_.request_stop();
     if (worker_.joinable()) worker_.join();
 }
@@ -399,6 +424,7 @@ ServerSession::ServerSession(Endpoint endpoint, SessionOptions options) {
         return;
     }
     std::shared_ptr<Listener> listener = std::move(l).value();
+    impl_->listener = listener;
     impl_->state.address = listener->address();
     std::string listening = "listening on " + listener->address();
     if (impl_->endpoint.kind == TransportKind::Win32Pipe) {
@@ -407,7 +433,6 @@ ServerSession::ServerSession(Endpoint endpoint, SessionOptions options) {
     }
     impl_->session_event(EventKind::Info, listening);
     acceptor_ = std::jthread([impl = impl_, listener](std::stop_token stop) {
-        std::stop_callback wake(stop, [&listener] { listener->cancel(); });
         std::uint32_t next_id = 1;
         int failures = 0;
         while (!stop.stop_requested()) {
@@ -434,14 +459,18 @@ ServerSession::ServerSession(Endpoint endpoint, SessionOptions options) {
                 });
         }
         impl->session_event(EventKind::Info, "stopped listening on " + listener->address());
+        std::lock_guard lock(impl->mutex);
+        impl->listener.reset();  // the last owner is this thread's copy: closed here
     });
 }
 
 ServerSession::~ServerSession() { stop(); }
 
 void ServerSession::stop() {
+    impl_->cancel_all();
     acceptor_.request_stop();
     if (acceptor_.joinable()) acceptor_.join();
+    impl_->cancel_all();  // conversations that started meanwhile
     std::vector<std::jthread> workers;
     {
         std::lock_guard lock(impl_->mutex);
