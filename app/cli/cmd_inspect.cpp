@@ -132,6 +132,9 @@ int run_inspect(const InspectCliOptions& o) {
             if (f.state == core::FieldState::Unsupported) return;  // not this kind of pipe
             if (f.ok())
                 std::printf("  %-24s %s   [%s%s]\n", key, value_text(f).c_str(), f.source.c_str(), f.connected ? ", connected" : "");
+            else if (d.error && f.note == d.error->to_string())
+                // The probe's error already says why; don't repeat it on every line.
+                std::printf("  %-24s <%s>   [%s]\n", key, std::string(core::to_string(f.state)).c_str(), f.source.c_str());
             else
                 std::printf("  %-24s <%s>   [%s] %s\n", key, std::string(core::to_string(f.state)).c_str(), f.source.c_str(),
                             f.note.c_str());

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "pipescope/catalog.hpp"
+#include "pipescope/catalog_export.hpp"
 #include "pipescope/platform.hpp"
 
 namespace pipescope::cli {
@@ -24,14 +25,8 @@ struct ListOptions {
     std::vector<std::string> folders;
 };
 
-bool matches(const core::PipeEntry& e, const std::string& filter) {
-    if (filter.empty()) return true;
-    auto lower = [](std::string s) {
-        for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return s;
-    };
-    return lower(e.name).find(lower(filter)) != std::string::npos;
-}
+// The filter the GUI uses too: name, kind, PID or process name, case-insensitive.
+bool matches(const core::PipeEntry& e, const std::string& filter) { return core::entry_matches(e, filter); }
 
 std::string count_text(const std::optional<std::int64_t>& v) { return v ? std::to_string(*v) : "?"; }
 
@@ -51,47 +46,7 @@ std::string pids_text(const core::PipeEntry& e) {
     return out;
 }
 
-nlohmann::json pid_list(const std::vector<core::ProcessRef>& v) {
-    auto a = nlohmann::json::array();
-    for (const auto& p : v) a.push_back(p.pid);
-    return a;
-}
-
-nlohmann::json entry_json(const core::PipeEntry& e) {
-    nlohmann::json j;
-    j["name"] = e.name;
-    j["current_instances"] = e.current_instances ? nlohmann::json(*e.current_instances) : nlohmann::json(nullptr);
-    j["max_instances"] = e.max_instances ? nlohmann::json(*e.max_instances) : nlohmann::json(nullptr);
-    j["kind"] = std::string(core::kind_id(e.kind));
-    j["pids"] = {{"server", pid_list(e.server_pids)}, {"client", pid_list(e.client_pids)}, {"unknown", pid_list(e.other_pids)}};
-    auto procs = nlohmann::json::array();
-    auto add = [&](const std::vector<core::ProcessRef>& v, const char* end) {
-        for (const auto& p : v) procs.push_back({{"pid", p.pid}, {"name", p.name}, {"end", end}});
-    };
-    add(e.server_pids, "server");
-    add(e.client_pids, "client");
-    add(e.other_pids, "unknown");
-    j["processes"] = procs;
-    j["source"] = core::sources_to_string(e.sources);
-    if (e.kind != core::PipeKind::NamedPipe) {
-        j["state"] = std::string(core::to_string(e.socket_state));
-        j["connections"] = e.connections;
-        j["inode"] = e.inode;
-    }
-    j["first_seen_unix_ms"] =
-        std::chrono::duration_cast<std::chrono::milliseconds>(e.first_seen.time_since_epoch()).count();
-    return j;
-}
-
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
+nlohmann::json entry_json(const core::PipeEntry& e) { return core::entry_to_json(e); }
 
 void print_table(const core::Snapshot& snap, const ListOptions& o) {
 #ifdef _WIN32
@@ -114,20 +69,11 @@ void print_table(const core::Snapshot& snap, const ListOptions& o) {
 }
 
 void print_csv(const core::Snapshot& snap, const ListOptions& o) {
-    std::printf("name,current_instances,max_instances,kind,server_pids,client_pids,other_pids,source\n");
-    auto pids = [](const std::vector<core::ProcessRef>& v) {
-        std::string s;
-        for (const auto& p : v) s += (s.empty() ? "" : " ") + std::to_string(p.pid);
-        return s;
-    };
+    std::vector<core::PipeEntry> shown;
     for (const auto& e : snap.entries) {
-        if (!matches(e, o.filter)) continue;
-        std::printf("%s,%s,%s,%s,%s,%s,%s,%s\n", csv_field(e.name).c_str(),
-                    e.current_instances ? std::to_string(*e.current_instances).c_str() : "",
-                    e.max_instances ? std::to_string(*e.max_instances).c_str() : "", std::string(core::kind_id(e.kind)).c_str(),
-                    pids(e.server_pids).c_str(), pids(e.client_pids).c_str(), pids(e.other_pids).c_str(),
-                    core::sources_to_string(e.sources).c_str());
+        if (matches(e, o.filter)) shown.push_back(e);
     }
+    std::fputs(core::entries_to_csv(shown).c_str(), stdout);
 }
 
 void print_notes(const core::Snapshot& snap) {

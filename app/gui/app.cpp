@@ -68,6 +68,10 @@ std::string App::status_text() const {
     std::string text = std::string("PipeScope ") + core::version() + "  |  " + platform_;
     if (!status_detail_.empty()) text += "  |  " + status_detail_;
     for (const auto& v : views_) {
+        std::string detail = v->status_detail();
+        if (!detail.empty()) text += "  |  " + detail;
+    }
+    for (const auto& v : views_) {
         std::string task = v->task_status();
         if (!task.empty()) text += "  |  " + task;
     }

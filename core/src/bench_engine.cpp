@@ -180,6 +180,19 @@ struct BenchRun {
         if (cancelled.load()) c->cancel();
         return c;
     }
+    // Destroys an adopted channel once its connection is over (churn makes thousands a
+    // second: each holds descriptors and buffers until destroyed).
+    void drop(Channel* c) {
+        std::unique_ptr<Channel> gone;
+        std::lock_guard lock(mutex);
+        for (auto it = channels.rbegin(); it != channels.rend(); ++it) {
+            if (it->get() == c) {
+                gone = std::move(*it);
+                channels.erase(std::next(it).base());
+                break;
+            }
+        }
+    }
     void fail(const Error& e) {
         std::lock_guard lock(mutex);
         ++error_count;
@@ -258,6 +271,23 @@ void finish_thread(BenchSideStats& st) {
     st.cpu_ns.store(static_cast<std::uint64_t>(benchplat::thread_cpu_seconds() * 1e9), kRelaxed);
 }
 
+// A message kind carries one benchmark message per write, so a message over the channel's
+// limit (seqpacket: bounded by the socket send buffer) cannot be sent at all. We fail with
+// the limit rather than split: a split message would be several messages, and the pattern
+// would measure something else. Byte kinds report no limit (0) and take any size.
+std::optional<Error> message_size_error(const Scenario& sc, const Channel& ch) {
+    const std::size_t cap = ch.max_message_bytes();
+    if (cap == 0 || sc.message_size <= cap) return std::nullopt;
+    return make_error(
+        ErrorCode::InvalidArgument, "bench", ch.describe(),
+        "a message of " + std::to_string(sc.message_size) +
+            " bytes is larger than the largest message this transport can carry (" +
+            std::to_string(cap) +
+            " bytes; for seqpacket the socket send buffer, net.core.wmem_max, sets it). "
+            "Next: use --size " + std::to_string(cap) +
+            " or less, or a byte transport (--transport unix or fifo) for bigger messages");
+}
+
 // ---- Drivers (the engine's side) -----------------------------------------------------------
 
 void drive_stream(Run& run, Channel& ch, BenchSideStats& st) {
@@ -278,9 +308,9 @@ void drive_stream(Run& run, Channel& ch, BenchSideStats& st) {
         add(st.messages_sent, 1);
         ++seq;
     }
-    // On message channels an empty message marks the end too: a shut-down seqpacket socket
-    // can read as an empty message rather than EOF.
-    if (ch.message_oriented()) (void)ch.write({}, to);
+    // close_write ends the stream: seqpacket and FIFO/stream sockets read EOF after the
+    // data; a Win32 message-mode pipe sends an empty message (the receivers below take it as
+    // the end, since a benchmark message is never empty).
     if (!ch.close_write()) {
         // No half-close (a byte-mode Win32 pipe): close_write flushed, so the receiver has
         // read everything; closing makes its next read end. Its counts are final once its
@@ -433,6 +463,11 @@ void drive_churn(Run& run, Listener& listener, BenchSideStats& st) {
             return;
         }
         Channel* ch = run.adopt(std::move(acc).value());
+        if (auto e = message_size_error(run.sc, *ch)) {
+            run.fail(*e);
+            ch->close();  // the peer's pending read ends now, not at its timeout
+            return;
+        }
         auto r = read_full(*ch, buf.data(), size, to);
         if (r && *r) {
             add(st.bytes_received, size);
@@ -448,6 +483,7 @@ void drive_churn(Run& run, Listener& listener, BenchSideStats& st) {
             run.fail(r.error());
         }
         ch->close();
+        run.drop(ch);
         const auto now = Clock::now();
         st.hist.record(ns_since(last, now));
         last = now;
@@ -773,6 +809,7 @@ void BenchEngine::controller(BenchRun& run) {
         snap->elapsed_s = report->summary.elapsed_s;
         snap->intervals = std::move(intervals);
         snap->latency = lat;
+        snap->latency_bars = report->latency_bars;
         snap->bytes_sent = report->summary.bytes_sent;
         snap->bytes_received = report->summary.bytes_received;
         snap->messages = report->summary.latency.count;
@@ -865,6 +902,12 @@ void BenchEngine::controller(BenchRun& run) {
                 break;
             }
             engine_channels.push_back(run.adopt(std::move(a).value()));
+            if (auto e = message_size_error(sc, *engine_channels.back())) {
+                run.fail(*e);
+                run.stopping = true;
+                run.cancel_io();
+                break;
+            }
         }
     }
 
@@ -934,6 +977,7 @@ void BenchEngine::controller(BenchRun& run) {
         LatencyHistogram m;
         m.set_difference(cur, base);
         snap->latency = summarize(m);
+        snap->latency_bars = latency_bars(m);
         snap->bytes_sent = e.bytes_sent;
         snap->bytes_received = e.bytes_received + sum(run.peer_stats).bytes_received;
         snap->messages = snap->latency.count;
@@ -1026,6 +1070,7 @@ void BenchEngine::controller(BenchRun& run) {
     s.throughput_bytes_per_sec = static_cast<double>(bytes - base_bytes) / dt;
     s.messages_per_sec = static_cast<double>(msgs - base_msgs) / dt;
     s.latency = summarize(measured);
+    report->latency_bars = latency_bars(measured);
     s.engine = {e.bytes_sent, e.bytes_received, e.msgs_sent, e.msgs_received, e.cpu_s};
     s.peer = {p.bytes_sent, p.bytes_received, p.msgs_sent, p.msgs_received, p.cpu_s};
     if (sc.pattern == BenchPattern::Stream) {

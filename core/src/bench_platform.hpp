@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pipescope/result.hpp"
+#include "pipescope/unique_handle.hpp"
 
 namespace pipescope::core::benchplat {
 
@@ -41,7 +42,7 @@ public:
 
 private:
 #ifdef _WIN32
-    void* process_ = nullptr;
+    UniqueHandle process_;
 #else
     int pid_ = -1;
 #endif

@@ -59,21 +59,18 @@ std::string temp_file_path(const std::string& stem) {
 }
 
 ChildProcess::ChildProcess(ChildProcess&& o) noexcept
-    : process_(o.process_), exit_code_(o.exit_code_) {
-    o.process_ = nullptr;
-}
+    : process_(std::move(o.process_)), exit_code_(o.exit_code_) {}
 ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
     if (this != &o) {
         kill();
-        process_ = o.process_;
+        process_ = std::move(o.process_);
         exit_code_ = o.exit_code_;
-        o.process_ = nullptr;
     }
     return *this;
 }
 ChildProcess::~ChildProcess() { kill(); }
 
-bool ChildProcess::valid() const { return process_ != nullptr; }
+bool ChildProcess::valid() const { return process_.valid(); }
 
 namespace {
 // Quotes one argument the way CommandLineToArgvW / the CRT parse it back.
@@ -118,31 +115,29 @@ Result<ChildProcess> ChildProcess::spawn(const std::string& exe,
     if (!CreateProcessW(wexe.c_str(), cmd.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr,
                         &si, &pi))
         return win32_error(GetLastError(), "CreateProcessW", exe);
-    CloseHandle(pi.hThread);
+    UniqueHandle thread(pi.hThread);  // not needed: closed at once
     ChildProcess c;
-    c.process_ = pi.hProcess;
+    c.process_.reset(pi.hProcess);
     return c;
 }
 
 std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
     if (exit_code_) return exit_code_;
     if (!process_) return std::nullopt;
-    if (WaitForSingleObject(process_, static_cast<DWORD>(timeout.count())) != WAIT_OBJECT_0)
+    if (WaitForSingleObject(process_.get(), static_cast<DWORD>(timeout.count())) != WAIT_OBJECT_0)
         return std::nullopt;
     DWORD code = 0;
-    GetExitCodeProcess(process_, &code);
-    CloseHandle(process_);
-    process_ = nullptr;
+    GetExitCodeProcess(process_.get(), &code);
+    process_.reset();
     exit_code_ = static_cast<int>(code);
     return exit_code_;
 }
 
 void ChildProcess::kill() {
     if (!process_) return;
-    TerminateProcess(process_, 1);
-    WaitForSingleObject(process_, 5000);
-    CloseHandle(process_);
-    process_ = nullptr;
+    TerminateProcess(process_.get(), 1);
+    WaitForSingleObject(process_.get(), 5000);
+    process_.reset();
 }
 
 }  // namespace pipescope::core::benchplat

@@ -27,6 +27,25 @@ LatencySummary summarize(const LatencyHistogram& h) {
     return s;
 }
 
+std::vector<LatencyBar> latency_bars(const LatencyHistogram& h) {
+    // Bars are aligned to quarter octaves, and a histogram bucket (1/128 of an octave, or one
+    // exact value below 256 ns) never straddles one, so each bucket falls in exactly one bar.
+    auto bar_upper = [](std::uint64_t v) -> std::uint64_t {
+        if (v < 4) return v;
+        const int msb = 63 - __builtin_clzll(v);
+        const int shift = msb - 2;
+        const std::uint64_t quarter = v >> shift;  // 4..7
+        return ((quarter + 1) << shift) - 1;
+    };
+    std::vector<LatencyBar> bars;
+    for (const auto& [index, n] : h.nonzero_buckets()) {
+        const std::uint64_t upper = bar_upper(LatencyHistogram::bucket_lower(index));
+        if (!bars.empty() && bars.back().upper_ns == upper) bars.back().count += n;
+        else bars.push_back({upper, n});
+    }
+    return bars;
+}
+
 std::string_view to_string(BenchState s) {
     switch (s) {
     case BenchState::Idle: return "idle";
@@ -87,6 +106,9 @@ std::string report_to_json(const BenchReport& r, int indent) {
                       {"bytes_per_sec", i.bytes_per_sec}, {"messages_per_sec", i.messages_per_sec},
                       {"p50_ns", i.p50_ns}, {"p99_ns", i.p99_ns}, {"max_ns", i.max_ns}});
     j["intervals"] = iv;
+    json bars = json::array();
+    for (const auto& b : r.latency_bars) bars.push_back({{"upper_ns", b.upper_ns}, {"count", b.count}});
+    j["latency_histogram"] = bars;
     j["scenario"] = json::parse(scenario_to_json(r.scenario));
     return j.dump(indent);
 }
@@ -141,6 +163,10 @@ Result<BenchReport> report_from_json(std::string_view text) {
             is.p99_ns = i.value("p99_ns", 0ULL);
             is.max_ns = i.value("max_ns", 0ULL);
             r.intervals.push_back(is);
+        }
+        for (const auto& b : j.value("latency_histogram", json::array())) {
+            r.latency_bars.push_back(
+                {b.at("upper_ns").get<std::uint64_t>(), b.at("count").get<std::uint64_t>()});
         }
         auto sc = scenario_from_json_value(j.at("scenario"));
         if (!sc) return std::move(sc).error();

@@ -4,8 +4,6 @@
 #include <cctype>
 #include <chrono>
 
-#include <nlohmann/json.hpp>
-
 namespace pipescope::core {
 namespace {
 
@@ -37,12 +35,12 @@ std::string csv_field(const std::string& s) {
         if (c == '"') out += '"';
         out += c;
     }
-    return out + "\"";
+    out += '"';
+    return out;
 }
 
 std::string pid_text(const std::vector<ProcessRef>& v) {
     std::string s;
-    // Appended piecewise: GCC 12 -O3 (MinGW) warns falsely on "x" + string (-Wrestrict, GCC 105329).
     for (const auto& p : v) {
         if (!s.empty()) s += ' ';
         s += std::to_string(p.pid);
@@ -59,35 +57,37 @@ bool entry_matches(const PipeEntry& e, std::string_view filter) {
            any_holder_matches(e.other_pids, filter);
 }
 
+nlohmann::json entry_to_json(const PipeEntry& e) {
+    nlohmann::json j;
+    j["name"] = e.name;
+    j["current_instances"] = e.current_instances ? nlohmann::json(*e.current_instances) : nlohmann::json(nullptr);
+    j["max_instances"] = e.max_instances ? nlohmann::json(*e.max_instances) : nlohmann::json(nullptr);
+    j["kind"] = std::string(kind_id(e.kind));
+    j["pids"] = {{"server", pid_list(e.server_pids)},
+                 {"client", pid_list(e.client_pids)},
+                 {"unknown", pid_list(e.other_pids)}};
+    auto procs = nlohmann::json::array();
+    auto add = [&](const std::vector<ProcessRef>& v, const char* end) {
+        for (const auto& p : v) procs.push_back({{"pid", p.pid}, {"name", p.name}, {"end", end}});
+    };
+    add(e.server_pids, "server");
+    add(e.client_pids, "client");
+    add(e.other_pids, "unknown");
+    j["processes"] = std::move(procs);
+    j["source"] = sources_to_string(e.sources);
+    if (e.kind != PipeKind::NamedPipe) {
+        j["state"] = std::string(to_string(e.socket_state));
+        j["connections"] = e.connections;
+        j["inode"] = e.inode;
+    }
+    j["first_seen_unix_ms"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(e.first_seen.time_since_epoch()).count();
+    return j;
+}
+
 std::string entries_to_json(std::span<const PipeEntry> entries, int indent) {
     auto array = nlohmann::json::array();
-    for (const auto& e : entries) {
-        nlohmann::json j;
-        j["name"] = e.name;
-        j["current_instances"] = e.current_instances ? nlohmann::json(*e.current_instances) : nlohmann::json(nullptr);
-        j["max_instances"] = e.max_instances ? nlohmann::json(*e.max_instances) : nlohmann::json(nullptr);
-        j["kind"] = std::string(kind_id(e.kind));
-        j["pids"] = {{"server", pid_list(e.server_pids)},
-                     {"client", pid_list(e.client_pids)},
-                     {"unknown", pid_list(e.other_pids)}};
-        auto procs = nlohmann::json::array();
-        auto add = [&](const std::vector<ProcessRef>& v, const char* end) {
-            for (const auto& p : v) procs.push_back({{"pid", p.pid}, {"name", p.name}, {"end", end}});
-        };
-        add(e.server_pids, "server");
-        add(e.client_pids, "client");
-        add(e.other_pids, "unknown");
-        j["processes"] = std::move(procs);
-        j["source"] = sources_to_string(e.sources);
-        if (e.kind != PipeKind::NamedPipe) {
-            j["state"] = std::string(to_string(e.socket_state));
-            j["connections"] = e.connections;
-            j["inode"] = e.inode;
-        }
-        j["first_seen_unix_ms"] =
-            std::chrono::duration_cast<std::chrono::milliseconds>(e.first_seen.time_since_epoch()).count();
-        array.push_back(std::move(j));
-    }
+    for (const auto& e : entries) array.push_back(entry_to_json(e));
     // Names are bytes from the system; replace invalid UTF-8 rather than throw.
     return array.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -102,7 +102,11 @@ std::string entries_to_csv(std::span<const PipeEntry> entries) {
         if (e.max_instances) out += std::to_string(*e.max_instances);
         out += ',';
         out += kind_id(e.kind);
-        out += ',' + pid_text(e.server_pids) + ',' + pid_text(e.client_pids) + ',' + pid_text(e.other_pids) + ',';
+        for (const auto* holders : {&e.server_pids, &e.client_pids, &e.other_pids}) {
+            out += ',';
+            out += pid_text(*holders);
+        }
+        out += ',';
         out += csv_field(sources_to_string(e.sources));
         out += '\n';
     }

@@ -15,8 +15,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -133,7 +135,12 @@ public:
                 max_message_ = 64 * 1024;
             }
             // The rest of a message longer than a caller's buffer lands here (one recvmsg).
-            overflow_.resize(std::max<std::size_t>(max_message_, 256 * 1024));
+            // Not zero-filled: the pages stay untouched until a long message needs them,
+            // which keeps connection churn cheap.
+            overflow_size_ = std::max<std::size_t>(max_message_, 256 * 1024);
+            overflow_ = std::make_unique_for_overwrite<std::byte[]>(overflow_size_);
+            int one = 1;  // see read(): tells an empty message from the end of the stream
+            ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
         }
         if (kind_ == TransportKind::Tcp) {
             int one = 1;
@@ -185,7 +192,7 @@ public:
         ReadResult res;
         if (pending_len_ > 0) {  // the rest of a message longer than the last buffer
             std::size_t n = std::min(buf.size(), pending_len_);
-            std::memcpy(buf.data(), overflow_.data() + pending_off_, n);
+            std::memcpy(buf.data(), overflow_.get() + pending_off_, n);
             pending_off_ += n;
             pending_len_ -= n;
             res.bytes = n;
@@ -200,11 +207,19 @@ public:
         for (;;) {
             ssize_t n;
             if (kind_ == TransportKind::UnixSeqpacket) {
-                iovec iov[2] = {{buf.data(), buf.size()}, {overflow_.data(), overflow_.size()}};
+                iovec iov[2] = {{buf.data(), buf.size()}, {overflow_.get(), overflow_size_}};
+                // With SO_PASSCRED on, every dequeued message, empty or not, carries an
+                // SCM_CREDENTIALS control message; the end of the stream dequeues nothing and
+                // carries none. That tells a real empty message from EOF without a race (poll
+                // for POLLRDHUP cannot: an empty message may still be queued ahead of the
+                // shutdown).
+                alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
                 msghdr msg{};
                 msg.msg_iov = iov;
                 msg.msg_iovlen = 2;
-                n = ::recvmsg(rfd_.get(), &msg, 0);
+                msg.msg_control = control;
+                msg.msg_controllen = sizeof control;
+                n = ::recvmsg(rfd_.get(), &msg, MSG_CMSG_CLOEXEC);
                 if (n > 0 && static_cast<std::size_t>(n) > buf.size()) {
                     pending_off_ = 0;
                     pending_len_ = static_cast<std::size_t>(n) - buf.size();
@@ -212,13 +227,9 @@ public:
                     res.message_end = false;
                     return res;
                 }
-                if (n == 0 && buf.size() > 0) {
-                    // An empty message and a closed peer both read as 0: poll tells them apart.
-                    pollfd p{rfd_.get(), POLLIN, 0};
-                    if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP))) {
-                        res.eof = true;
-                    }
+                if (n == 0) {
                     res.bytes = 0;
+                    res.eof = msg.msg_controllen == 0 && (msg.msg_flags & MSG_CTRUNC) == 0;
                     return res;
                 }
             } else if (kind_ == TransportKind::Fifo) {
@@ -260,10 +271,13 @@ public:
 
     void close() override {
         if (kind_ == TransportKind::Fifo) {
+            // Reader first: once the peer sees our writer go, our reader is already gone, so
+            // a listener that accepts again at once cannot mistake it for the next client's.
+            rfd_.reset();
             wfd_.reset();
-        } else {
-            [[maybe_unused]] int same = wfd_.release();  // same descriptor as rfd_
+            return;
         }
+        [[maybe_unused]] int same = wfd_.release();  // same descriptor as rfd_
         rfd_.reset();
     }
 
@@ -285,7 +299,8 @@ private:
     std::string subject_;
     CancelFd cancel_;
     PeerInfo peer_;
-    std::vector<std::byte> overflow_;
+    std::unique_ptr<std::byte[]> overflow_;
+    std::size_t overflow_size_ = 0;
     std::size_t pending_off_ = 0;
     std::size_t pending_len_ = 0;
     std::size_t max_message_ = 0;
@@ -428,39 +443,112 @@ void ignore_sigpipe_once() {
     });
 }
 
-// Two FIFOs, <base>.c2s (client writes) and <base>.s2c (server writes). The client opens
-// c2s for writing first, then s2c for reading; the server sees it when its non-blocking open
-// of s2c for writing stops failing with ENXIO, and by then the client is writing to c2s.
+// FIFO connections. A FIFO has no connections of its own: whoever opens it joins whatever
+// pipe is there, and a reader with no writer reads end-of-file. So each connection gets its
+// own pair of FIFOs, made by the client, and the listener's FIFO <base> only carries
+// connection requests:
+//
+//   client connect                               server (listener)
+//                                                listen: mkfifo <base>, open it O_RDWR (so
+//                                                  it never reads EOF and requests can queue
+//                                                  like a listen backlog)
+//   mkfifo <base>.<nonce>.c2s and .s2c
+//   open s2c O_RDONLY; open c2s O_RDWR ("hold")
+//   write REQUEST (magic + nonce, 16 bytes) to <base>
+//                                                accept: poll <base>, read one REQUEST
+//                                                open c2s O_RDONLY (the client's hold is a
+//                                                  writer, so no false EOF)
+//                                                open s2c O_WRONLY (the client is reading)
+//                                                write ACK (the nonce) to s2c; return channel
+//   poll s2c until the ACK arrives, check it
+//   open c2s O_WRONLY, then close the hold (the server never sees zero writers in between)
+//   unlink both names (the open ends keep the FIFOs alive); return the channel
+//
+// Every wait is a poll(2) with the cancel fd and the timeout. This replaced a single shared
+// pair <base>.c2s/.s2c, where a client could return from connect before the server had
+// opened its writing side (its first read was EOF), and where a new client could attach to
+// the previous connection's pipes before the server had noticed that client leave. Requests
+// and ACKs are under PIPE_BUF, so each write is atomic. Linux-specific: O_RDWR on a FIFO.
+constexpr std::uint32_t kFifoMagic = 0x50534631;  // "PSF1"
+struct FifoRequest {
+    std::uint32_t magic = kFifoMagic;
+    std::uint32_t reserved = 0;
+    std::uint64_t nonce = 0;
+};
+
+std::string fifo_conn_path(const std::string& base, std::uint64_t nonce, const char* dir) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(nonce));
+    return base + "." + hex + dir;
+}
+
+// Reads exactly `n` bytes from a non-blocking FIFO reader, waiting in poll. Returns 1 done,
+// 0 the writer went away first (POLLHUP / EOF after a writer came), -1 cancelled, -2 timed
+// out, -3 an error (errno set). `stop` (may be null) is looked at every 20 ms.
+int read_fifo_exact(int fd, void* out, std::size_t n, const CancelFd& cancel,
+                    const std::stop_token* stop, Timeout total, Clock::time_point deadline) {
+    auto* p = static_cast<std::byte*>(out);
+    std::size_t have = 0;
+    for (;;) {
+        if (stop && stop->stop_requested()) return -1;
+        ssize_t r = ::read(fd, p + have, n - have);
+        if (r > 0) {
+            have += static_cast<std::size_t>(r);
+            if (have == n) return 1;
+            continue;
+        }
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return -3;
+        // r == 0 is EOF only if a writer has come and gone: poll knows the difference.
+        int ms = poll_ms(total, deadline);
+        if (stop && (ms < 0 || ms > 20)) ms = 20;
+        pollfd fds[2] = {{fd, POLLIN, 0}, {cancel.fd(), POLLIN, 0}};
+        int k = ::poll(fds, 2, ms);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            return -3;
+        }
+        if (cancel.fired() || (fds[1].revents & POLLIN)) return -1;
+        if (fds[0].revents & POLLIN) continue;
+        if (fds[0].revents & (POLLHUP | POLLERR)) return 0;
+        if (poll_ms(total, deadline) == 0) return -2;
+    }
+}
+
 class FifoListener final : public Listener {
 public:
-    FifoListener(Endpoint ep, std::string base) : ep_(std::move(ep)), base_(std::move(base)) {}
+    FifoListener(Endpoint ep, std::string base, UniqueFd requests)
+        : ep_(std::move(ep)), base_(std::move(base)), requests_(std::move(requests)) {}
     ~FifoListener() override {
-        ::unlink((base_ + ".c2s").c_str());
-        ::unlink((base_ + ".s2c").c_str());
+        requests_.reset();
+        ::unlink(base_.c_str());
     }
 
     Result<std::unique_ptr<Channel>> accept(Timeout timeout) override {
         const auto deadline = deadline_of(timeout);
-        const std::string c2s = base_ + ".c2s", s2c = base_ + ".s2c";
-        UniqueFd rfd(::open(c2s.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-        if (!rfd) return errno_error(errno, "open", c2s);
-        auto sleep = std::chrono::microseconds(200);
         for (;;) {
             if (cancel_.fired()) return cancelled_error(base_);
+            FifoRequest req;
+            int h = read_fifo_exact(requests_.get(), &req, sizeof req, cancel_, nullptr, timeout,
+                                    deadline);
+            if (h == -1) return cancelled_error(base_);
+            if (h == -2) return timeout_error("accept", base_);
+            if (h != 1) return errno_error(h == -3 ? errno : EIO, "read", base_);
+            if (req.magic != kFifoMagic) continue;  // not a request of ours: skip it
+            const std::string c2s = fifo_conn_path(base_, req.nonce, ".c2s");
+            const std::string s2c = fifo_conn_path(base_, req.nonce, ".s2c");
+            // A client that gave up has removed its FIFOs or closed its ends: next request.
+            UniqueFd rfd(::open(c2s.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+            if (!rfd) continue;
             UniqueFd wfd(::open(s2c.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-            if (wfd) {
-                std::unique_ptr<Channel> ch = std::make_unique<PosixChannel>(
-                    TransportKind::Fifo, std::move(rfd), std::move(wfd), base_);
-                return ch;
+            if (!wfd) continue;
+            if (::write(wfd.get(), &req.nonce, sizeof req.nonce) !=
+                static_cast<ssize_t>(sizeof req.nonce)) {
+                continue;
             }
-            if (errno != ENXIO) return errno_error(errno, "open", s2c);
-            if (poll_ms(timeout, deadline) == 0) return timeout_error("accept", base_);
-            // No readiness to wait on for "a reader opened the FIFO": poll with backoff.
-            pollfd p{cancel_.fd(), POLLIN, 0};
-            int ms = static_cast<int>(std::max<long long>(1, sleep.count() / 1000));
-            int left = poll_ms(timeout, deadline);
-            ::poll(&p, 1, left < 0 ? ms : std::min(ms, left));
-            sleep = std::min(sleep * 2, std::chrono::microseconds(10'000));
+            std::unique_ptr<Channel> ch = std::make_unique<PosixChannel>(
+                TransportKind::Fifo, std::move(rfd), std::move(wfd), base_);
+            return ch;
         }
     }
     void cancel() override { cancel_.fire(); }
@@ -470,6 +558,7 @@ public:
 private:
     Endpoint ep_;
     std::string base_;
+    UniqueFd requests_;
     CancelFd cancel_;
 };
 
@@ -477,15 +566,17 @@ Result<std::unique_ptr<Listener>> listen_fifo(const Endpoint& ep) {
     ensure_runtime_dir(ep.name);
     ignore_sigpipe_once();
     const std::string base = ep.name.posix_path();
-    for (const char* suffix : {".c2s", ".s2c"}) {
-        std::string p = base + suffix;
-        if (::mkfifo(p.c_str(), static_cast<mode_t>(ep.server.socket_mode)) != 0) {
-            struct stat st {};
-            if (errno == EEXIST && ::stat(p.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) continue;
-            return errno_error(errno, "mkfifo", p);
-        }
+    if (::mkfifo(base.c_str(), static_cast<mode_t>(ep.server.socket_mode)) != 0) {
+        struct stat st {};
+        if (!(errno == EEXIST && ::stat(base.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)))
+            return errno_error(errno, "mkfifo", base);
+        // It exists: if a listener holds it open, that one owns the name.
+        UniqueFd probe(::open(base.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+        if (probe) return errno_error(EADDRINUSE, "listen", base);
     }
-    std::unique_ptr<Listener> l = std::make_unique<FifoListener>(ep, base);
+    UniqueFd fd(::open(base.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) return errno_error(errno, "open", base);
+    std::unique_ptr<Listener> l = std::make_unique<FifoListener>(ep, base, std::move(fd));
     return l;
 }
 
@@ -556,27 +647,66 @@ Result<std::unique_ptr<Channel>> connect_fifo(const Endpoint& ep, Timeout timeou
     ignore_sigpipe_once();
     const auto deadline = deadline_of(timeout);
     const std::string base = ep.name.posix_path();
-    const std::string c2s = base + ".c2s", s2c = base + ".s2c";
     struct stat st {};
-    if (::stat(c2s.c_str(), &st) != 0) return errno_error(errno, "stat", c2s);
+    if (::stat(base.c_str(), &st) != 0) return errno_error(errno, "stat", base);
+    static std::atomic<std::uint32_t> counter{0};
+    FifoRequest req;
+    req.nonce = (static_cast<std::uint64_t>(::getpid()) << 32) | counter.fetch_add(1);
+    const std::string c2s = fifo_conn_path(base, req.nonce, ".c2s");
+    const std::string s2c = fifo_conn_path(base, req.nonce, ".s2c");
+    struct Cleanup {  // the names go once both ends are open, or on any failure
+        const std::string &a, &b;
+        ~Cleanup() {
+            ::unlink(a.c_str());
+            ::unlink(b.c_str());
+        }
+    } cleanup{c2s, s2c};
+    for (const std::string* p : {&c2s, &s2c}) {
+        if (::mkfifo(p->c_str(), 0600) != 0) return errno_error(errno, "mkfifo", *p);
+    }
+    UniqueFd rfd(::open(s2c.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!rfd) return errno_error(errno, "open", s2c);
+    UniqueFd hold(::open(c2s.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
+    if (!hold) return errno_error(errno, "open", c2s);
     int backoff = 1;
-    UniqueFd wfd;
-    for (;;) {  // ENXIO until the server has c2s open for reading (it is in accept)
+    for (;;) {  // ENXIO: the name is there but no listener holds it (yet, or any more)
         if (stop.stop_requested()) return cancelled_error(base);
-        wfd.reset(::open(c2s.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-        if (wfd) break;
-        if (errno != ENXIO) return errno_error(errno, "open", c2s);
+        UniqueFd reqfd(::open(base.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+        if (reqfd) {
+            if (::write(reqfd.get(), &req, sizeof req) == static_cast<ssize_t>(sizeof req)) break;
+            if (errno != EAGAIN && errno != EPIPE) return errno_error(errno, "write", base);
+        } else if (errno != ENXIO) {
+            return errno_error(errno, "open", base);
+        }
         if (poll_ms(timeout, deadline) == 0) {
-            Error e = errno_error(ENXIO, "open", c2s);
+            Error e = errno_error(ENXIO, "open", base);
             e.code = ErrorCode::Timeout;
-            e.message = "no server is reading the FIFO. Next: start the server or raise the timeout";
+            e.message = "no server is listening on the FIFO. Next: start the server or raise "
+                        "the timeout";
             return e;
         }
         nap(backoff, stop);
         backoff = std::min(backoff * 2, 10);
     }
-    UniqueFd rfd(::open(s2c.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-    if (!rfd) return errno_error(errno, "open", s2c);
+    std::uint64_t ack = 0;
+    CancelFd never;
+    int h = read_fifo_exact(rfd.get(), &ack, sizeof ack, never, &stop, timeout, deadline);
+    if (h == -1) return cancelled_error(base);
+    if (h == -2) {
+        Error e = timeout_error("connect", base);
+        e.message = "the FIFO server did not accept the connection in time. Next: check that "
+                    "it is accepting, or raise the timeout";
+        return e;
+    }
+    if (h == -3) return errno_error(errno, "read", s2c);
+    if (h == 0 || ack != req.nonce) {
+        return make_error(ErrorCode::BrokenPipe, "connect", base,
+                          "the FIFO server went away during the connection handshake. Next: "
+                          "retry");
+    }
+    UniqueFd wfd(::open(c2s.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!wfd) return errno_error(errno, "open", c2s);
+    hold.reset();
     std::unique_ptr<Channel> ch =
         std::make_unique<PosixChannel>(TransportKind::Fifo, std::move(rfd), std::move(wfd), base);
     return ch;

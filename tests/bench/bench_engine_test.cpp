@@ -1,5 +1,7 @@
 // The engine against the in-memory fake transport.
+#include <algorithm>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -289,4 +291,208 @@ TEST(BenchReport, JsonHasTheRequiredFieldsAndRoundTrips) {
     EXPECT_FALSE(report_from_json("{\"ok\":true}"));
     const auto csv = summaries_to_csv({r, *back});
     EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
+}
+
+TEST(BenchEngine, StopEndsARunEarlyAndReportsWhatRan) {
+    for (auto pattern : {BenchPattern::PingPong, BenchPattern::Stream}) {
+        SCOPED_TRACE(std::string(to_string(pattern)));
+        FakeTransport fake;
+        BenchEngine engine(fake, options());
+        Scenario s;
+        s.pattern = pattern;
+        s.message_size = 64;
+        s.verify = true;
+        s.duration_s = 60;
+        ASSERT_TRUE(engine.start(s));
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        const auto t = Clock::now();
+        engine.stop();
+        const auto r = engine.wait();
+        EXPECT_LT(Clock::now() - t, std::chrono::seconds(3));
+        // A stop is a normal end: the run is ok and its report covers the part that ran.
+        EXPECT_TRUE(r.ok) << r.error;
+        EXPECT_EQ(engine.snapshot()->state, BenchState::Finished);
+        EXPECT_GT(r.summary.elapsed_s, 0.2);
+        EXPECT_LT(r.summary.elapsed_s, 30.0);
+        EXPECT_GT(r.summary.latency.count, 0u);
+        EXPECT_GT(r.summary.bytes_sent, 0u);
+        EXPECT_EQ(r.summary.bytes_sent, r.summary.bytes_received);
+        EXPECT_EQ(r.summary.integrity.checked * 64, r.summary.bytes_received);
+        EXPECT_FALSE(r.summary.integrity.failed());
+        const auto done = pattern == BenchPattern::PingPong ? r.summary.engine.messages_received
+                                                            : r.summary.engine.messages_sent;
+        EXPECT_EQ(r.summary.latency.count, done);
+    }
+}
+
+TEST(BenchEngine, SweepRunsEveryPointThroughTheEngine) {
+    Scenario base;
+    base.pattern = BenchPattern::PingPong;
+    base.message_count = 100;
+    base.verify = true;
+    auto grid = expand_sweep(base, "size=16..256*4,type=byte|message");
+    ASSERT_TRUE(grid.ok()) << grid.error().to_string();
+    ASSERT_EQ(grid->size(), 6u);  // 16, 64, 256 bytes x byte, message
+    std::vector<BenchReport> reports;
+    for (const auto& sc : *grid) {
+        FakeTransport fake;
+        fake.message_mode = sc.type == PipeType::Message;
+        BenchEngine engine(fake, options());
+        reports.push_back(engine.run(sc));
+        const auto& r = reports.back();
+        SCOPED_TRACE("size " + std::to_string(sc.message_size) + " " +
+                     std::string(bench_name(sc.type)));
+        EXPECT_TRUE(r.ok) << r.error;
+        EXPECT_TRUE(r.scenario == sc) << "the report carries the grid point it ran";
+        EXPECT_EQ(r.summary.bytes_sent, 100 * sc.message_size);
+        EXPECT_EQ(r.summary.bytes_received, 100 * sc.message_size);
+        EXPECT_EQ(r.summary.latency.count, 100u);
+    }
+    std::set<std::pair<std::uint64_t, PipeType>> points;
+    for (const auto& r : reports) points.insert({r.scenario.message_size, r.scenario.type});
+    EXPECT_EQ(points.size(), 6u) << "every grid point ran once";
+    const std::string csv = summaries_to_csv(reports);
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7) << csv;  // header + 6 rows
+}
+
+TEST(BenchEngine, MessageOverTheChannelLimitFailsNamingTheLimit) {
+    for (auto pattern : {BenchPattern::Stream, BenchPattern::PingPong, BenchPattern::Churn}) {
+        SCOPED_TRACE(std::string(to_string(pattern)));
+        FakeTransport fake;
+        fake.message_mode = true;
+        fake.max_message = 1000;
+        BenchEngine engine(fake, options());
+        Scenario s;
+        s.pattern = pattern;
+        s.type = PipeType::Message;
+        s.message_size = 4096;
+        s.message_count = 20;
+        const auto t = Clock::now();
+        const auto r = engine.run(s);
+        EXPECT_LT(Clock::now() - t, std::chrono::seconds(5));
+        EXPECT_FALSE(r.ok);
+        EXPECT_NE(r.error.find("4096"), std::string::npos) << r.error;
+        EXPECT_NE(r.error.find("1000 bytes"), std::string::npos) << r.error;
+        EXPECT_NE(r.error.find("--size 1000"), std::string::npos) << r.error;
+        EXPECT_EQ(r.summary.bytes_sent, 0u) << "nothing is sent once the limit is known";
+        // At the limit it runs.
+        s.message_size = 1000;
+        FakeTransport fits;
+        fits.message_mode = true;
+        fits.max_message = 1000;
+        BenchEngine ok_engine(fits, options());
+        const auto r2 = ok_engine.run(s);
+        EXPECT_TRUE(r2.ok) << r2.error;
+    }
+}
+
+TEST(LatencyBars, QuarterOctaveBarsWithInclusiveUpperBounds) {
+    LatencyHistogram h;
+    for (std::uint64_t v : {0u, 3u, 3u, 4u, 100u, 111u, 112u, 1000u, 1023u}) h.record(v);
+    const auto bars = latency_bars(h);
+    // 0 | 3 3 | 4 | 100 111 in [96,112) | 112 in [112,128) | 1000 1023 in [896,1024)
+    const std::vector<std::pair<std::uint64_t, std::uint64_t>> want = {
+        {0, 1}, {3, 2}, {4, 1}, {111, 2}, {127, 1}, {1023, 2}};
+    ASSERT_EQ(bars.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(bars[i].upper_ns, want[i].first) << i;
+        EXPECT_EQ(bars[i].count, want[i].second) << i;
+    }
+}
+
+TEST(LatencyBars, AboutFourBarsPerOctaveAndCountsAddUp) {
+    LatencyHistogram h;
+    std::uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 200000; ++i) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        h.record(x % (std::uint64_t{1} << 36));  // up to ~69 s
+    }
+    const auto bars = latency_bars(h);
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < bars.size(); ++i) {
+        EXPECT_GT(bars[i].count, 0u);
+        if (i) {
+            EXPECT_GT(bars[i].upper_ns, bars[i - 1].upper_ns);
+        }
+        total += bars[i].count;
+    }
+    EXPECT_EQ(total, h.count());
+    EXPECT_LE(bars.size(), 4u * 36 + 4);
+    EXPECT_GE(bars.back().upper_ns, h.max());
+}
+
+TEST(BenchEngine, LatencyBarsSumToTheLatencyCount) {
+    FakeTransport fake;
+    BenchEngine engine(fake, options());
+    Scenario s;
+    s.pattern = BenchPattern::PingPong;
+    s.message_size = 8;
+    s.duration_s = 0.4;
+    s.warmup_s = 0.1;
+    ASSERT_TRUE(engine.start(s));
+    bool saw_live_bars = false;
+    for (int i = 0; i < 200 && engine.snapshot()->state == BenchState::Running; ++i) {
+        auto snap = engine.snapshot();
+        std::uint64_t live = 0;
+        for (const auto& b : snap->latency_bars) live += b.count;
+        EXPECT_EQ(live, snap->latency.count) << "a live snapshot's bars match its summary";
+        if (live > 0) saw_live_bars = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const auto r = engine.wait();
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_TRUE(saw_live_bars);
+    ASSERT_FALSE(r.latency_bars.empty());
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < r.latency_bars.size(); ++i) {
+        EXPECT_GT(r.latency_bars[i].count, 0u);
+        if (i) {
+            EXPECT_GT(r.latency_bars[i].upper_ns, r.latency_bars[i - 1].upper_ns);
+        }
+        total += r.latency_bars[i].count;
+    }
+    EXPECT_EQ(total, r.summary.latency.count);
+    // Warm-up samples are not in the bars.
+    EXPECT_LT(total, r.summary.engine.messages_received);
+    EXPECT_GE(r.latency_bars.back().upper_ns, r.summary.latency.max);
+    std::uint64_t final_snapshot = 0;
+    for (const auto& b : engine.snapshot()->latency_bars) final_snapshot += b.count;
+    EXPECT_EQ(final_snapshot, total);
+    // The JSON report carries them as "latency_histogram" and reads them back.
+    const auto j = nlohmann::json::parse(report_to_json(r));
+    ASSERT_TRUE(j.contains("latency_histogram"));
+    std::uint64_t json_total = 0;
+    for (const auto& b : j["latency_histogram"]) {
+        EXPECT_TRUE(b.contains("upper_ns"));
+        json_total += b.at("count").get<std::uint64_t>();
+    }
+    EXPECT_EQ(json_total, total);
+    auto back = report_from_json(report_to_json(r));
+    ASSERT_TRUE(back.ok()) << back.error().to_string();
+    ASSERT_EQ(back->latency_bars.size(), r.latency_bars.size());
+    EXPECT_EQ(back->latency_bars.back().upper_ns, r.latency_bars.back().upper_ns);
+}
+
+// Churn makes thousands of connections a second: each must be destroyed when it is over,
+// not kept until the run ends (real channels hold descriptors: a 1 s unix churn ran out of
+// them with EMFILE).
+TEST(BenchEngine, ChurnDestroysEachConnectionWhenItIsOver) {
+    FakeTransport fake;
+    BenchEngine engine(fake, options());
+    Scenario s;
+    s.pattern = BenchPattern::Churn;
+    s.message_size = 16;
+    s.message_count = 400;
+    ASSERT_TRUE(engine.start(s));
+    int peak = 0;
+    while (engine.snapshot()->state == BenchState::Running) {
+        peak = std::max(peak, pipescope::test::FakeChannel::live_count().load());
+        std::this_thread::yield();
+    }
+    const auto r = engine.wait();
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.summary.latency.count, 400u);
+    EXPECT_LT(peak, 20) << "connections pile up during churn";
 }

@@ -32,19 +32,11 @@ Scenario short_run(TransportKind k, BenchPattern p) {
     return s;
 }
 
-std::string skip_reason(TransportKind k) {
-    if (k == TransportKind::Fifo)
-        return "the FIFO transport's connect can read EOF before the server opens .s2c for "
-               "writing (race in transport_posix.cpp, reported to the transport branch)";
-    return {};
-}
-
 }  // namespace
 
 class BenchRealTest : public ::testing::TestWithParam<TransportKind> {};
 
 TEST_P(BenchRealTest, StreamBytesSentEqualBytesReceived) {
-    if (auto why = skip_reason(GetParam()); !why.empty()) GTEST_SKIP() << why;
     BenchEngine engine(os_transport(), BenchOptions{});
     const auto r = engine.run(short_run(GetParam(), BenchPattern::Stream));
     ASSERT_TRUE(r.ok) << r.error;
@@ -54,7 +46,6 @@ TEST_P(BenchRealTest, StreamBytesSentEqualBytesReceived) {
 }
 
 TEST_P(BenchRealTest, PingPongBytesSentEqualBytesReceived) {
-    if (auto why = skip_reason(GetParam()); !why.empty()) GTEST_SKIP() << why;
     BenchEngine engine(os_transport(), BenchOptions{});
     const auto r = engine.run(short_run(GetParam(), BenchPattern::PingPong));
     ASSERT_TRUE(r.ok) << r.error;
@@ -64,7 +55,6 @@ TEST_P(BenchRealTest, PingPongBytesSentEqualBytesReceived) {
 }
 
 TEST_P(BenchRealTest, ChildProcessPeer) {
-    if (auto why = skip_reason(GetParam()); !why.empty()) GTEST_SKIP() << why;
     BenchOptions o;
     o.peer_executable = cli_path();
     BenchEngine engine(os_transport(), o);
@@ -83,3 +73,34 @@ TEST_P(BenchRealTest, ChildProcessPeer) {
 
 INSTANTIATE_TEST_SUITE_P(Available, BenchRealTest, ::testing::ValuesIn(available_transports()),
                          [](const auto& p) { return std::string(bench_name(p.param)); });
+
+// seqpacket caps one message at about the socket send buffer: a bigger message size fails
+// at once with the limit and what to do, instead of an opaque EMSGSIZE mid-run.
+TEST(BenchRealSeqpacket, MessageOverTheSocketLimitFailsNamingIt) {
+    if (!transport_available(TransportKind::UnixSeqpacket))
+        GTEST_SKIP() << "AF_UNIX seqpacket sockets exist only in the POSIX build";
+    BenchEngine engine(os_transport(), BenchOptions{});
+    auto s = short_run(TransportKind::UnixSeqpacket, BenchPattern::PingPong);
+    s.type = PipeType::Message;
+    s.message_size = 64ull << 20;  // far over any send buffer the kernel allows by default
+    const auto r = engine.run(s);
+    EXPECT_FALSE(r.ok);
+    EXPECT_NE(r.error.find("largest message"), std::string::npos) << r.error;
+    EXPECT_NE(r.error.find("--size"), std::string::npos) << r.error;
+}
+
+// Connect churn over seqpacket: every connection completes and is counted.
+TEST(BenchRealSeqpacket, ChurnCompletesConnections) {
+    if (!transport_available(TransportKind::UnixSeqpacket))
+        GTEST_SKIP() << "AF_UNIX seqpacket sockets exist only in the POSIX build";
+    BenchEngine engine(os_transport(), BenchOptions{});
+    auto s = short_run(TransportKind::UnixSeqpacket, BenchPattern::Churn);
+    s.type = PipeType::Message;
+    s.verify = false;
+    s.message_size = 64;
+    s.message_count = 200;
+    const auto r = engine.run(s);
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.summary.latency.count, 200u);
+    EXPECT_EQ(r.summary.errors, 0u);
+}

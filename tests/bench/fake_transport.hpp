@@ -34,9 +34,21 @@ struct FakePipe {
 
 class FakeChannel final : public Channel {
 public:
-    FakeChannel(std::shared_ptr<FakePipe> in, std::shared_ptr<FakePipe> out, bool msg, FaultPlan f)
-        : in_(std::move(in)), out_(std::move(out)), msg_(msg), faults_(f) {}
-    ~FakeChannel() override { close(); }
+    FakeChannel(std::shared_ptr<FakePipe> in, std::shared_ptr<FakePipe> out, bool msg, FaultPlan f,
+                std::size_t max_message = 0)
+        : in_(std::move(in)), out_(std::move(out)), msg_(msg), faults_(f),
+          max_message_(max_message) {
+        live_count().fetch_add(1);
+    }
+    ~FakeChannel() override {
+        close();
+        live_count().fetch_sub(1);
+    }
+    // How many fake channels exist right now, in this process.
+    static std::atomic<int>& live_count() {
+        static std::atomic<int> n{0};
+        return n;
+    }
 
     Result<std::size_t> write(std::span<const std::byte> data, Timeout) override {
         if (cancelled_) return make_error(ErrorCode::Cancelled, "write", "fake", "cancelled");
@@ -110,6 +122,7 @@ public:
     [[nodiscard]] bool message_oriented() const override { return msg_; }
     [[nodiscard]] PeerInfo peer() const override { return {}; }
     [[nodiscard]] std::string describe() const override { return "fake"; }
+    [[nodiscard]] std::size_t max_message_bytes() const override { return max_message_; }
 
 private:
     std::shared_ptr<FakePipe> in_, out_;
@@ -118,6 +131,7 @@ private:
     long writes_ = 0;
     std::optional<std::vector<std::byte>> held_;
     std::atomic<bool> cancelled_{false};
+    std::size_t max_message_ = 0;
 };
 
 class FakeTransport;
@@ -162,6 +176,7 @@ private:
 class FakeTransport final : public BenchTransport {
 public:
     bool message_mode = false;
+    std::size_t max_message = 0;  // what every channel reports as max_message_bytes()
     FaultPlan server_faults;  // on the engine's (listening side's) writes
     FaultPlan client_faults;  // on the peer's writes (only its first connection)
 
@@ -180,9 +195,10 @@ public:
         auto a = std::make_shared<FakePipe>(), b = std::make_shared<FakePipe>();
         const bool first = connections_++ == 0;
         it->second->push(std::make_unique<FakeChannel>(a, b, message_mode,
-                                                       first ? server_faults : FaultPlan{}));
+                                                       first ? server_faults : FaultPlan{},
+                                                       max_message));
         return std::unique_ptr<Channel>(std::make_unique<FakeChannel>(
-            b, a, message_mode, first ? client_faults : FaultPlan{}));
+            b, a, message_mode, first ? client_faults : FaultPlan{}, max_message));
     }
     void forget(FakeListener* l) {
         std::lock_guard lock(m_);

@@ -54,6 +54,9 @@ TEST(BenchView, RunStartsTheEngineAndTheChartsGetPoints) {
     EXPECT_GT(r.summary.latency.count, 0u);
     EXPECT_EQ(r.summary.bytes_sent, r.summary.bytes_received);
     EXPECT_LT(worst_ms, 50.0) << "a frame took " << worst_ms << " ms during the run";
+    std::uint64_t in_bars = 0;
+    for (const auto& b : r.latency_bars) in_bars += b.count;
+    EXPECT_EQ(in_bars, r.summary.latency.count) << "the histogram chart's bars do not add up";
 }
 
 TEST(BenchView, BadSweepSpecIsShownNotRun) {

@@ -69,9 +69,10 @@ TEST(LogTicks, Decades) {
 }
 
 TEST(FormatValue, UnitsAndPrefixes) {
-    EXPECT_EQ(format_value(1.5e9, Unit::BytesPerSec), "1.50 GB/s");
+    EXPECT_EQ(format_value(1.5 * 1024 * 1024 * 1024, Unit::BytesPerSec), "1.50 GiB/s");
     EXPECT_EQ(format_value(999, Unit::Bytes), "999 B");
-    EXPECT_EQ(format_value(65536, Unit::Bytes), "65.5 kB");
+    EXPECT_EQ(format_value(65536, Unit::Bytes), "64.0 KiB");
+    EXPECT_EQ(format_value(1023, Unit::Bytes), "1023 B");
     EXPECT_EQ(format_value(250e3, Unit::Nanoseconds), "250 us");
     EXPECT_EQ(format_value(3.2e6, Unit::Nanoseconds), "3.20 ms");
     EXPECT_EQ(format_value(12, Unit::Nanoseconds), "12.0 ns");

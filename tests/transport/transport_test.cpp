@@ -205,6 +205,69 @@ TEST_P(TransportTest, PeerCloseGivesCleanEofAfterTheData) {
                 (!again.ok() && again.error().code == ErrorCode::BrokenPipe));
 }
 
+// A client that reads as soon as connect returns must wait for the server's data, not see
+// end-of-file. FIFOs used to fail this: connect returned once the client's reader was open,
+// before the server had opened its writer, and a FIFO without a writer reads as EOF.
+TEST_P(TransportTest, ReadRightAfterConnectWaitsForTheServer) {
+    auto l = listen(make_endpoint(GetParam(), "early"));
+    ASSERT_TRUE(l.ok()) << l.error().to_string();
+    std::atomic<bool> read_done{false};
+    auto server = std::async(std::launch::async, [&]() -> std::string {
+        auto s = (*l)->accept(5000ms);
+        if (!s) return "accept: " + s.error().to_string();
+        // Give an early read on the client time to run into a missing writer.
+        std::this_thread::sleep_for(30ms);
+        if (!(*s)->write_all(bytes_of("hello"), 5000ms)) return "write failed";
+        for (int i = 0; i < 500 && !read_done; ++i) std::this_thread::sleep_for(10ms);
+        return {};
+    });
+    auto c = connect((*l)->client_endpoint(), 5000ms);
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    std::vector<std::byte> buf(16);
+    auto r = (*c)->read(buf, 5000ms);
+    read_done = true;
+    EXPECT_EQ(server.get(), "");
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    ASSERT_FALSE(r->eof) << "the client read end-of-file before the server had written";
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf.data()), r->bytes), "hello");
+}
+
+// One listener, many short connections in a row (the benchmark's churn pattern): every
+// connection pairs with the right peer, and nothing leaks from one connection to the next.
+TEST_P(TransportTest, ManyShortConnectionsInARow) {
+    auto l = listen(make_endpoint(GetParam(), "churn"));
+    ASSERT_TRUE(l.ok()) << l.error().to_string();
+    constexpr int kRounds = 40;
+    auto server = std::async(std::launch::async, [&]() -> std::string {
+        std::vector<std::byte> buf(16);
+        for (int i = 0; i < kRounds; ++i) {
+            auto s = (*l)->accept(5000ms);
+            if (!s) return "accept " + std::to_string(i) + ": " + s.error().to_string();
+            auto r = (*s)->read(std::span(buf).first(1), 5000ms);
+            if (!r || r->eof || r->bytes != 1) return "read " + std::to_string(i);
+            buf[0] = static_cast<std::byte>(std::to_integer<int>(buf[0]) + 1);
+            if (!(*s)->write_all(std::span(buf).first(1), 5000ms)) return "write";
+            auto e = (*s)->read(buf, 5000ms);  // wait for the client's close
+            if (!e || !e->eof) return "no EOF after round " + std::to_string(i);
+        }
+        return {};
+    });
+    for (int i = 0; i < kRounds; ++i) {
+        SCOPED_TRACE("round " + std::to_string(i));
+        auto c = connect((*l)->client_endpoint(), 5000ms);
+        ASSERT_TRUE(c.ok()) << c.error().to_string();
+        std::byte b[1] = {static_cast<std::byte>(i)};
+        ASSERT_TRUE((*c)->write_all(b, 5000ms).ok());
+        auto r = (*c)->read(b, 5000ms);
+        ASSERT_TRUE(r.ok()) << r.error().to_string();
+        ASSERT_FALSE(r->eof);
+        ASSERT_EQ(r->bytes, 1u);
+        EXPECT_EQ(std::to_integer<int>(b[0]), i + 1);
+        (*c)->close();
+    }
+    EXPECT_EQ(server.get(), "");
+}
+
 TEST_P(TransportTest, ReadTimesOutWhenNothingArrives) {
     auto p = connect_pair(make_endpoint(GetParam(), "tmo"));
     ASSERT_TRUE(p.server && p.client);
@@ -329,6 +392,59 @@ TEST_P(MessageTransportTest, AShortReadReassembles) {
     auto r = p.server->read_message(next, 5000ms);
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(next.data()), next.size()), "next");
+}
+
+// SOCK_SEQPACKET: a zero-length recv is either a real empty message or the end of the
+// stream. After the peer's shutdown(SHUT_WR) the queued messages, empty ones included, still
+// arrive as messages, and only then does a read report EOF (it used to return an empty
+// message instead of EOF, so readers could not see the end).
+TEST(SeqpacketTransport, EmptyMessagesAndShutdownAreTold) {
+    if (!transport_available(TransportKind::UnixSeqpacket))
+        GTEST_SKIP() << "AF_UNIX seqpacket sockets exist only in the POSIX build";
+    auto p = connect_pair(make_endpoint({TransportKind::UnixSeqpacket, IoModel::Sync,
+                                         PipeType::Message}, "spshut"));
+    ASSERT_TRUE(p.server && p.client);
+    ASSERT_TRUE(p.client->write_all({}, 1000ms).ok());
+    ASSERT_TRUE(p.client->write_all(bytes_of("abc"), 1000ms).ok());
+    ASSERT_TRUE(p.client->write_all({}, 1000ms).ok());
+    ASSERT_TRUE(p.client->close_write().ok());
+    std::vector<std::byte> buf(16);
+    for (std::size_t want : {std::size_t{0}, std::size_t{3}, std::size_t{0}}) {
+        auto r = p.server->read(buf, 2000ms);
+        ASSERT_TRUE(r.ok()) << r.error().to_string();
+        EXPECT_FALSE(r->eof) << "a queued message of " << want << " bytes read as EOF";
+        EXPECT_EQ(r->bytes, want);
+    }
+    for (int i = 0; i < 2; ++i) {  // and it stays at the end
+        auto r = p.server->read(buf, 2000ms);
+        ASSERT_TRUE(r.ok()) << r.error().to_string();
+        EXPECT_TRUE(r->eof) << "after shutdown(SHUT_WR) the read must report EOF";
+        EXPECT_EQ(r->bytes, 0u);
+    }
+    // The other direction still works after the half-close.
+    ASSERT_TRUE(p.server->write_all(bytes_of("back"), 1000ms).ok());
+    auto r = p.client->read(buf, 2000ms);
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    EXPECT_EQ(r->bytes, 4u);
+}
+
+// A blocked read (nothing queued yet) wakes with EOF when the peer shuts down writing.
+TEST(SeqpacketTransport, ShutdownWakesABlockedReadWithEof) {
+    if (!transport_available(TransportKind::UnixSeqpacket))
+        GTEST_SKIP() << "AF_UNIX seqpacket sockets exist only in the POSIX build";
+    auto p = connect_pair(make_endpoint({TransportKind::UnixSeqpacket, IoModel::Sync,
+                                         PipeType::Message}, "spwake"));
+    ASSERT_TRUE(p.server && p.client);
+    auto reader = std::async(std::launch::async, [&] {
+        std::vector<std::byte> buf(16);
+        return p.server->read(buf, 5000ms);
+    });
+    std::this_thread::sleep_for(20ms);
+    ASSERT_TRUE(p.client->close_write().ok());
+    ASSERT_EQ(reader.wait_for(5s), std::future_status::ready);
+    auto r = reader.get();
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    EXPECT_TRUE(r->eof);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, TransportTest, ::testing::ValuesIn(all_cases()), case_name);

@@ -8,6 +8,7 @@
 
 #include "pipescope/files.hpp"
 #include "widgets/chart.hpp"
+#include "widgets/ui_helpers.hpp"
 
 namespace pipescope::gui {
 namespace {
@@ -16,21 +17,6 @@ constexpr ImU32 kBlue = IM_COL32(90, 170, 255, 255);
 constexpr ImU32 kGreen = IM_COL32(110, 210, 120, 255);
 constexpr ImU32 kOrange = IM_COL32(255, 165, 70, 255);
 constexpr ImU32 kRed = IM_COL32(255, 95, 90, 255);
-
-template <class E>
-bool enum_combo(const char* label, E& value, std::initializer_list<E> values) {
-    bool changed = false;
-    if (ImGui::BeginCombo(label, std::string(core::to_string(value)).c_str())) {
-        for (E v : values) {
-            if (ImGui::Selectable(std::string(core::to_string(v)).c_str(), v == value)) {
-                value = v;
-                changed = true;
-            }
-        }
-        ImGui::EndCombo();
-    }
-    return changed;
-}
 
 std::string fmt_ns(std::uint64_t ns) { return format_value(static_cast<double>(ns), Unit::Nanoseconds); }
 
@@ -303,6 +289,10 @@ void BenchView::draw_live() {
             }
             ImGui::EndTabItem();
         }
+        if (ImGui::BeginTabItem("Histogram")) {
+            draw_histogram();
+            ImGui::EndTabItem();
+        }
         if (ImGui::BeginTabItem("Sweep")) {
             draw_sweep();
             ImGui::EndTabItem();
@@ -313,6 +303,23 @@ void BenchView::draw_live() {
         }
         ImGui::EndTabBar();
     }
+}
+
+void BenchView::draw_histogram() {
+    // The report's bars once the run ended, else the live ones.
+    const std::vector<core::LatencyBar>* bars = nullptr;
+    if (shown_ && shown_->report && !shown_->report->latency_bars.empty()) bars = &shown_->report->latency_bars;
+    else if (shown_) bars = &shown_->latency_bars;
+    hist_x_.clear();
+    hist_y_.clear();
+    if (bars) {
+        for (const auto& b : *bars) {
+            hist_x_.push_back(static_cast<double>(b.upper_ns));
+            hist_y_.push_back(static_cast<double>(b.count));
+        }
+    }
+    ImGui::TextDisabled("latency distribution since the start of measurement (log scale; hover a bar)");
+    bar_chart("##histogram", ImVec2(-1, -1), hist_x_, hist_y_, Unit::Nanoseconds, kBlue);
 }
 
 void BenchView::draw_sweep() {

@@ -48,6 +48,7 @@ private:
     void draw_form();
     void draw_live();
     void draw_summary(const core::Summary& s);
+    void draw_histogram();
     void draw_sweep();
     void draw_history();
     void start_current();
@@ -63,6 +64,7 @@ private:
     std::size_t intervals_seen_ = 0;
     RingSeries throughput_{4096}, messages_{4096}, p50_{4096}, p99_{4096}, max_{4096};
     std::shared_ptr<const core::BenchSnapshot> shown_;
+    std::vector<double> hist_x_, hist_y_;  // reused each frame
 
     std::vector<core::Scenario> sweep_queue_;
     std::vector<core::BenchReport> sweep_results_;

@@ -1,4 +1,5 @@
 #include "views/log_view.hpp"
+#include "widgets/ui_helpers.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -19,20 +20,6 @@ ImVec4 level_color(core::log::Level level) {
         case core::log::Level::Trace: return ImVec4(0.6f, 0.6f, 0.65f, 1.0f);
         default: return ImGui::GetStyleColorVec4(ImGuiCol_Text);
     }
-}
-
-std::string clock_text(std::int64_t unix_ms) {
-    std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-    std::tm tm{};
-#ifdef _WIN32
-    localtime_s(&tm, &secs);
-#else
-    localtime_r(&secs, &tm);
-#endif
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(unix_ms % 1000));
-    return buf;
 }
 
 bool contains_icase(const std::string& hay, const std::string& needle) {
@@ -71,7 +58,7 @@ std::vector<const core::log::Record*> LogView::visible() const {
 std::string LogView::visible_text() const {
     std::string out;
     for (const auto* r : visible()) {
-        out += clock_text(r->unix_ms);
+        out += clock_text_us(r->unix_ms * 1000, 3);
         out += " [";
         out += core::log::level_name(r->level);
         out += "] ";
@@ -123,7 +110,7 @@ void LogView::draw() {
                 const auto& r = *rows[static_cast<std::size_t>(i)];
                 ImGui::TableNextRow();
                 ImGui::TableNextColumn();
-                ImGui::TextUnformatted(clock_text(r.unix_ms).c_str());
+                ImGui::TextUnformatted(clock_text_us(r.unix_ms * 1000, 3).c_str());
                 ImGui::TableNextColumn();
                 ImGui::TextColored(level_color(r.level), "%s", core::log::level_name(r.level));
                 ImGui::TableNextColumn();

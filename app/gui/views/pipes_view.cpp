@@ -162,6 +162,28 @@ std::string PipesView::task_status() const {
     return refreshing_ ? "listing pipes..." : "";
 }
 
+std::string PipesView::status_detail() const {
+    if (catalog_.last_error()) return "listing: unavailable (see the Pipes tab)";
+    if (!shown_) return "listing: ...";
+    static const std::pair<core::CatalogSource, const char*> kNames[] = {
+        {core::CatalogSource::NtDirectory, "NT directory"},
+        {core::CatalogSource::HandleTable, "handle table"},
+        {core::CatalogSource::ProcNetUnix, "/proc/net/unix"},
+        {core::CatalogSource::ProcFd, "/proc/*/fd"},
+        {core::CatalogSource::Folder, "folders"},
+    };
+    std::string text;
+    for (const auto& [bit, name] : kNames) {
+        if (shown_->sources_used & static_cast<std::uint32_t>(bit)) text += (text.empty() ? "" : " + ") + std::string(name);
+    }
+#ifdef _WIN32
+    if (!(shown_->sources_used & static_cast<std::uint32_t>(core::CatalogSource::NtDirectory))) {
+        text += " only (the pipe directory cannot be listed here)";
+    }
+#endif
+    return "listing: " + (text.empty() ? std::string("none") : text);
+}
+
 std::string PipesView::banner() const {
     auto err = catalog_.last_error();
     if (err) return "Cannot list pipes: " + err->to_string();

@@ -33,6 +33,8 @@ public:
     void draw() override;
     [[nodiscard]] bool wants_frames() const override;
     [[nodiscard]] std::string task_status() const override;
+    // "listing: NT directory + handle table", "listing: handle table only (...)", ...
+    [[nodiscard]] std::string status_detail() const override;
 
     void on_inspect(EntryAction action) { on_inspect_ = std::move(action); }
     void on_connect(EntryAction action) { on_connect_ = std::move(action); }

@@ -1,4 +1,5 @@
 #include "views/session_view.hpp"
+#include "widgets/ui_helpers.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -23,20 +24,6 @@ constexpr SddlPreset kSddlPresets[] = {
     {"Custom SDDL", ""},
 };
 
-std::string clock_text(std::int64_t unix_us) {
-    std::time_t secs = static_cast<std::time_t>(unix_us / 1000000);
-    std::tm tm{};
-#ifdef _WIN32
-    localtime_s(&tm, &secs);
-#else
-    localtime_r(&secs, &tm);
-#endif
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%06lld", tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<long long>(unix_us % 1000000));
-    return buf;
-}
-
 std::string utf16_preview(std::span<const std::byte> bytes) {
     std::string out;
     for (std::size_t i = 0; i + 1 < bytes.size(); i += 2) {
@@ -50,21 +37,6 @@ std::string utf16_preview(std::span<const std::byte> bytes) {
     }
     if (bytes.size() % 2) out += "\\x" + core::to_hex(bytes.subspan(bytes.size() - 1));
     return out;
-}
-
-template <class E>
-bool enum_combo(const char* label, E& value, std::initializer_list<E> values) {
-    bool changed = false;
-    if (ImGui::BeginCombo(label, std::string(core::to_string(value)).c_str())) {
-        for (E v : values) {
-            if (ImGui::Selectable(std::string(core::to_string(v)).c_str(), v == value)) {
-                value = v;
-                changed = true;
-            }
-        }
-        ImGui::EndCombo();
-    }
-    return changed;
 }
 
 }  // namespace
@@ -326,7 +298,7 @@ void SessionView::draw_transcript(const core::ConversationSnapshot& c) {
                 const core::Frame& f = *frames[static_cast<std::size_t>(i)];
                 ImGui::TableNextRow();
                 ImGui::TableNextColumn();
-                ImGui::TextUnformatted(clock_text(f.unix_us).c_str());
+                ImGui::TextUnformatted(clock_text_us(f.unix_us, 6).c_str());
                 ImGui::TableNextColumn();
                 const bool in = f.direction == core::Direction::In;
                 ImGui::TextColored(in ? ImVec4(0.5f, 0.8f, 1.0f, 1) : ImVec4(0.6f, 0.9f, 0.5f, 1), in ? "<-" : "->");

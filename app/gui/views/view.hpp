@@ -20,6 +20,8 @@ public:
     // While wants_frames(): how often it needs a frame, in seconds (live data that changes
     // every 100 ms needs no 60 fps; fades want about 30 fps). Input always gets frames at once.
     [[nodiscard]] virtual double frame_interval() const { return 1.0 / 30.0; }
+    // Lasting facts for the status bar (e.g. how pipes are listed here); empty when none.
+    [[nodiscard]] virtual std::string status_detail() const { return {}; }
     // One-line summary for the status bar's task list; empty when idle.
     [[nodiscard]] virtual std::string task_status() const { return {}; }
 };

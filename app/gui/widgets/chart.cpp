@@ -102,7 +102,18 @@ ChartHover line_chart(const char* id, ImVec2 size, std::span<const ChartSeries> 
     };
 
     // Grid and Y labels.
-    auto y_ticks = options.log_y ? log_ticks(y_lo, y_hi) : nice_ticks(y_lo, y_hi, 5);
+    std::vector<double> y_ticks;
+    if (options.log_y) {
+        y_ticks = log_ticks(y_lo, y_hi);
+    } else if (options.y_unit == Unit::Bytes || options.y_unit == Unit::BytesPerSec) {
+        // Bytes read in binary units: pick round ticks in KiB / MiB / GiB, not in powers of 10.
+        double scale = 1;
+        while (y_hi / scale >= 1024 && scale < 1e15) scale *= 1024;
+        y_ticks = nice_ticks(y_lo / scale, y_hi / scale, 5);
+        for (double& t : y_ticks) t *= scale;
+    } else {
+        y_ticks = nice_ticks(y_lo, y_hi, 5);
+    }
     for (double t : y_ticks) {
         float py = y_to_px(t);
         if (py < f.min.y - 0.5f || py > f.max.y + 0.5f) continue;

@@ -98,7 +98,9 @@ std::string three_digits(double v) {
 }
 
 std::string with_prefix(double v, const char* unit, double base = 1000.0) {
-    static const char* prefixes[] = {"", "k", "M", "G", "T", "P"};
+    static const char* decimal[] = {"", "k", "M", "G", "T", "P"};
+    static const char* binary[] = {"", "Ki", "Mi", "Gi", "Ti", "Pi"};
+    const char* const* prefixes = base == 1024.0 ? binary : decimal;
     int p = 0;
     double a = std::abs(v);
     while (a >= base * 0.9995 && p < 5) {
@@ -119,8 +121,9 @@ std::string format_value(double value, Unit unit) {
     if (!std::isfinite(value)) return "-";
     switch (unit) {
         case Unit::None: return with_prefix(value, "");
-        case Unit::Bytes: return with_prefix(value, "B");
-        case Unit::BytesPerSec: return with_prefix(value, "B/s");
+        // Bytes in binary multiples, as the CLI prints them (KiB, MiB, GiB).
+        case Unit::Bytes: return with_prefix(value, "B", 1024.0);
+        case Unit::BytesPerSec: return with_prefix(value, "B/s", 1024.0);
         case Unit::PerSec: return with_prefix(value, "/s");
         case Unit::Seconds: return format_value(value * 1e9, Unit::Nanoseconds);
         case Unit::Nanoseconds: {

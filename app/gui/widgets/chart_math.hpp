@@ -45,8 +45,8 @@ struct Column {
 
 enum class Unit { None, Bytes, BytesPerSec, PerSec, Nanoseconds, Seconds };
 
-// "1.50 GB/s", "250 us", "12.0 k/s", "3.2 ms", "0": 3 significant digits, SI prefixes
-// (bytes in powers of 1000 like iperf3's default, stated in the unit).
+// "1.50 GiB/s", "250 us", "12.0 k/s", "3.20 ms": 3 significant digits; bytes in binary
+// multiples (KiB, MiB, GiB) like the CLI, other units with SI prefixes.
 [[nodiscard]] std::string format_value(double value, Unit unit);
 
 }  // namespace pipescope::gui

@@ -108,6 +108,17 @@ struct IntegrityCounts {
     [[nodiscard]] bool failed() const { return lost || duplicated || reordered || corrupted; }
 };
 
+// One bar of a latency histogram chart: `count` samples in (previous bar's upper_ns,
+// upper_ns], upper_ns inclusive. See latency_bars().
+struct LatencyBar {
+    std::uint64_t upper_ns = 0;
+    std::uint64_t count = 0;
+};
+// `h` coarsened to 4 bars per power of two ([2^k, 1.25*2^k), [1.25*2^k, 1.5*2^k), ...;
+// values below 4 ns get a bar each): only non-empty bars, ascending upper_ns; the counts sum
+// to h.count(). Allocates; any thread that may read `h`.
+[[nodiscard]] std::vector<LatencyBar> latency_bars(const LatencyHistogram& h);
+
 struct IntervalSample {
     double start_s = 0, end_s = 0;  // since the start of measurement (after warm-up)
     double bytes_per_sec = 0, messages_per_sec = 0;
@@ -140,6 +151,7 @@ struct BenchReport {
     std::string error;       // why the run failed, if it did
     Summary summary;
     std::vector<IntervalSample> intervals;
+    std::vector<LatencyBar> latency_bars;  // the summary's latency distribution, coarsened
 };
 
 // The report as JSON: throughput_bytes_per_sec, messages_per_sec, latency_ns{min,p50,p90,
@@ -179,6 +191,9 @@ struct BenchSnapshot {
     bool warming_up = false;
     std::vector<IntervalSample> intervals;
     LatencySummary latency;  // so far, after warm-up
+    // The cumulative latency distribution since measurement start (after warm-up), as
+    // latency_bars(): about 4 bars per power of two, non-empty only, ascending upper_ns.
+    std::vector<LatencyBar> latency_bars;
     std::uint64_t bytes_sent = 0, bytes_received = 0, messages = 0;
     std::shared_ptr<const BenchReport> report;  // set once finished / failed / cancelled
 };

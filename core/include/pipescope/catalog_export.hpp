@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "pipescope/catalog.hpp"
 
 namespace pipescope::core {
@@ -12,6 +14,9 @@ namespace pipescope::core {
 // True when `filter` (case-insensitive) occurs in the name, the kind, or a holder's PID or
 // process name. An empty filter matches everything.
 [[nodiscard]] bool entry_matches(const PipeEntry& entry, std::string_view filter);
+
+// One entry as a JSON object (the fields entries_to_json lists).
+[[nodiscard]] nlohmann::json entry_to_json(const PipeEntry& entry);
 
 // A JSON array of objects with name, current_instances, max_instances (-1 unlimited, null
 // unknown), kind, pids {server, client, unknown}, processes, source, first_seen_unix_ms, and on

@@ -4,7 +4,8 @@
 //   Win32Pipe      Windows named pipe; IoModel Sync, Overlapped (events) or Iocp
 //   UnixStream     AF_UNIX SOCK_STREAM (the POSIX counterpart of a byte-mode pipe)
 //   UnixSeqpacket  AF_UNIX SOCK_SEQPACKET (the POSIX counterpart of message mode)
-//   Fifo           a pair of FIFOs (<path>.c2s and <path>.s2c) for a duplex channel
+//   Fifo           a FIFO <path> for connection requests, and per connection a pair of
+//                  FIFOs <path>.<id>.c2s / .s2c made by the client (see transport_posix.cpp)
 //   Tcp            TCP on loopback, as a baseline
 //
 // Threads: a Channel or Listener is used by one thread at a time for I/O, except that one
@@ -16,8 +17,9 @@
 // promptly; it is sticky: every later call on that object also returns Cancelled.
 // Blocking calls take a timeout; none blocks forever unless asked to (kInfinite).
 // Hot path: read() and write() allocate nothing and log nothing.
-// FIFO: one client at a time per listener; a FIFO channel ignores SIGPIPE process-wide (it sets
-// SIGPIPE to SIG_IGN when it was SIG_DFL) so a vanished reader gives EPIPE, not a signal.
+// FIFO: relies on Linux FIFO semantics (O_RDWR opens); a FIFO channel ignores SIGPIPE
+// process-wide (it sets SIGPIPE to SIG_IGN when it was SIG_DFL) so a vanished reader gives
+// EPIPE, not a signal.
 #pragma once
 
 #include <chrono>

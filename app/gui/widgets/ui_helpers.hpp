@@ -1,0 +1,32 @@
+// Small pieces several views share. UI thread only.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+
+#include <imgui.h>
+
+namespace pipescope::gui {
+
+// Local wall-clock time "HH:MM:SS" plus `fraction_digits` (3: ms, 6: us) of a time in
+// microseconds since 1970.
+[[nodiscard]] std::string clock_text_us(std::int64_t unix_us, int fraction_digits);
+
+// A combo box over enum values named by an ADL-found to_string(E). True when changed.
+template <class E>
+bool enum_combo(const char* label, E& value, std::initializer_list<E> values) {
+    bool changed = false;
+    if (ImGui::BeginCombo(label, std::string(to_string(value)).c_str())) {
+        for (E v : values) {
+            if (ImGui::Selectable(std::string(to_string(v)).c_str(), v == value)) {
+                value = v;
+                changed = true;
+            }
+        }
+        ImGui::EndCombo();
+    }
+    return changed;
+}
+
+}  // namespace pipescope::gui
