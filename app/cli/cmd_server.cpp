@@ -24,6 +24,7 @@ struct ServerFlags {
     std::string read_mode;
     bool nowait = false;
     int max_instances = 255;
+    int listening = 0;
     std::uint32_t in_quota = 65536, out_quota = 65536, default_timeout = 50;
     bool no_first_instance = false;
     bool allow_remote = false;
@@ -53,6 +54,13 @@ int run(const ServerFlags& f) {
     }
     ep.server.nowait = f.nowait;
     ep.server.max_instances = f.max_instances;
+    if (f.listening < 0 || f.listening > core::kMaxListeningInstances) {
+        return TransportFlags::fail("bad --listening (0..." +
+                                    std::to_string(core::kMaxListeningInstances) + ")")
+                   ? 0
+                   : 2;
+    }
+    ep.server.listening_instances = f.listening;
     ep.server.in_quota = f.in_quota;
     ep.server.out_quota = f.out_quota;
     ep.server.default_timeout_ms = f.default_timeout;
@@ -134,6 +142,9 @@ void register_server(CLI::App& app, Context& ctx) {
     cmd->add_option("--read-mode", f->read_mode, "byte | message");
     cmd->add_flag("--nowait", f->nowait, "PIPE_NOWAIT");
     cmd->add_option("--max-instances", f->max_instances, "1..254, 255 = unlimited")->capture_default_str();
+    cmd->add_option("--listening", f->listening,
+                    "Win32: instances kept listening at once (0 = min(4, max instances))")
+        ->capture_default_str();
     cmd->add_option("--in-quota", f->in_quota, "Input buffer, bytes")->capture_default_str();
     cmd->add_option("--out-quota", f->out_quota, "Output buffer, bytes")->capture_default_str();
     cmd->add_option("--default-timeout", f->default_timeout, "Default WaitNamedPipe timeout, ms")->capture_default_str();

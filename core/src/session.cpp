@@ -129,6 +129,13 @@ struct Session::Impl {
     std::map<std::uint32_t, std::deque<std::vector<std::byte>>> outbox;
     std::map<std::uint32_t, bool> disconnect_requests;
     std::vector<std::jthread> workers;
+    // Live channels and the listener, so stop() can cancel their blocking calls. (Not
+    // std::stop_callback: with MinGW's libstdc++ a callback racing its own destruction on the
+    // worker could leave the worker waiting forever on the callback's completion semaphore;
+    // seen as intermittent hangs under Wine.)
+    std::map<std::uint32_t, Channel*> live;
+    std::shared_ptr<Listener> listener;
+    bool stopping = false;
     std::chrono::steady_clock::time_point last_publish{};
     bool dirty = false;
 
@@ -159,6 +166,15 @@ struct Session::Impl {
         state.status = state.events.back().text;
         dirty = true;
         publish_locked(true);
+    }
+
+    // Marks the session stopping and cancels the listener and every live channel (sticky, so
+    // a call that starts later returns Cancelled too). Any thread.
+    void cancel_all() {
+        std::lock_guard lock(mutex);
+        stopping = true;
+        if (listener) listener->cancel();
+        for (auto& [id, ch] : live) ch->cancel();
     }
 
     // Runs one conversation until the peer leaves, a disconnect, an error or stop.
@@ -199,7 +215,11 @@ std::string describe_peer(const PeerInfo& p) {
 
 void Session::Impl::run_conversation(std::uint32_t id, std::unique_ptr<Channel> ch,
                                      std::stop_token stop) {
-    std::stop_callback wake(stop, [&ch] { ch->cancel(); });
+    {
+        std::lock_guard lock(mutex);
+        if (stopping) ch->cancel();  // stop() ran before we registered
+        live[id] = ch.get();
+    }
     const bool message = ch->message_oriented();
     const bool lines = options.line_mode && !message;
     {
@@ -268,6 +288,17 @@ void Session::Impl::run_conversation(std::uint32_t id, std::unique_ptr<Channel> 
         return true;
     };
 
+    // One thread does both directions of a conversation, turn about: send what is queued, then
+    // read for at most kReadSlice, and again. This is deliberate. On real Windows a synchronous
+    // ReadFile holds the handle's file-object lock, so with the Sync I/O model a WriteFile from
+    // another thread would stall behind a blocked read (Wine does not show this). Alternating on
+    // one thread never needs full duplex on the handle, whatever model the user picked in the GUI
+    // or the CLI: with Sync, a byte-mode read polls PeekNamedPipe and calls ReadFile only once
+    // data is there, and a message-mode read blocks for at most kReadSlice (a timer cancels it
+    // with CancelSynchronousIo), after which the queued sends go out. The price is up to
+    // kReadSlice of latency for a send, and no reading while a send into a full pipe waits for
+    // the peer to drain it (bounded by io_timeout).
+    constexpr Timeout kReadSlice{20};
     for (;;) {
         if (stop.stop_requested()) break;
         std::deque<std::vector<std::byte>> out;
@@ -288,7 +319,7 @@ void Session::Impl::run_conversation(std::uint32_t id, std::unique_ptr<Channel> 
         }
         if (!ok) break;
 
-        auto r = ch->read(buf, std::chrono::milliseconds(20));
+        auto r = ch->read(buf, kReadSlice);
         if (!r) {
             if (r.error().code == ErrorCode::Timeout) continue;
             if (r.error().code == ErrorCode::Cancelled) break;
@@ -333,6 +364,10 @@ void Session::Impl::run_conversation(std::uint32_t id, std::unique_ptr<Channel> 
         }
         if (!ok) break;
     }
+    {
+        std::lock_guard lock(mutex);
+        live.erase(id);  // stop() must not cancel() it from now on
+    }
     ch->close();
     std::lock_guard lock(mutex);
     if (auto* c = find(id)) {
@@ -372,6 +407,7 @@ ClientSession::ClientSession(Endpoint endpoint, SessionOptions options) {
 ClientSession::~ClientSession() { stop(); }
 
 void ClientSession::stop() {
+    impl_->cancel_all();
     worker_.request_stop();
     if (worker_.joinable()) worker_.join();
 }
@@ -388,10 +424,15 @@ ServerSession::ServerSession(Endpoint endpoint, SessionOptions options) {
         return;
     }
     std::shared_ptr<Listener> listener = std::move(l).value();
+    impl_->listener = listener;
     impl_->state.address = listener->address();
-    impl_->session_event(EventKind::Info, "listening on " + listener->address());
+    std::string listening = "listening on " + listener->address();
+    if (impl_->endpoint.kind == TransportKind::Win32Pipe) {
+        listening += " (" + std::to_string(effective_listening_instances(impl_->endpoint.server)) +
+                     " instances listening)";
+    }
+    impl_->session_event(EventKind::Info, listening);
     acceptor_ = std::jthread([impl = impl_, listener](std::stop_token stop) {
-        std::stop_callback wake(stop, [&listener] { listener->cancel(); });
         std::uint32_t next_id = 1;
         int failures = 0;
         while (!stop.stop_requested()) {
@@ -418,14 +459,18 @@ ServerSession::ServerSession(Endpoint endpoint, SessionOptions options) {
                 });
         }
         impl->session_event(EventKind::Info, "stopped listening on " + listener->address());
+        std::lock_guard lock(impl->mutex);
+        impl->listener.reset();  // the last owner is this thread's copy: closed here
     });
 }
 
 ServerSession::~ServerSession() { stop(); }
 
 void ServerSession::stop() {
+    impl_->cancel_all();
     acceptor_.request_stop();
     if (acceptor_.joinable()) acceptor_.join();
+    impl_->cancel_all();  // conversations that started meanwhile
     std::vector<std::jthread> workers;
     {
         std::lock_guard lock(impl_->mutex);

@@ -31,6 +31,12 @@ Timeout remaining(Timeout total, Clock::time_point deadline) {
 
 }  // namespace
 
+int effective_listening_instances(const ServerConfig& config) {
+    int n = config.listening_instances > 0 ? config.listening_instances : 4;
+    if (config.max_instances > 0 && config.max_instances < 255) n = std::min(n, config.max_instances);
+    return std::clamp(n, 1, kMaxListeningInstances);
+}
+
 std::string_view to_string(TransportKind kind) {
     switch (kind) {
         case TransportKind::Win32Pipe: return "win32";

@@ -8,8 +8,7 @@
 //               cancel event; a timed-out operation is cancelled with CancelIoEx and drained.
 //   Iocp        the handle bound to its own completion port; GetQueuedCompletionStatus waits,
 //               cancel() posts a wake-up packet.
-// Server instances are always created overlapped for the accept (ConnectNamedPipe with a
-// timeout); in the Sync model the server side uses PIPE_NOWAIT polling for the accept instead.
+// A server keeps N instances listening at once; see Win32Listener for how each model accepts.
 #ifdef _WIN32
 
 #include <windows.h>
@@ -446,74 +445,112 @@ DWORD open_mode_of(const ServerConfig& c) {
     return PIPE_ACCESS_DUPLEX;
 }
 
+// A server that keeps N instances listening at once (ServerConfig::listening_instances), so N
+// clients can connect in the same instant without ERROR_PIPE_BUSY. A Win32 instance accepts a
+// client from the moment it is created; ConnectNamedPipe only tells us that one came.
+//   Overlapped / Iocp: every listening instance has its own overlapped ConnectNamedPipe pending
+//     on its own event; accept() waits on all of them plus the cancel event. Pending connects
+//     survive an accept() that times out (the next accept() picks them up); the destructor
+//     cancels and drains them before the OVERLAPPEDs go away.
+//   Sync: the instances are not overlapped (the channel does blocking I/O on them), so an
+//     overlapped ConnectNamedPipe is not possible. They are created PIPE_NOWAIT and accept()
+//     polls ConnectNamedPipe on each (ERROR_PIPE_LISTENING / ERROR_PIPE_CONNECTED) with a short
+//     backoff (1..10 ms) on the cancel event; the user's wait mode is restored on hand-out.
+// After each hand-out the set is topped up again. When max_instances are all taken,
+// CreateNamedPipeW fails with ERROR_PIPE_BUSY and the listener retries every 10 ms.
+// Threads: accept() from one thread at a time; cancel() from any thread.
 class Win32Listener final : public Listener {
 public:
     Win32Listener(Endpoint ep, std::wstring path, std::string display, PSECURITY_DESCRIPTOR sd)
         : ep_(std::move(ep)), path_(std::move(path)), display_(std::move(display)), sd_(sd),
-          cancel_ev_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)),
-          connect_ev_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)) {}
+          target_(effective_listening_instances(ep_.server)),
+          cancel_ev_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)) {}
     ~Win32Listener() override {
-        pending_.reset();
+        for (auto& inst : instances_) drain(*inst);
+        instances_.clear();
         if (sd_) ::LocalFree(sd_);
     }
 
-    // Creates the next listening instance (the first one with FILE_FLAG_FIRST_PIPE_INSTANCE).
-    Status create_instance() {
-        const ServerConfig& c = ep_.server;
-        DWORD open_mode = open_mode_of(c) | FILE_FLAG_OVERLAPPED;
-        if (first_ && c.first_instance) open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
-        DWORD mode = (c.type == PipeType::Message ? PIPE_TYPE_MESSAGE : PIPE_TYPE_BYTE) |
-                     (c.read_mode == PipeType::Message ? PIPE_READMODE_MESSAGE
-                                                       : PIPE_READMODE_BYTE) |
-                     (c.nowait ? PIPE_NOWAIT : PIPE_WAIT) |
-                     (c.reject_remote ? PIPE_REJECT_REMOTE_CLIENTS : 0);
-        DWORD instances = c.max_instances >= 255 || c.max_instances <= 0
-                              ? PIPE_UNLIMITED_INSTANCES
-                              : static_cast<DWORD>(c.max_instances);
-        SECURITY_ATTRIBUTES sa{sizeof sa, sd_, FALSE};
-        // Sync model: the server end does blocking I/O, so it is created without
-        // FILE_FLAG_OVERLAPPED and accepted by PIPE_NOWAIT polling.
-        if (ep_.io == IoModel::Sync) open_mode &= ~static_cast<DWORD>(FILE_FLAG_OVERLAPPED);
-        HANDLE h = ::CreateNamedPipeW(path_.c_str(), open_mode, mode, instances, c.out_quota,
-                                      c.in_quota, c.default_timeout_ms, &sa);
-        if (h == INVALID_HANDLE_VALUE) return win32_error(::GetLastError(), "CreateNamedPipeW", display_);
-        first_ = false;
-        pending_.reset(h);
+    // Creates instances until `target_` listen. The very first creation must succeed; later
+    // ones may hit max_instances (ERROR_PIPE_BUSY), which is not an error: the set is topped
+    // up when an instance frees. Other failures are returned.
+    Status top_up() {
+        while (static_cast<int>(instances_.size()) < target_) {
+            auto st = create_instance();
+            if (!st) {
+                if (st.error().code == ErrorCode::Busy && created_ > 0) return {};
+                return st;
+            }
+        }
         return {};
     }
 
     Result<std::unique_ptr<Channel>> accept(Timeout timeout) override {
         const auto deadline = deadline_of(timeout);
         const bool message = ep_.server.read_mode == PipeType::Message;
+        DWORD backoff = 1;  // Sync polling
         for (;;) {
             if (cancelled_.load()) return cancelled_error(display_);
-            if (!pending_) {
-                auto st = create_instance();
-                if (!st) {
-                    // All instances are taken (max_instances): wait for one to be closed.
-                    if (st.error().code != ErrorCode::Busy) return std::move(st).error();
-                    DWORD ms = wait_ms(timeout, deadline);
-                    if (ms == 0) return std::move(st).error();
-                    if (::WaitForSingleObject(cancel_ev_.get(), std::min<DWORD>(ms, 10)) ==
-                        WAIT_OBJECT_0)
-                        return cancelled_error(display_);
-                    continue;
-                }
-            }
-            auto connected = ep_.io == IoModel::Sync ? connect_polling(timeout, deadline)
-                                                     : connect_overlapped(timeout, deadline);
-            if (!connected) return std::move(connected).error();
-            UniqueHandle h(pending_.release());
-            if (ep_.server.nowait && ep_.io != IoModel::Sync) {
-                // keep the user's PIPE_NOWAIT choice (already set at creation)
-            }
-            std::unique_ptr<Channel> ch = std::make_unique<Win32PipeChannel>(
-                std::move(h), ep_.io, message, true, display_);
-            // Have the next instance listening right away, so clients never see "no pipe".
-            if (auto st = create_instance(); !st && st.error().code != ErrorCode::Busy) {
+            if (auto st = top_up(); !st) {
+                if (instances_.empty()) return std::move(st).error();
                 log::transport()->warn("next instance of {}: {}", display_, st.error().to_string());
             }
-            return ch;
+            std::optional<Error> failure;
+            bool retry_soon = false;
+            for (std::size_t i = 0; i < instances_.size();) {
+                Instance& inst = *instances_[i];
+                auto st = inst.connected ? Status{} : refresh(inst);
+                if (!st) {
+                    // This instance is unusable: drop it (a fresh one replaces it).
+                    failure = std::move(st).error();
+                    drain(inst);
+                    instances_.erase(instances_.begin() + static_cast<std::ptrdiff_t>(i));
+                    continue;
+                }
+                if (!inst.connected && !inst.pending && ep_.io != IoModel::Sync) retry_soon = true;
+                ++i;
+            }
+            for (std::size_t i = 0; i < instances_.size(); ++i) {
+                if (!instances_[i]->connected) continue;
+                std::unique_ptr<Instance> inst = std::move(instances_[i]);
+                instances_.erase(instances_.begin() + static_cast<std::ptrdiff_t>(i));
+                if (ep_.io == IoModel::Sync) {
+                    DWORD wait_mode = (message ? PIPE_READMODE_MESSAGE : PIPE_READMODE_BYTE) |
+                                      (ep_.server.nowait ? PIPE_NOWAIT : PIPE_WAIT);
+                    ::SetNamedPipeHandleState(inst->h.get(), &wait_mode, nullptr, nullptr);
+                }
+                std::unique_ptr<Channel> ch = std::make_unique<Win32PipeChannel>(
+                    std::move(inst->h), ep_.io, message, true, display_);
+                // Have the next instances listening right away.
+                if (auto st = top_up(); !st) {
+                    log::transport()->warn("next instance of {}: {}", display_,
+                                           st.error().to_string());
+                }
+                return ch;
+            }
+            if (failure) {
+                log::transport()->warn("instance of {} dropped: {}", display_, failure->to_string());
+                if (instances_.empty() && created_ == 0) return std::move(*failure);
+                retry_soon = true;
+            }
+            DWORD ms = wait_ms(timeout, deadline);
+            if (ms == 0) return timeout_error("ConnectNamedPipe", display_);
+            DWORD slice = ms;
+            if (ep_.io == IoModel::Sync) {
+                slice = std::min(slice, backoff);
+                backoff = std::min<DWORD>(backoff * 2, 10);
+            }
+            if (static_cast<int>(instances_.size()) < target_) slice = std::min<DWORD>(slice, 10);
+            if (retry_soon) slice = std::min<DWORD>(slice, 1);
+            HANDLE evs[kMaxListeningInstances + 1];
+            DWORD n = 0;
+            evs[n++] = cancel_ev_.get();
+            for (auto& inst : instances_) {
+                if (inst->pending && n < std::size(evs)) evs[n++] = inst->ev.get();
+            }
+            if (::WaitForMultipleObjects(n, evs, FALSE, slice) == WAIT_OBJECT_0) {
+                return cancelled_error(display_);
+            }
         }
     }
 
@@ -524,70 +561,115 @@ public:
     [[nodiscard]] std::string address() const override { return display_; }
     [[nodiscard]] Endpoint client_endpoint() const override { return ep_; }
 
-    HANDLE pending_handle() const { return pending_.get(); }
-
 private:
-    Status connect_overlapped(Timeout timeout, Clock::time_point deadline) {
+    struct Instance {
+        UniqueHandle h;
+        UniqueHandle ev;         // Overlapped/Iocp: the pending ConnectNamedPipe's event
         OVERLAPPED ov{};
-        ov.hEvent = connect_ev_.get();
-        ::ResetEvent(ov.hEvent);
-        if (::ConnectNamedPipe(pending_.get(), &ov)) return {};
-        DWORD err = ::GetLastError();
-        if (err == ERROR_PIPE_CONNECTED) return {};
-        if (err != ERROR_IO_PENDING) return win32_error(err, "ConnectNamedPipe", display_);
-        HANDLE evs[2] = {ov.hEvent, cancel_ev_.get()};
-        DWORD w = ::WaitForMultipleObjects(2, evs, FALSE, wait_ms(timeout, deadline));
-        if (w != WAIT_OBJECT_0) ::CancelIoEx(pending_.get(), &ov);
-        DWORD bytes = 0;
-        if (::GetOverlappedResult(pending_.get(), &ov, &bytes, TRUE)) return {};
-        err = ::GetLastError();
-        if (err == ERROR_PIPE_CONNECTED) return {};
-        if (w == WAIT_OBJECT_0 + 1) return cancelled_error(display_);
-        if (w == WAIT_TIMEOUT) return timeout_error("ConnectNamedPipe", display_);
-        return win32_error(err, "ConnectNamedPipe", display_);
+        bool pending = false;    // an overlapped ConnectNamedPipe is in flight
+        bool connected = false;  // a client is connected; waiting to be handed out
+    };
+
+    // Creates one more listening instance (the first one with FILE_FLAG_FIRST_PIPE_INSTANCE).
+    Status create_instance() {
+        const ServerConfig& c = ep_.server;
+        const bool sync = ep_.io == IoModel::Sync;
+        DWORD open_mode = open_mode_of(c) | (sync ? 0 : FILE_FLAG_OVERLAPPED);
+        if (created_ == 0 && c.first_instance) open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
+        // Sync: PIPE_NOWAIT while listening, for the ConnectNamedPipe polling.
+        const bool nowait = c.nowait || sync;
+        DWORD mode = (c.type == PipeType::Message ? PIPE_TYPE_MESSAGE : PIPE_TYPE_BYTE) |
+                     (c.read_mode == PipeType::Message ? PIPE_READMODE_MESSAGE
+                                                       : PIPE_READMODE_BYTE) |
+                     (nowait ? PIPE_NOWAIT : PIPE_WAIT) |
+                     (c.reject_remote ? PIPE_REJECT_REMOTE_CLIENTS : 0);
+        DWORD max = c.max_instances >= 255 || c.max_instances <= 0
+                        ? PIPE_UNLIMITED_INSTANCES
+                        : static_cast<DWORD>(c.max_instances);
+        SECURITY_ATTRIBUTES sa{sizeof sa, sd_, FALSE};
+        HANDLE h = ::CreateNamedPipeW(path_.c_str(), open_mode, mode, max, c.out_quota,
+                                      c.in_quota, c.default_timeout_ms, &sa);
+        if (h == INVALID_HANDLE_VALUE) {
+            return win32_error(::GetLastError(), "CreateNamedPipeW", display_);
+        }
+        auto inst = std::make_unique<Instance>();
+        inst->h.reset(h);
+        if (!sync) {
+            inst->ev.reset(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
+            if (!inst->ev) return win32_error(::GetLastError(), "CreateEventW", display_);
+        }
+        ++created_;
+        instances_.push_back(std::move(inst));
+        return {};
     }
 
-    // Sync handles: switch to PIPE_NOWAIT, poll ConnectNamedPipe, switch back.
-    Status connect_polling(Timeout timeout, Clock::time_point deadline) {
-        DWORD mode = (ep_.server.read_mode == PipeType::Message ? PIPE_READMODE_MESSAGE
-                                                                : PIPE_READMODE_BYTE);
-        DWORD nowait = mode | PIPE_NOWAIT;
-        ::SetNamedPipeHandleState(pending_.get(), &nowait, nullptr, nullptr);
-        DWORD backoff = 1;
-        Status result;
-        for (;;) {
-            if (::ConnectNamedPipe(pending_.get(), nullptr)) break;
-            DWORD err = ::GetLastError();
-            if (err == ERROR_PIPE_CONNECTED) break;
-            // ERROR_NO_DATA: a client came and went; take the next one on a fresh start.
-            if (err != ERROR_PIPE_LISTENING && err != ERROR_NO_DATA) {
-                result = win32_error(err, "ConnectNamedPipe", display_);
-                break;
+    // Moves a listening instance on without blocking: starts its overlapped ConnectNamedPipe,
+    // or notices that it completed; Sync: one ConnectNamedPipe poll. Sets `connected` when a
+    // client is there. An error means the instance cannot listen any more.
+    Status refresh(Instance& inst) {
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            DWORD err = 0;
+            if (ep_.io == IoModel::Sync) {
+                if (::ConnectNamedPipe(inst.h.get(), nullptr)) {
+                    inst.connected = true;
+                    return {};
+                }
+                err = ::GetLastError();
+                if (err == ERROR_PIPE_LISTENING) return {};
+            } else if (inst.pending) {
+                if (::WaitForSingleObject(inst.ev.get(), 0) != WAIT_OBJECT_0) return {};
+                inst.pending = false;
+                DWORD bytes = 0;
+                if (::GetOverlappedResult(inst.h.get(), &inst.ov, &bytes, FALSE)) {
+                    inst.connected = true;
+                    return {};
+                }
+                err = ::GetLastError();
+            } else {
+                inst.ov = OVERLAPPED{};
+                inst.ov.hEvent = inst.ev.get();
+                ::ResetEvent(inst.ov.hEvent);
+                if (::ConnectNamedPipe(inst.h.get(), &inst.ov)) {
+                    inst.connected = true;
+                    return {};
+                }
+                err = ::GetLastError();
+                if (err == ERROR_IO_PENDING) {
+                    inst.pending = true;
+                    return {};
+                }
             }
-            if (err == ERROR_NO_DATA) ::DisconnectNamedPipe(pending_.get());
-            DWORD ms = wait_ms(timeout, deadline);
-            if (ms == 0) {
-                result = timeout_error("ConnectNamedPipe", display_);
-                break;
+            if (err == ERROR_PIPE_CONNECTED) {
+                inst.connected = true;
+                return {};
             }
-            if (::WaitForSingleObject(cancel_ev_.get(), std::min(ms, backoff)) == WAIT_OBJECT_0) {
-                result = cancelled_error(display_);
-                break;
+            // A client came and went before we saw it: reset the instance and listen again.
+            if (err == ERROR_NO_DATA || err == ERROR_BROKEN_PIPE) {
+                ::DisconnectNamedPipe(inst.h.get());
+                continue;
             }
-            backoff = std::min<DWORD>(backoff * 2, 10);
+            return win32_error(err, "ConnectNamedPipe", display_);
         }
-        DWORD wait_mode = mode | (ep_.server.nowait ? PIPE_NOWAIT : PIPE_WAIT);
-        ::SetNamedPipeHandleState(pending_.get(), &wait_mode, nullptr, nullptr);
-        return result;
+        return {};  // still resetting; the caller looks again shortly
+    }
+
+    // Cancels a pending ConnectNamedPipe and waits for it, so its OVERLAPPED may be freed.
+    static void drain(Instance& inst) {
+        if (!inst.pending || !inst.h) return;
+        ::CancelIoEx(inst.h.get(), &inst.ov);
+        DWORD bytes = 0;
+        ::GetOverlappedResult(inst.h.get(), &inst.ov, &bytes, TRUE);
+        inst.pending = false;
     }
 
     Endpoint ep_;
     std::wstring path_;
     std::string display_;
     PSECURITY_DESCRIPTOR sd_;
-    UniqueHandle cancel_ev_, connect_ev_;
-    UniqueHandle pending_;
-    bool first_ = true;
+    int target_;
+    UniqueHandle cancel_ev_;
+    std::vector<std::unique_ptr<Instance>> instances_;
+    int created_ = 0;  // instances created so far (the first gets FILE_FLAG_FIRST_PIPE_INSTANCE)
     std::atomic<bool> cancelled_{false};
 };
 
@@ -624,12 +706,13 @@ Result<std::unique_ptr<Listener>> listen_win32(const Endpoint& ep) {
         return e;
     }
     auto l = std::make_unique<Win32Listener>(ep, widen(display), display, sd);
-    if (auto st = l->create_instance(); !st) {
+    if (auto st = l->top_up(); !st) {
         log::transport()->warn("listen failed: {}", st.error().to_string());
         return std::move(st).error();
     }
-    log::transport()->info("listening on {} ({}, {})", display, to_string(ep.io),
-                           to_string(ep.server.type));
+    log::transport()->info("listening on {} ({}, {}, {} instances listening)", display,
+                           to_string(ep.io), to_string(ep.server.type),
+                           effective_listening_instances(ep.server));
     std::unique_ptr<Listener> out = std::move(l);
     return out;
 }

@@ -4,9 +4,16 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wrestrict"
 #endif
+#include <cctype>
 #include <chrono>
 #include <future>
 #include <thread>
+
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <unistd.h>
+#endif
 
 #include <gtest/gtest.h>
 
@@ -275,5 +282,97 @@ TEST(ClientSession, ConnectFailureIsAnEvent) {
                 text.find("ENOENT (2)") != std::string::npos)
         << text;
 }
+
+// This test executable's own path, as the OS names it.
+std::string own_image() {
+#ifdef _WIN32
+    wchar_t path[MAX_PATH * 2];
+    DWORD n = ::GetModuleFileNameW(nullptr, path, static_cast<DWORD>(std::size(path)));
+    std::string out;
+    for (DWORD i = 0; i < n; ++i) out.push_back(static_cast<char>(path[i]));  // ASCII build paths
+    return out;
+#else
+    char path[4096];
+    ssize_t n = ::readlink("/proc/self/exe", path, sizeof path);
+    return n > 0 ? std::string(path, static_cast<std::size_t>(n)) : std::string();
+#endif
+}
+
+std::string lower_file_name(const std::string& path) {
+    std::string name = path.substr(path.find_last_of("/\\") + 1);
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return name;
+}
+
+TEST(ServerSession, ListsEachClientWithItsPidAndImage) {
+    Endpoint ep = byte_endpoint("image");
+    ServerSession server(ep, SessionOptions{});
+    auto c1 = connect(ep, 5000ms);
+    auto c2 = connect(ep, 5000ms);
+    ASSERT_TRUE(c1.ok() && c2.ok());
+    auto snap = server.wait_for(
+        [](const SessionSnapshot& s) { return s.conversations.size() == 2; }, 5000ms);
+    ASSERT_EQ(snap->conversations.size(), 2u);
+    const std::string self = own_image();
+    ASSERT_FALSE(self.empty());
+    for (const auto& conv : snap->conversations) {
+        ASSERT_TRUE(conv.peer.pid.has_value()) << "client " << conv.id;
+        EXPECT_EQ(*conv.peer.pid, static_cast<std::uint32_t>(PIPESCOPE_TEST_GETPID()));
+        ASSERT_FALSE(conv.peer.image.empty()) << "client " << conv.id << ": no image";
+#ifdef _WIN32
+        // QueryFullProcessImageNameW and GetModuleFileNameW may differ in the drive's case.
+        EXPECT_EQ(lower_file_name(conv.peer.image), lower_file_name(self)) << conv.peer.image;
+#else
+        EXPECT_EQ(conv.peer.image, self) << "/proc/<pid>/exe of the client";
+#endif
+        EXPECT_NE(conv.transcript.events().front().text.find(lower_file_name(self)),
+                  std::string::npos)
+            << "the connect event names the image: " << conv.transcript.events().front().text;
+    }
+}
+
+// Sessions on Win32 pipes opened in the Sync I/O model: both sides send while the other side's
+// worker is waiting in a read, in byte and in message mode.
+class SyncSession : public ::testing::TestWithParam<PipeType> {};
+
+TEST_P(SyncSession, ConversesOverSyncHandles) {
+#ifndef _WIN32
+    GTEST_SKIP() << "the Sync I/O model belongs to Win32 pipes; POSIX kinds always poll";
+#else
+    Endpoint ep = byte_endpoint("sync");
+    ep.io = IoModel::Sync;
+    if (GetParam() == PipeType::Message) {
+        ep.server.type = ep.server.read_mode = ep.client.read_mode = PipeType::Message;
+    }
+    SessionOptions echo;
+    echo.behaviour = Behaviour::Echo;
+    ServerSession server(ep, echo);
+    ClientSession client(ep, SessionOptions{});
+    auto up = client.wait_for(
+        [](const SessionSnapshot& s) { return !s.conversations.empty(); }, 5000ms);
+    ASSERT_FALSE(up->conversations.empty()) << (up->events.empty() ? "" : up->events.back().text);
+    server.wait_for([](const SessionSnapshot& s) { return !s.conversations.empty(); }, 5000ms);
+    for (int i = 0; i < 5; ++i) client.send(to_bytes("ping" + std::to_string(i)));
+    // The server speaks first too, while the client's worker sits in its read.
+    server.send(to_bytes("push"), 1);
+    auto snap = client.wait_for(
+        [](const SessionSnapshot& s) { return s.totals.bytes_in == 29; }, 5000ms);
+    ASSERT_EQ(snap->conversations.size(), 1u);
+    EXPECT_EQ(snap->totals.bytes_out, 25u);
+    EXPECT_EQ(snap->totals.bytes_in, 29u) << "5 echoes of 5 bytes and a 4-byte push";
+    std::string in = str(snap->conversations[0].transcript.joined(Direction::In));
+    EXPECT_NE(in.find("push"), std::string::npos) << in;
+    for (int i = 0; i < 5; ++i) EXPECT_NE(in.find("ping" + std::to_string(i)), std::string::npos) << in;
+    if (GetParam() == PipeType::Message) {
+        EXPECT_EQ(snap->totals.messages_in, 6u);
+    }
+    EXPECT_TRUE(snap->conversations[0].connected);
+#endif
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, SyncSession, ::testing::Values(PipeType::Byte, PipeType::Message),
+                         [](const ::testing::TestParamInfo<PipeType>& p) {
+                             return std::string(to_string(p.param));
+                         });
 
 }  // namespace

@@ -1,15 +1,19 @@
-// Win32-only behaviour of the named-pipe transport: busy instances, security (DACL) and the
-// client's options. Under Linux these skip, saying why.
+// Win32-only behaviour of the named-pipe transport: busy instances, several instances listening
+// at once, security (DACL), the client's options and the impersonation level it grants. Under
+// Linux these skip, saying why.
 #include <chrono>
 #include <future>
 #include <regex>
+#include <atomic>
 #include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "pipescope/platform.hpp"
+#include "pipescope/result.hpp"
 #include "pipescope/transport.hpp"
+#include "pipescope/unique_handle.hpp"
 #include "transport/test_names.hpp"
 
 #ifdef _WIN32
@@ -214,6 +218,293 @@ TEST(Win32Pipe, ClientAcceptsTheHostForm) {
     auto c = connect(client, 5000ms);
     ASSERT_TRUE(c.ok()) << c.error().to_string();
     ASSERT_TRUE(acc.get().ok());
+#endif
+}
+
+#ifdef _WIN32
+std::span<const std::byte> text_bytes(const std::string& s) {
+    return std::as_bytes(std::span(s.data(), s.size()));
+}
+
+// Connects `n` clients from `n` threads released at the same instant; each result in order.
+std::vector<Result<std::unique_ptr<Channel>>> connect_at_once(const Endpoint& ep, int n) {
+    std::atomic<int> ready{0};
+    std::atomic<bool> go{false};
+    std::vector<std::future<Result<std::unique_ptr<Channel>>>> futures;
+    for (int i = 0; i < n; ++i) {
+        futures.push_back(std::async(std::launch::async, [&] {
+            ready.fetch_add(1);
+            while (!go.load()) std::this_thread::yield();
+            return connect(ep, 2000ms);
+        }));
+    }
+    for (int spins = 0; ready.load() < n && spins < 5000; ++spins) std::this_thread::sleep_for(1ms);
+    go.store(true);
+    std::vector<Result<std::unique_ptr<Channel>>> out;
+    for (auto& f : futures) out.push_back(f.get());
+    return out;
+}
+
+// Each client says its index; some accepted server channel must hear each one exactly once.
+void expect_every_client_heard(Listener& l, std::vector<Result<std::unique_ptr<Channel>>>& clients) {
+    std::set<std::string> heard, said;
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+        const std::string msg = "client " + std::to_string(i);
+        said.insert(msg);
+        ASSERT_TRUE((*clients[i])->write_all(text_bytes(msg), 2000ms).ok());
+    }
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+        auto s = l.accept(2000ms);
+        ASSERT_TRUE(s.ok()) << "accept " << i << ": " << s.error().to_string();
+        std::vector<std::byte> buf(64);
+        auto r = (*s)->read(buf, 2000ms);
+        ASSERT_TRUE(r.ok()) << r.error().to_string();
+        heard.insert(std::string(reinterpret_cast<const char*>(buf.data()), r->bytes));
+    }
+    EXPECT_EQ(heard, said);
+}
+#endif
+
+class Win32Listening : public ::testing::TestWithParam<IoModel> {};
+
+TEST_P(Win32Listening, NClientsConnectAtOnceWithoutRetry) {
+#ifndef _WIN32
+    GTEST_SKIP() << "listening instances exist only for Win32 named pipes (a socket has a backlog)";
+#else
+    constexpr int kClients = 4;
+    Endpoint ep = pipe_endpoint("nlisten", 255, GetParam());
+    ep.server.listening_instances = kClients;
+    ep.client.retry_busy = false;  // a busy pipe would fail at once with ERROR_PIPE_BUSY
+    auto l = listen(ep);
+    ASSERT_TRUE(l.ok()) << l.error().to_string();
+    // Nobody is in accept(): the instances were put to listen by listen() itself.
+    auto clients = connect_at_once((*l)->client_endpoint(), kClients);
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+        ASSERT_TRUE(clients[i].ok()) << "client " << i << ": " << clients[i].error().to_string();
+    }
+    expect_every_client_heard(**l, clients);
+    // The set was topped up after the hand-outs: as many clients can come at once again.
+    auto more = connect_at_once((*l)->client_endpoint(), kClients);
+    for (std::size_t i = 0; i < more.size(); ++i) {
+        ASSERT_TRUE(more[i].ok()) << "second round, client " << i << ": " << more[i].error().to_string();
+    }
+    expect_every_client_heard(**l, more);
+#endif
+}
+
+TEST_P(Win32Listening, MaxInstancesBoundsTheListeningSet) {
+#ifndef _WIN32
+    GTEST_SKIP() << "instances and ERROR_PIPE_BUSY exist only for Win32 named pipes";
+#else
+    Endpoint ep = pipe_endpoint("maxlisten", 2, GetParam());
+    ep.server.listening_instances = 2;
+    ep.client.retry_busy = false;
+    auto l = listen(ep);
+    ASSERT_TRUE(l.ok()) << l.error().to_string();
+    auto clients = connect_at_once((*l)->client_endpoint(), 2);
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+        ASSERT_TRUE(clients[i].ok()) << "client " << i << ": " << clients[i].error().to_string();
+    }
+    // Both instances are taken and max_instances forbids a third one.
+    auto third = connect((*l)->client_endpoint(), 500ms);
+    ASSERT_FALSE(third.ok());
+    EXPECT_EQ(third.error().code, ErrorCode::Busy) << third.error().to_string();
+    EXPECT_NE(third.error().to_string().find("ERROR_PIPE_BUSY (231)"), std::string::npos)
+        << third.error().to_string();
+    // Accepting them does not make room either...
+    auto s1 = (*l)->accept(2000ms);
+    auto s2 = (*l)->accept(2000ms);
+    ASSERT_TRUE(s1.ok() && s2.ok());
+    auto still = connect((*l)->client_endpoint(), 500ms);
+    ASSERT_FALSE(still.ok());
+    EXPECT_EQ(still.error().code, ErrorCode::Busy) << still.error().to_string();
+    // ...ending a conversation does: the listener puts a fresh instance to listen.
+    (*clients[0])->close();
+    (*s1)->close();
+    Endpoint retry = (*l)->client_endpoint();
+    retry.client.retry_busy = true;
+    auto late = std::async(std::launch::async, [&] { return connect(retry, 5000ms); });
+    auto s3 = (*l)->accept(5000ms);
+    ASSERT_TRUE(s3.ok()) << s3.error().to_string();
+    auto c3 = late.get();
+    ASSERT_TRUE(c3.ok()) << c3.error().to_string();
+    ASSERT_TRUE((*c3)->write_all(text_bytes("late"), 2000ms).ok());
+    std::vector<std::byte> got;
+    ASSERT_TRUE((*s3)->read_message(got, 2000ms).ok());
+    EXPECT_EQ(got.size(), 4u);
+#endif
+}
+
+TEST_P(Win32Listening, AcceptTimesOutAndCancelsWithSeveralListening) {
+#ifndef _WIN32
+    GTEST_SKIP() << "listening instances exist only for Win32 named pipes";
+#else
+    Endpoint ep = pipe_endpoint("lcancel", 255, GetParam());
+    ep.server.listening_instances = 3;
+    auto l = listen(ep);
+    ASSERT_TRUE(l.ok()) << l.error().to_string();
+    auto start = std::chrono::steady_clock::now();
+    auto r = (*l)->accept(100ms);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::Timeout) << r.error().to_string();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    // A client that comes after a timed-out accept is still taken by the next one.
+    auto c = connect((*l)->client_endpoint(), 2000ms);
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    auto s = (*l)->accept(2000ms);
+    ASSERT_TRUE(s.ok()) << s.error().to_string();
+    auto acc = std::async(std::launch::async, [&] { return (*l)->accept(10000ms); });
+    std::this_thread::sleep_for(50ms);
+    (*l)->cancel();
+    ASSERT_EQ(acc.wait_for(5s), std::future_status::ready) << "cancel did not wake accept";
+    auto cancelled = acc.get();
+    ASSERT_FALSE(cancelled.ok());
+    EXPECT_EQ(cancelled.error().code, ErrorCode::Cancelled) << cancelled.error().to_string();
+#endif
+}
+
+INSTANTIATE_TEST_SUITE_P(IoModels, Win32Listening,
+                         ::testing::Values(IoModel::Sync, IoModel::Overlapped, IoModel::Iocp),
+                         [](const ::testing::TestParamInfo<IoModel>& p) {
+                             return std::string(to_string(p.param));
+                         });
+
+TEST(Win32Listening, DefaultIsFourBoundedByMaxInstances) {
+    ServerConfig c;
+    EXPECT_EQ(effective_listening_instances(c), 4);
+    c.max_instances = 2;
+    EXPECT_EQ(effective_listening_instances(c), 2);
+    c.listening_instances = 8;
+    EXPECT_EQ(effective_listening_instances(c), 2);
+    c.max_instances = 255;
+    EXPECT_EQ(effective_listening_instances(c), 8);
+    c.listening_instances = 1000;
+    EXPECT_EQ(effective_listening_instances(c), kMaxListeningInstances);
+}
+
+#ifdef _WIN32
+// What a raw Win32 server sees after ImpersonateNamedPipeClient on a client we connected.
+struct ImpersonationSeen {
+    std::string failure;              // a step that failed, with its error
+    DWORD open_token_error = 0;       // OpenThreadToken's error, when it failed
+    std::optional<SECURITY_IMPERSONATION_LEVEL> level;
+    bool reverted = false;
+};
+
+ImpersonationSeen failed(std::string what) {
+    ImpersonationSeen seen;
+    seen.failure = std::move(what);
+    return seen;
+}
+
+ImpersonationSeen impersonation_seen_by_server(ImpersonationLevel requested) {
+    ImpersonationSeen seen;
+    const PipeName name = pipescope::test::unique_pipe_name("imp");
+    const std::wstring path = wide(name.win32_path());
+    pipescope::core::UniqueHandle server(::CreateNamedPipeW(
+        path.c_str(), PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT, 1,
+        4096, 4096, 0, nullptr));
+    if (!server) return failed("CreateNamedPipeW " + std::to_string(::GetLastError()));
+    Endpoint ep;
+    ep.kind = TransportKind::Win32Pipe;
+    ep.io = IoModel::Overlapped;
+    ep.name = name;
+    ep.client.impersonation = requested;
+    auto client = connect(ep, 2000ms);
+    if (!client) return failed("connect: " + client.error().to_string());
+    // The instance was listening: the client is already connected.
+    if (!::ConnectNamedPipe(server.get(), nullptr) && ::GetLastError() != ERROR_PIPE_CONNECTED) {
+        return failed("ConnectNamedPipe " + std::to_string(::GetLastError()));
+    }
+    // A server may impersonate only after it has read something from the client.
+    if (!(*client)->write_all(text_bytes("x"), 2000ms).ok()) return failed("client write failed");
+    DWORD avail = 0;
+    for (int i = 0; i < 2000 && avail == 0; ++i) {
+        if (!::PeekNamedPipe(server.get(), nullptr, 0, nullptr, &avail, nullptr)) break;
+        if (avail == 0) ::Sleep(1);
+    }
+    char c = 0;
+    DWORD got = 0;
+    if (avail == 0 || !::ReadFile(server.get(), &c, 1, &got, nullptr) || got != 1) {
+        return failed("server read failed");
+    }
+    // Impersonate on a thread of its own, so the test thread never carries the client's token.
+    std::thread([&] {
+        if (!::ImpersonateNamedPipeClient(server.get())) {
+            seen.failure = "ImpersonateNamedPipeClient " + std::to_string(::GetLastError());
+            return;
+        }
+        HANDLE token = nullptr;
+        if (::OpenThreadToken(::GetCurrentThread(), TOKEN_QUERY, TRUE, &token)) {
+            pipescope::core::UniqueHandle owned(token);
+            SECURITY_IMPERSONATION_LEVEL level{};
+            DWORD len = 0;
+            if (::GetTokenInformation(token, TokenImpersonationLevel, &level, sizeof level, &len)) {
+                seen.level = level;
+            } else {
+                seen.failure = "GetTokenInformation " + std::to_string(::GetLastError());
+            }
+        } else {
+            seen.open_token_error = ::GetLastError();
+        }
+        seen.reverted = ::RevertToSelf() != FALSE;
+    }).join();
+    return seen;
+}
+#endif
+
+TEST(Win32Impersonation, ServerSeesIdentificationByDefault) {
+#ifndef _WIN32
+    GTEST_SKIP() << "impersonation levels belong to Win32 named pipes; AF_UNIX has no counterpart";
+#else
+    ASSERT_EQ(ClientConfig{}.impersonation, ImpersonationLevel::Identification);
+    auto seen = impersonation_seen_by_server(ClientConfig{}.impersonation);
+    ASSERT_TRUE(seen.failure.empty()) << seen.failure;
+    ASSERT_EQ(seen.open_token_error, 0u) << "OpenThreadToken failed";
+    ASSERT_TRUE(seen.level.has_value());
+    EXPECT_TRUE(seen.reverted) << "RevertToSelf failed";
+    if (is_wine() && *seen.level == SecurityImpersonation) {
+        GTEST_SKIP() << "Wine 8 ignores the client's SECURITY_SQOS level: the server's token is "
+                        "always SecurityImpersonation (measured), so Identification cannot be read "
+                        "back; impersonating, opening the token and reverting were checked";
+    }
+    EXPECT_EQ(*seen.level, SecurityIdentification);
+#endif
+}
+
+TEST(Win32Impersonation, ServerSeesImpersonationWhenAsked) {
+#ifndef _WIN32
+    GTEST_SKIP() << "impersonation levels belong to Win32 named pipes; AF_UNIX has no counterpart";
+#else
+    auto seen = impersonation_seen_by_server(ImpersonationLevel::Impersonation);
+    ASSERT_TRUE(seen.failure.empty()) << seen.failure;
+    ASSERT_EQ(seen.open_token_error, 0u) << "OpenThreadToken failed";
+    ASSERT_TRUE(seen.level.has_value());
+    EXPECT_EQ(*seen.level, SecurityImpersonation);
+    EXPECT_TRUE(seen.reverted) << "RevertToSelf failed";
+#endif
+}
+
+TEST(Win32Impersonation, ServerSeesAnonymousWhenAsked) {
+#ifndef _WIN32
+    GTEST_SKIP() << "impersonation levels belong to Win32 named pipes; AF_UNIX has no counterpart";
+#else
+    auto seen = impersonation_seen_by_server(ImpersonationLevel::Anonymous);
+    ASSERT_TRUE(seen.failure.empty()) << seen.failure;
+    // Windows refuses to open an anonymous-level token (ERROR_CANT_OPEN_ANONYMOUS), which is
+    // itself the proof; a token that does open must say SecurityAnonymous.
+    EXPECT_TRUE(seen.reverted) << "RevertToSelf failed";
+    if (seen.open_token_error != 0) {
+        EXPECT_EQ(seen.open_token_error, static_cast<DWORD>(ERROR_CANT_OPEN_ANONYMOUS));
+    } else {
+        ASSERT_TRUE(seen.level.has_value());
+        if (is_wine() && *seen.level == SecurityImpersonation) {
+            GTEST_SKIP() << "Wine 8 ignores the client's SECURITY_SQOS level: the server's token "
+                            "is always SecurityImpersonation (measured), so Anonymous cannot be "
+                            "read back; impersonating, opening the token and reverting were checked";
+        }
+        EXPECT_EQ(*seen.level, SecurityAnonymous);
+    }
 #endif
 }
 

@@ -217,8 +217,18 @@ void SessionView::draw_session() {
         ImGui::TextDisabled("Clients");
         for (const auto& c : snap.conversations) {
             ImGui::PushID(static_cast<int>(c.id));
-            std::string label = "#" + std::to_string(c.id) + (c.peer.pid ? "  PID " + std::to_string(*c.peer.pid) : "") +
-                                (c.connected ? "" : "  (gone)");
+            // Appended piecewise: GCC 12 -O3 (MinGW) warns falsely on "x" + string (-Wrestrict).
+            std::string label = "#";
+            label += std::to_string(c.id);
+            if (c.peer.pid) {
+                label += "  PID ";
+                label += std::to_string(*c.peer.pid);
+            }
+            if (!c.peer.image.empty()) {
+                label += "  ";
+                label += c.peer.image.substr(c.peer.image.find_last_of("/\\") + 1);
+            }
+            if (!c.connected) label += "  (gone)";
             if (ImGui::Selectable(label.c_str(), selected_ == c.id)) selected_ = c.id;
             if (ImGui::IsItemHovered() && !c.peer.image.empty()) ImGui::SetTooltip("%s", c.peer.image.c_str());
             if (c.connected) {

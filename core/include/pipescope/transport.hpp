@@ -76,6 +76,10 @@ struct ServerConfig {
     PipeType read_mode = PipeType::Byte;
     bool nowait = false;                  // PIPE_NOWAIT
     int max_instances = 255;              // 1..254, or 255 = PIPE_UNLIMITED_INSTANCES
+    // Win32: instances kept listening at once, so that many clients can connect in the same
+    // instant without ERROR_PIPE_BUSY; 0 = min(4, max_instances). See
+    // effective_listening_instances(). POSIX: no counterpart (a socket has its backlog).
+    int listening_instances = 0;
     std::uint32_t in_quota = 65536;       // input buffer size, bytes
     std::uint32_t out_quota = 65536;      // output buffer size, bytes
     std::uint32_t default_timeout_ms = 50;
@@ -85,6 +89,14 @@ struct ServerConfig {
     int backlog = 64;                     // POSIX listen(2) backlog
     std::uint32_t socket_mode = 0600;     // POSIX socket / FIFO file mode
 };
+
+// The most instances a Win32 listener keeps listening at once (one wait handle each).
+inline constexpr int kMaxListeningInstances = 32;
+
+// How many instances a Win32 server keeps listening: listening_instances when > 0, else
+// min(4, max_instances); never more than max_instances (when limited) nor
+// kMaxListeningInstances; at least 1. Any thread.
+[[nodiscard]] int effective_listening_instances(const ServerConfig& config);
 
 struct ClientConfig {
     PipeDirection access = PipeDirection::Duplex;  // Duplex: read+write; Inbound: read only; ...
