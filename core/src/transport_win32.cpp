@@ -171,7 +171,11 @@ public:
         const auto deadline = deadline_of(timeout);
         if (io_ == IoModel::Sync && timeout.count() >= 0 && !message_) {
             // Poll until data (or the end) is there, then the ReadFile below will not block.
-            DWORD backoff = 0;
+            // Spin (yielding) for the first millisecond: a reply to a ping usually arrives within
+            // that, and a millisecond sleep would dominate a round trip. Then back off up to
+            // 5 ms a step, so an idle wait costs next to no CPU.
+            DWORD backoff = 1;
+            const auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(1000);
             for (;;) {
                 if (cancelled_.load(std::memory_order_acquire)) return cancelled_error(subject_);
                 DWORD avail = 0, left_in_msg = 0;
@@ -187,6 +191,10 @@ public:
                 if (avail > 0 || left_in_msg > 0) break;
                 DWORD ms = wait_ms(timeout, deadline);
                 if (ms == 0) return timeout_error("ReadFile", subject_);
+                if (std::chrono::steady_clock::now() < spin_until) {
+                    ::SwitchToThread();
+                    continue;
+                }
                 if (::WaitForSingleObject(cancel_ev_.get(), std::min(ms, backoff)) ==
                     WAIT_OBJECT_0) {
                     return cancelled_error(subject_);
