@@ -151,13 +151,12 @@ int main(int argc, char** argv) {
     const double cpu0 = process_cpu_seconds();
     const auto t0 = clock_type::now();
     int idle_frames = 0;
-    // The app would wait up to 30 s for input; wake it every second to end the phase in time
-    // (each wake draws a few frames, so this overstates idle CPU, never understates it).
+    // The app would wait up to 30 s for input; one wake-up at the end of the phase stops it
+    // (that wake draws a few frames itself, so this overstates idle CPU a little, never less).
     std::jthread waker([&](std::stop_token st) {
-        while (!st.stop_requested()) {
-            std::this_thread::sleep_for(std::chrono::seconds(1));
-            gui::Window::wake();
-        }
+        auto end = clock_type::now() + std::chrono::duration<double>(idle_seconds);
+        while (!st.stop_requested() && clock_type::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        gui::Window::wake();
     });
     while (std::chrono::duration<double>(clock_type::now() - t0).count() < idle_seconds) {
         frame(false);
