@@ -3,6 +3,7 @@
 
 #include <windows.h>
 
+#include "utf.hpp"
 #include "bench_platform.hpp"
 
 namespace pipescope::core::benchplat {
@@ -95,23 +96,16 @@ std::wstring quote_arg(const std::wstring& a) {
     out.push_back(L'"');
     return out;
 }
-std::wstring widen(const std::string& s) {
-    if (s.empty()) return {};
-    const int n = MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
-    std::wstring w(static_cast<std::size_t>(n), L'\0');
-    MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), w.data(), n);
-    return w;
-}
 }  // namespace
 
 Result<ChildProcess> ChildProcess::spawn(const std::string& exe,
                                          const std::vector<std::string>& args) {
-    std::wstring cmd = quote_arg(widen(exe));
-    for (const auto& a : args) cmd += L" " + quote_arg(widen(a));
+    std::wstring cmd = quote_arg(detail::utf8_to_wide(exe));
+    for (const auto& a : args) cmd += L" " + quote_arg(detail::utf8_to_wide(a));
     STARTUPINFOW si{};
     si.cb = sizeof(si);
     PROCESS_INFORMATION pi{};
-    const std::wstring wexe = widen(exe);
+    const std::wstring wexe = detail::utf8_to_wide(exe);
     if (!CreateProcessW(wexe.c_str(), cmd.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr,
                         &si, &pi))
         return win32_error(GetLastError(), "CreateProcessW", exe);

@@ -21,6 +21,7 @@
 
 #include <spdlog/logger.h>
 
+#include "utf.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"
 #include "pipescope/unique_handle.hpp"
@@ -30,13 +31,6 @@ namespace pipescope::core {
 
 namespace {
 
-std::wstring widen(const std::string& s) {
-    if (s.empty()) return {};
-    int n = ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
-    std::wstring w(static_cast<std::size_t>(n), L'\0');
-    ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), w.data(), n);
-    return w;
-}
 
 std::string narrow(const wchar_t* w, std::size_t len) {
     if (len == 0) return {};
@@ -706,14 +700,14 @@ Result<std::unique_ptr<Listener>> listen_win32(const Endpoint& ep) {
         sddl = *d;
     }
     PSECURITY_DESCRIPTOR sd = nullptr;
-    if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(widen(sddl).c_str(), SDDL_REVISION_1,
+    if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(detail::utf8_to_wide(sddl).c_str(), SDDL_REVISION_1,
                                                                 &sd, nullptr)) {
         Error e = win32_error(::GetLastError(), "ConvertStringSecurityDescriptorToSecurityDescriptorW",
                               display);
         e.message = "the SDDL '" + sddl + "' is not valid. Next: fix it, e.g. D:P(A;;FA;;;WD)";
         return e;
     }
-    auto l = std::make_unique<Win32Listener>(ep, widen(display), display, sd);
+    auto l = std::make_unique<Win32Listener>(ep, detail::utf8_to_wide(display), display, sd);
     if (auto st = l->top_up(); !st) {
         log::transport()->warn("listen failed: {}", st.error().to_string());
         return std::move(st).error();
@@ -728,7 +722,7 @@ Result<std::unique_ptr<Listener>> listen_win32(const Endpoint& ep) {
 Result<std::unique_ptr<Channel>> connect_win32(const Endpoint& ep, Timeout timeout,
                                                std::stop_token stop) {
     const std::string display = ep.name.win32_path();
-    const std::wstring path = widen(display);
+    const std::wstring path = detail::utf8_to_wide(display);
     const auto deadline = deadline_of(timeout);
     DWORD access = 0;
     switch (ep.client.access) {
