@@ -93,7 +93,10 @@ Result<Transcript> Transcript::from_json(std::string_view text) {
                               ". Next: open a file saved by PipeScope");
     };
     if (j.is_discarded() || !j.is_object()) return bad("the JSON does not parse");
-    if (j.value("format", "") != "pipescope-transcript") return bad("no format marker");
+    // Not j.value("format", ""): it throws when "format" is there but not a string.
+    const auto format = j.find("format");
+    if (format == j.end() || !format->is_string() || *format != "pipescope-transcript")
+        return bad("no format marker");
     Transcript t;
     t.limits_.max_bytes = SIZE_MAX;
     t.limits_.max_frames = SIZE_MAX;
