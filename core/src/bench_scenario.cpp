@@ -160,7 +160,10 @@ Result<Scenario> scenario_from(const json& j) {
     if (!j.is_object()) return bad("scenario", "a scenario must be a JSON object");
     Scenario s;
     try {
-        for (const auto& [key, v] : j.items()) {
+        // Not a structured binding: clang 14 cannot capture one in the lambdas below.
+        for (const auto& item : j.items()) {
+            const std::string& key = item.key();
+            const json& v = item.value();
             auto str = [&]() { return v.get<std::string>(); };
             auto enum_err = [&](std::string_view allowed) {
                 return bad(key, "bad value '" + v.dump() + "' for " + key + " (one of " +
