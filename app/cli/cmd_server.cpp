@@ -9,6 +9,7 @@
 
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "pipescope/sddl.hpp"
 #include "pipescope/session.hpp"
 
 namespace pipescope::cli {
@@ -66,6 +67,13 @@ int run(const ServerFlags& f) {
     ep.server.default_timeout_ms = f.default_timeout;
     ep.server.first_instance = !f.no_first_instance;
     ep.server.reject_remote = !f.allow_remote;
+    if (!f.sddl.empty()) {
+        // Checked here on every platform so a typo names its offset (Windows would only say
+        // ERROR_INVALID_PARAMETER, and POSIX servers do not use SDDL at all).
+        if (auto sd = core::parse_sddl(f.sddl); !sd) {
+            return TransportFlags::fail("bad --sddl: " + sd.error().to_string()) ? 0 : 2;
+        }
+    }
     ep.server.sddl = f.sddl;
 
     core::SessionOptions opt;

@@ -24,6 +24,7 @@
 #include "utf.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"
+#include "pipescope/sddl.hpp"
 #include "pipescope/unique_handle.hpp"
 #include "transport_backend.hpp"
 
@@ -694,6 +695,14 @@ Result<std::unique_ptr<Listener>> listen_win32(const Endpoint& ep) {
                           "a server can only create local pipes. Next: use \\\\.\\pipe\\name");
     }
     std::string sddl = ep.server.sddl;
+    if (!sddl.empty()) {
+        // Our own check first: its error names the offset; Windows's only says "invalid".
+        if (auto checked = parse_sddl(sddl); !checked) {
+            Error e = std::move(checked).error();
+            e.subject = display;
+            return e;
+        }
+    }
     if (sddl.empty()) {
         auto d = default_pipe_sddl();
         if (!d) return std::move(d).error();
