@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipescope/bench.hpp"
+#include "json_number.hpp"
 
 namespace pipescope::core {
 
@@ -63,12 +64,29 @@ json side_json(const SideTotals& t) {
             {"messages_sent", t.messages_sent},   {"messages_received", t.messages_received},
             {"cpu_s", t.cpu_s}};
 }
+// A counter that is not a whole number from 0 to 2^64-1 (nlohmann's get<std::uint64_t>() on
+// 1e30 is undefined behaviour, on -1 a silent wrap). Thrown and caught in report_from_json only.
+struct BadCounter {
+    std::string key;
+};
+std::uint64_t counter(const json& v, const char* key) {
+    if (auto n = detail::json_whole_number<std::uint64_t>(v)) return *n;
+    throw BadCounter{key};
+}
+// obj[key] as a counter; a missing key is 0. `obj` must be an object.
+std::uint64_t counter_or_0(const json& obj, const char* key) {
+    if (!obj.is_object()) throw BadCounter{key};
+    const auto it = obj.find(key);
+    return it == obj.end() ? 0 : counter(*it, key);
+}
+std::uint64_t counter_at(const json& obj, const char* key) { return counter(obj.at(key), key); }
+
 SideTotals side_from(const json& j) {
     SideTotals t;
-    t.bytes_sent = j.value("bytes_sent", 0ULL);
-    t.bytes_received = j.value("bytes_received", 0ULL);
-    t.messages_sent = j.value("messages_sent", 0ULL);
-    t.messages_received = j.value("messages_received", 0ULL);
+    t.bytes_sent = counter_or_0(j, "bytes_sent");
+    t.bytes_received = counter_or_0(j, "bytes_received");
+    t.messages_sent = counter_or_0(j, "messages_sent");
+    t.messages_received = counter_or_0(j, "messages_received");
     t.cpu_s = j.value("cpu_s", 0.0);
     return t;
 }
@@ -130,26 +148,26 @@ Result<BenchReport> report_from_json(std::string_view text) {
         s.throughput_bytes_per_sec = j.at("throughput_bytes_per_sec").get<double>();
         s.messages_per_sec = j.at("messages_per_sec").get<double>();
         const auto& l = j.at("latency_ns");
-        s.latency.count = l.value("count", 0ULL);
-        s.latency.min = l.at("min").get<std::uint64_t>();
-        s.latency.p50 = l.at("p50").get<std::uint64_t>();
-        s.latency.p90 = l.at("p90").get<std::uint64_t>();
-        s.latency.p99 = l.at("p99").get<std::uint64_t>();
-        s.latency.p999 = l.at("p999").get<std::uint64_t>();
-        s.latency.p9999 = l.at("p9999").get<std::uint64_t>();
-        s.latency.max = l.at("max").get<std::uint64_t>();
+        s.latency.count = counter_or_0(l, "count");
+        s.latency.min = counter_at(l, "min");
+        s.latency.p50 = counter_at(l, "p50");
+        s.latency.p90 = counter_at(l, "p90");
+        s.latency.p99 = counter_at(l, "p99");
+        s.latency.p999 = counter_at(l, "p999");
+        s.latency.p9999 = counter_at(l, "p9999");
+        s.latency.max = counter_at(l, "max");
         s.latency.mean = l.at("mean").get<double>();
         s.latency.stdev = l.value("stdev", 0.0);
-        s.bytes_sent = j.at("bytes_sent").get<std::uint64_t>();
-        s.bytes_received = j.at("bytes_received").get<std::uint64_t>();
-        s.errors = j.at("errors").get<std::uint64_t>();
+        s.bytes_sent = counter_at(j, "bytes_sent");
+        s.bytes_received = counter_at(j, "bytes_received");
+        s.errors = counter_at(j, "errors");
         if (j.contains("integrity")) {
             const auto& in = j["integrity"];
-            s.integrity.checked = in.value("checked", 0ULL);
-            s.integrity.lost = in.value("lost", 0ULL);
-            s.integrity.duplicated = in.value("duplicated", 0ULL);
-            s.integrity.reordered = in.value("reordered", 0ULL);
-            s.integrity.corrupted = in.value("corrupted", 0ULL);
+            s.integrity.checked = counter_or_0(in, "checked");
+            s.integrity.lost = counter_or_0(in, "lost");
+            s.integrity.duplicated = counter_or_0(in, "duplicated");
+            s.integrity.reordered = counter_or_0(in, "reordered");
+            s.integrity.corrupted = counter_or_0(in, "corrupted");
         }
         if (j.contains("engine")) s.engine = side_from(j["engine"]);
         if (j.contains("peer")) s.peer = side_from(j["peer"]);
@@ -159,14 +177,14 @@ Result<BenchReport> report_from_json(std::string_view text) {
             is.end_s = i.value("end_s", 0.0);
             is.bytes_per_sec = i.value("bytes_per_sec", 0.0);
             is.messages_per_sec = i.value("messages_per_sec", 0.0);
-            is.p50_ns = i.value("p50_ns", 0ULL);
-            is.p99_ns = i.value("p99_ns", 0ULL);
-            is.max_ns = i.value("max_ns", 0ULL);
+            is.p50_ns = counter_or_0(i, "p50_ns");
+            is.p99_ns = counter_or_0(i, "p99_ns");
+            is.max_ns = counter_or_0(i, "max_ns");
             r.intervals.push_back(is);
         }
         for (const auto& b : j.value("latency_histogram", json::array())) {
             r.latency_bars.push_back(
-                {b.at("upper_ns").get<std::uint64_t>(), b.at("count").get<std::uint64_t>()});
+                {counter_at(b, "upper_ns"), counter_at(b, "count")});
         }
         auto sc = scenario_from_json_value(j.at("scenario"));
         if (!sc) return std::move(sc).error();
@@ -174,6 +192,9 @@ Result<BenchReport> report_from_json(std::string_view text) {
     } catch (const json::exception& e) {
         return make_error(ErrorCode::InvalidArgument, "report_from_json", "report",
                           std::string("missing or mistyped field: ") + e.what());
+    } catch (const BadCounter& e) {
+        return make_error(ErrorCode::InvalidArgument, "report_from_json", "report",
+                          "'" + e.key + "' must be a whole number from 0 to 2^64-1 (in an object)");
     }
     return r;
 }

@@ -2,12 +2,14 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <climits>
 #include <cmath>
 #include <functional>
 
 #include <nlohmann/json.hpp>
 
 #include "pipescope/bench.hpp"
+#include "json_number.hpp"
 
 namespace pipescope::core {
 
@@ -165,6 +167,17 @@ Result<Scenario> scenario_from(const json& j) {
             const std::string& key = item.key();
             const json& v = item.value();
             auto str = [&]() { return v.get<std::string>(); };
+            // Integer fields take whole numbers in the field's range only (nlohmann's own
+            // get<int>() on 1e10 is undefined behaviour, on -1 for an unsigned field a wrap).
+            auto whole = [&]<class T>(T& out) {
+                const auto n = detail::json_whole_number<T>(v);
+                if (n) out = *n;
+                return n.has_value();
+            };
+            auto not_whole = [&]() {
+                return bad(key, "bad value '" + v.dump() + "' for " + key +
+                                    " (a whole number in range)");
+            };
             auto enum_err = [&](std::string_view allowed) {
                 return bad(key, "bad value '" + v.dump() + "' for " + key + " (one of " +
                                     std::string(allowed) + ")");
@@ -190,16 +203,23 @@ Result<Scenario> scenario_from(const json& j) {
             } else if (key == "payload") {
                 if (auto t = lookup(kPayloads, str())) s.payload = *t;
                 else return enum_err("zeros|sequence|random");
-            } else if (key == "in_quota") s.in_quota = v.get<std::uint32_t>();
-            else if (key == "out_quota") s.out_quota = v.get<std::uint32_t>();
-            else if (key == "instances") s.instances = v.get<int>();
-            else if (key == "message_size") s.message_size = v.get<std::uint64_t>();
-            else if (key == "clients") s.clients = v.get<int>();
-            else if (key == "inflight") s.inflight = v.get<int>();
-            else if (key == "rate_per_sec") s.rate_per_sec = v.get<double>();
+            } else if (key == "in_quota") {
+                if (!whole(s.in_quota)) return not_whole();
+            } else if (key == "out_quota") {
+                if (!whole(s.out_quota)) return not_whole();
+            } else if (key == "instances") {
+                if (!whole(s.instances)) return not_whole();
+            } else if (key == "message_size") {
+                if (!whole(s.message_size)) return not_whole();
+            } else if (key == "clients") {
+                if (!whole(s.clients)) return not_whole();
+            } else if (key == "inflight") {
+                if (!whole(s.inflight)) return not_whole();
+            } else if (key == "rate_per_sec") s.rate_per_sec = v.get<double>();
             else if (key == "duration_s") s.duration_s = v.get<double>();
-            else if (key == "message_count") s.message_count = v.get<std::uint64_t>();
-            else if (key == "warmup_s") s.warmup_s = v.get<double>();
+            else if (key == "message_count") {
+                if (!whole(s.message_count)) return not_whole();
+            } else if (key == "warmup_s") s.warmup_s = v.get<double>();
             else if (key == "interval_s") s.interval_s = v.get<double>();
             else if (key == "verify") s.verify = v.get<bool>();
             else if (key == "process") s.process = v.get<bool>();
@@ -294,12 +314,17 @@ Status apply_number(std::string_view key, std::string_view v, Scenario& s) {
         const auto u = parse_size(v);
         if (!u) return bad(std::string(key), quoted(v) + " is not a size");
         if (key == "size") s.message_size = *u;
+        else if (*u > UINT32_MAX) return bad(std::string(key), quoted(v) + " is over 4G - 1");
         else s.in_quota = s.out_quota = static_cast<std::uint32_t>(*u);
         return {};
     }
     const auto d = parse_double(v);
     if (!d) return bad(std::string(key), quoted(v) + " is not a number");
     const double x = *d;
+    // An out-of-range double to int cast is undefined behaviour; validate() checks the ranges.
+    if ((key == "clients" || key == "inflight") &&
+        (!(x >= INT_MIN && x <= INT_MAX) || x != std::floor(x)))
+        return bad(std::string(key), quoted(v) + " is not a whole number in range");
     if (key == "clients") s.clients = static_cast<int>(x);
     else if (key == "inflight") s.inflight = static_cast<int>(x);
     else if (key == "rate") s.rate_per_sec = x;

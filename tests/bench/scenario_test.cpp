@@ -153,3 +153,53 @@ TEST(BenchHex, RoundTrip) {
     EXPECT_FALSE(hex_decode("abc"));
     EXPECT_FALSE(hex_decode("zz"));
 }
+
+// Integer fields once went through nlohmann's unchecked get<int>() / get<uint32_t>(): 1e10 was
+// undefined behaviour (found by UBSan on the fuzz corpus) and -1 wrapped to 4294967295.
+TEST(Scenario, IntegerFieldsTakeWholeNumbersInRangeOnly) {
+    for (const char* bad : {R"({"clients":1e10})", R"({"instances":-1e300})",
+                            R"({"in_quota":-1})", R"({"out_quota":4294967296})",
+                            R"({"message_size":1e30})", R"({"inflight":1.5})",
+                            R"({"message_count":-3})"}) {
+        auto s = scenario_from_json(bad);
+        ASSERT_FALSE(s.ok()) << bad;
+        EXPECT_NE(s.error().message.find("whole number in range"), std::string::npos)
+            << s.error().message;
+    }
+    auto s = scenario_from_json(R"({"message_size":1024.0,"in_quota":4294967295,"clients":-2})");
+    ASSERT_TRUE(s.ok()) << s.error().to_string();
+    EXPECT_EQ(s->message_size, 1024u);
+    EXPECT_EQ(s->in_quota, 4294967295u);
+    EXPECT_EQ(s->clients, -2);  // in int's range; validate() rejects it
+    EXPECT_FALSE(validate(*s).ok());
+}
+
+TEST(Sweep, OutOfRangeNumbersAreErrorsNotWraps) {
+    EXPECT_FALSE(expand_sweep(Scenario{}, "clients=1e300").ok());  // was an out-of-range cast
+    EXPECT_FALSE(expand_sweep(Scenario{}, "inflight=2.5").ok());
+    auto q = expand_sweep(Scenario{}, "quota=8G");  // was silently 0
+    ASSERT_FALSE(q.ok());
+    EXPECT_NE(q.error().message.find("over 4G"), std::string::npos) << q.error().message;
+    auto ok = expand_sweep(Scenario{}, "quota=4K|64K,clients=1|2");
+    ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+    EXPECT_EQ(ok->size(), 4u);
+}
+
+TEST(Report, CountersMustBeWholeNumbers) {
+    BenchReport r;
+    r.ok = true;
+    r.summary.latency.p50 = 4000;
+    const std::string good = report_to_json(r);
+    ASSERT_TRUE(report_from_json(good).ok());
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{"\"p50\": 4000", "\"p50\": 1e30"},
+                                   {"\"p50\": 4000", "\"p50\": -1"},
+                                   {"\"errors\": 0", "\"errors\": 0.5"}}) {
+        std::string text = good;
+        const auto at = text.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        text.replace(at, from.size(), to);
+        auto bad = report_from_json(text);
+        ASSERT_FALSE(bad.ok()) << to;
+        EXPECT_NE(bad.error().message.find("whole number"), std::string::npos) << bad.error().message;
+    }
+}
