@@ -700,6 +700,7 @@ Result<std::unique_ptr<Listener>> listen_win32(const Endpoint& ep) {
         if (auto checked = parse_sddl(sddl); !checked) {
             Error e = std::move(checked).error();
             e.subject = display;
+            e.message = "the SDDL '" + sddl + "' is not valid " + e.message;
             return e;
         }
     }

@@ -185,6 +185,10 @@ TEST(Win32Pipe, BadSddlIsAClearError) {
     auto l = listen(ep);
     ASSERT_FALSE(l.ok());
     EXPECT_NE(l.error().message.find("not valid"), std::string::npos) << l.error().to_string();
+    // Checked by parse_sddl before Windows sees it: the message names where the mistake is
+    // (the end of the text, where the ';' after the ACE type should be).
+    EXPECT_NE(l.error().message.find("at offset 19: expected ';'"), std::string::npos)
+        << l.error().to_string();
 #endif
 }
 
