@@ -8,6 +8,7 @@
 #include <imgui.h>
 
 #include "pipescope/hex.hpp"
+#include "pipescope/pipe_security.hpp"
 
 namespace pipescope::gui {
 namespace {
@@ -140,9 +141,8 @@ void SessionView::draw_form() {
         enum_combo("Impersonation level", endpoint_.client.impersonation,
                    {core::ImpersonationLevel::Anonymous, core::ImpersonationLevel::Identification,
                     core::ImpersonationLevel::Impersonation, core::ImpersonationLevel::Delegation});
-        if (endpoint_.client.impersonation != core::ImpersonationLevel::Identification &&
-            endpoint_.client.impersonation != core::ImpersonationLevel::Anonymous) {
-            ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "The server will be able to act as you.");
+        for (const auto& w : core::client_security_warnings(endpoint_.client, endpoint_.kind)) {
+            ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "Warning: %s", w.c_str());
         }
         enum_combo("Read mode", endpoint_.client.read_mode, {core::PipeType::Byte, core::PipeType::Message});
         enum_combo("Access", endpoint_.client.access,
@@ -170,6 +170,14 @@ void SessionView::draw_form() {
         }
         if (sddl_preset_ == IM_ARRAYSIZE(kSddlPresets) - 1) ImGui::InputText("SDDL", sddl_buf_, sizeof sddl_buf_);
         else if (kSddlPresets[sddl_preset_].sddl) ImGui::TextDisabled("%s", kSddlPresets[sddl_preset_].sddl);
+        // Say so whenever the form is looser than the defaults (computed in core, shown here).
+        core::ServerConfig shown = s;
+        shown.sddl = sddl_preset_ == IM_ARRAYSIZE(kSddlPresets) - 1
+                         ? std::string(sddl_buf_)
+                         : (kSddlPresets[sddl_preset_].sddl ? kSddlPresets[sddl_preset_].sddl : "");
+        for (const auto& w : core::server_security_warnings(shown, endpoint_.kind)) {
+            ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "Warning: %s", w.c_str());
+        }
     }
     enum_combo("Behaviour", options_.behaviour,
                {core::Behaviour::Manual, core::Behaviour::Echo, core::Behaviour::Sink, core::Behaviour::Script});
