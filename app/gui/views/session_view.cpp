@@ -154,6 +154,19 @@ void SessionView::draw_form() {
         enum_combo("Read mode##server", s.read_mode, {core::PipeType::Byte, core::PipeType::Message});
         ImGui::Checkbox("PIPE_NOWAIT", &s.nowait);
         ImGui::SliderInt("Max instances", &s.max_instances, 1, 255, s.max_instances == 255 ? "unlimited" : "%d");
+        if (endpoint_.kind == core::TransportKind::Win32Pipe) {
+            // 0 is "automatic"; the label shows what the listener will really keep open.
+            const std::string listening_label =
+                s.listening_instances == 0
+                    ? "auto (" + std::to_string(core::effective_listening_instances(s)) + ")"
+                    : std::to_string(core::effective_listening_instances(s));
+            ImGui::SliderInt("Listening instances", &s.listening_instances, 0, core::kMaxListeningInstances,
+                             listening_label.c_str());
+            if (ImGui::IsItemHovered()) {
+                ImGui::SetTooltip("Instances waiting in ConnectNamedPipe at once: that many clients can connect\n"
+                                  "in the same instant without ERROR_PIPE_BUSY. Never more than max instances.");
+            }
+        }
         int in_q = static_cast<int>(s.in_quota), out_q = static_cast<int>(s.out_quota);
         if (ImGui::InputInt("In quota (bytes)", &in_q, 4096)) s.in_quota = static_cast<std::uint32_t>(std::max(0, in_q));
         if (ImGui::InputInt("Out quota (bytes)", &out_q, 4096)) s.out_quota = static_cast<std::uint32_t>(std::max(0, out_q));
