@@ -6,6 +6,7 @@
 
 #include "pipescope/files.hpp"
 #include "pipescope/hex.hpp"
+#include "json_number.hpp"
 
 namespace pipescope::core {
 
@@ -97,17 +98,29 @@ Result<Transcript> Transcript::from_json(std::string_view text) {
     const auto format = j.find("format");
     if (format == j.end() || !format->is_string() || *format != "pipescope-transcript")
         return bad("no format marker");
+    // Whole numbers only: nlohmann's get<std::int64_t>() on 1.7e20 is undefined behaviour.
+    std::string bad_number;
+    auto whole = [&]<class T>(const nlohmann::json& v, const char* key, T& out) {
+        const auto n = detail::json_whole_number<T>(v);
+        if (n) out = *n;
+        else if (bad_number.empty()) bad_number = key;
+        return n.has_value();
+    };
+    auto not_whole = [&] { return bad("'" + bad_number + "' is not a whole number in range"); };
     Transcript t;
     t.limits_.max_bytes = SIZE_MAX;
     t.limits_.max_frames = SIZE_MAX;
     t.limits_.max_events = SIZE_MAX;
     try {
-        t.dropped_frames_ = j.value("dropped_frames", std::uint64_t{0});
+        if (const auto d = j.find("dropped_frames");
+            d != j.end() && !whole(*d, "dropped_frames", t.dropped_frames_))
+            return not_whole();
         std::uint64_t max_seq = 0;
         for (const auto& f : j.at("frames")) {
             auto frame = std::make_shared<Frame>();
-            frame->seq = f.at("seq").get<std::uint64_t>();
-            frame->unix_us = f.at("unix_us").get<std::int64_t>();
+            if (!whole(f.at("seq"), "seq", frame->seq) ||
+                !whole(f.at("unix_us"), "unix_us", frame->unix_us))
+                return not_whole();
             auto dir = f.at("direction").get<std::string>();
             if (dir != "in" && dir != "out") return bad("direction '" + dir + "'");
             frame->direction = dir == "in" ? Direction::In : Direction::Out;
@@ -121,8 +134,8 @@ Result<Transcript> Transcript::from_json(std::string_view text) {
         }
         for (const auto& e : j.at("events")) {
             Event ev;
-            ev.seq = e.at("seq").get<std::uint64_t>();
-            ev.unix_us = e.at("unix_us").get<std::int64_t>();
+            if (!whole(e.at("seq"), "seq", ev.seq) || !whole(e.at("unix_us"), "unix_us", ev.unix_us))
+                return not_whole();
             auto kind = e.at("kind").get<std::string>();
             for (auto k : {EventKind::Connected, EventKind::Disconnected, EventKind::Error,
                            EventKind::Info}) {
