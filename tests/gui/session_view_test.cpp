@@ -53,6 +53,18 @@ TEST(SessionView, BadNameIsAnErrorInTheForm) {
     ui.frame([&] { draw_in_window(view); });  // the error renders as text
 }
 
+TEST(SessionView, BadCustomSddlIsAnErrorInTheFormWithItsOffset) {
+    gui::SessionView view(Role::Server, unique_name("badsddl"), real_factory, 1);
+    view.set_custom_sddl("D:P(A;;GA;;;XX)");
+    Headless ui;
+    ui.frame([&] { draw_in_window(view); });
+    EXPECT_FALSE(view.start());
+    EXPECT_NE(view.form_error().find("at offset 12: unknown SID alias 'XX'"), std::string::npos)
+        << view.form_error();
+    EXPECT_EQ(view.session(), nullptr);  // no server was started
+    ui.frame([&] { draw_in_window(view); });
+}
+
 TEST(SessionView, ClientTalksToAnEchoServerAndTheTranscriptShowsBothWays) {
     const std::string name = unique_name("echo");
     gui::SessionView server(Role::Server, name, real_factory, 1);

@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include <imgui.h>
 
 #include "pipescope/hex.hpp"
 #include "pipescope/pipe_security.hpp"
+#include "pipescope/sddl.hpp"
 
 namespace pipescope::gui {
 namespace {
@@ -74,6 +76,13 @@ bool SessionView::start() {
     endpoint_.name = *name;
     endpoint_.server.sddl = kSddlPresets[sddl_preset_].sddl ? kSddlPresets[sddl_preset_].sddl : "";
     if (sddl_preset_ == IM_ARRAYSIZE(kSddlPresets) - 1) endpoint_.server.sddl = sddl_buf_;
+    if (role_ == Role::Server && !endpoint_.server.sddl.empty()) {
+        // Before Windows sees it: this error names the offset of the mistake.
+        if (auto sd = core::parse_sddl(endpoint_.server.sddl); !sd) {
+            form_error_ = sd.error().to_string();
+            return false;
+        }
+    }
     options_.connect_timeout = core::Timeout(timeout_ms_);
     if (options_.behaviour == core::Behaviour::Script) {
         auto rules = core::parse_script(script_buf_);
@@ -90,6 +99,13 @@ bool SessionView::start() {
     }
     shown_ = session_->snapshot();
     return true;
+}
+
+void SessionView::set_custom_sddl(std::string_view sddl) {
+    sddl_preset_ = IM_ARRAYSIZE(kSddlPresets) - 1;
+    const std::size_t n = std::min(sddl.size(), sizeof sddl_buf_ - 1);
+    std::memcpy(sddl_buf_, sddl.data(), n);
+    sddl_buf_[n] = '\0';
 }
 
 void SessionView::stop() {

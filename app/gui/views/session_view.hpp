@@ -36,6 +36,8 @@ public:
     // The send box's action: mode 0 text UTF-8, 1 text UTF-16LE, 2 hex, 3 file path.
     bool send(int mode, const std::string& input);
     [[nodiscard]] const std::string& form_error() const { return form_error_; }
+    // Picks "Custom SDDL" in the server form with this text (as if typed; cut at 511 bytes).
+    void set_custom_sddl(std::string_view sddl);
     [[nodiscard]] core::Session* session() const { return session_.get(); }
     core::Endpoint& endpoint() { return endpoint_; }
     core::SessionOptions& options() { return options_; }
