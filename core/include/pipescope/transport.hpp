@@ -151,6 +151,13 @@ public:
     // The largest message one write() can carry on a message kind (seqpacket: bounded by the
     // socket send buffer); 0 when there is no limit we know of. Any thread.
     [[nodiscard]] virtual std::size_t max_message_bytes() const { return 0; }
+    // After a read() gave eof: how the end was seen, as an Error naming the call and the OS
+    // code where there was one (Win32: ReadFile / PeekNamedPipe with ERROR_BROKEN_PIPE or
+    // ERROR_PIPE_NOT_CONNECTED; POSIX: recv / read returning 0, no code). Callers replace the
+    // message with what the end means to them. The reading thread only.
+    [[nodiscard]] virtual Error end_of_stream_error() const {
+        return make_error(ErrorCode::BrokenPipe, "read", describe(), "the peer closed its end");
+    }
 
     // Reads one whole message into `out` (reassembling ERROR_MORE_DATA / partial reads).
     // On byte kinds, reads what one read() returns. eof=true only with nothing read. A peer
