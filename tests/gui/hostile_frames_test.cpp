@@ -9,8 +9,13 @@
 
 #include <gtest/gtest.h>
 
+// inspect.hpp before transport.hpp: GCC's -Wshadow takes InspectState::Timeout for a shadow
+// of core::Timeout when the type is seen first.
+#include "pipescope/inspect.hpp"
+
 #include "gui/headless.hpp"
 #include "reliability/hostile_servers.hpp"
+#include "views/inspector_view.hpp"
 #include "views/session_view.hpp"
 
 using namespace pipescope;
@@ -111,6 +116,56 @@ TEST(HostileFrames, FramesStayUnder50msWhileConnectedToANeverAnsweringServer) {
     auto t0 = std::chrono::steady_clock::now();
     view.stop();
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+}
+
+TEST(HostileFrames, FramesStayUnder50msWhileARealProbeWaitsOnABusyPipeAndCancelIsPrompt) {
+    core::Endpoint ep = test::hostile_byte_endpoint("gui-busy");
+#ifdef _WIN32
+    test::RawPipeInstance only(ep, 1);  // one instance, taken: every probe is told busy
+    ASSERT_TRUE(only.ok()) << only.error();
+    auto holder = core::connect(ep, 2000ms);
+    ASSERT_TRUE(holder.ok()) << holder.error().to_string();
+#else
+    test::RawListeningSocket sock(ep, 0);  // never accepts; the backlog of one is taken
+    ASSERT_TRUE(sock.ok());
+    ASSERT_TRUE(sock.park_client());
+#endif
+    gui::InspectorView view(ep.name, core::inspect_pipe, 3);
+    Headless ui;
+    auto draw = [&] {
+        ImGui::SetNextWindowPos(ImVec2(0, 0));
+        ImGui::SetNextWindowSize(ImVec2(1280, 800));
+        ImGui::Begin("inspector");
+        view.draw();
+        ImGui::End();
+    };
+    view.start();
+    double worst = 0;
+    int frames = 0;
+    auto end = std::chrono::steady_clock::now() + 1000ms;
+    while (std::chrono::steady_clock::now() < end) {
+        auto t0 = std::chrono::steady_clock::now();
+        ui.frame(draw);
+        worst = std::max(
+            worst, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                       .count());
+        ++frames;
+        std::this_thread::sleep_for(5ms);
+    }
+    std::printf("busy probe: %d frames, worst %.1f ms\n", frames, worst);
+    EXPECT_EQ(view.phase(), gui::InspectorView::Phase::Running)
+        << "the probe should still be waiting for an instance";
+    EXPECT_LT(worst, 50.0) << "a frame took " << worst << " ms while a real probe waited";
+    auto t0 = std::chrono::steady_clock::now();
+    view.cancel();
+    while (view.phase() != gui::InspectorView::Phase::Done &&
+           std::chrono::steady_clock::now() - t0 < 5s) {
+        ui.frame(draw);
+        std::this_thread::sleep_for(2ms);
+    }
+    ASSERT_EQ(view.phase(), gui::InspectorView::Phase::Done);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "cancel was not prompt";
+    EXPECT_EQ(view.result()->state, core::InspectState::Cancelled);
 }
 
 }  // namespace
