@@ -8,6 +8,7 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "pipescope/hex.hpp"
+#include "pipescope/pipe_security.hpp"
 
 #ifdef _WIN32
 #include <fcntl.h>
@@ -62,6 +63,9 @@ int run(const ClientFlags& f) {
     ep.client.impersonation = *level;
     ep.client.access = *access;
     ep.client.retry_busy = f.retry;
+    for (const auto& w : core::client_security_warnings(ep.client, ep.kind)) {
+        std::fprintf(stderr, "warning: %s\n", w.c_str());
+    }
     const core::Timeout timeout{f.timeout_ms};
     auto ch = core::connect(ep, timeout);
     if (!ch) {

@@ -9,6 +9,7 @@
 
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "pipescope/pipe_security.hpp"
 #include "pipescope/session.hpp"
 
 namespace pipescope::cli {
@@ -67,6 +68,11 @@ int run(const ServerFlags& f) {
     ep.server.first_instance = !f.no_first_instance;
     ep.server.reject_remote = !f.allow_remote;
     ep.server.sddl = f.sddl;
+    // The defaults are safe (first instance, local clients only, owner-only access); say so
+    // when a flag loosens them.
+    for (const auto& w : core::server_security_warnings(ep.server, ep.kind)) {
+        std::fprintf(stderr, "warning: %s\n", w.c_str());
+    }
 
     core::SessionOptions opt;
     opt.line_mode = f.line_mode;

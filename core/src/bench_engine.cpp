@@ -170,6 +170,7 @@ struct BenchRun {
     std::string first_error;
     std::uint64_t error_count = 0;
     std::atomic<int> drivers_left{0};
+    std::atomic<std::uint32_t> peer_pid{0};  // the child-process peer, once started
 
     std::vector<std::unique_ptr<BenchSideStats>> engine_stats, peer_stats;
 
@@ -216,6 +217,10 @@ using Run = BenchRun;
 namespace {
 
 
+constexpr const char* kPeerClosedBeforeReplying =
+    "the peer closed its end before replying (the peer is gone). Next: check why the peer "
+    "quit (its log, or whether it was killed), then run again";
+
 bool is_soft_timeout(const Error& e) {
     return e.code == ErrorCode::Timeout || e.code == ErrorCode::WouldBlock;
 }
@@ -239,7 +244,8 @@ Result<bool> read_full(Channel& ch, std::byte* p, std::size_t n, Timeout t) {
         if (r->eof) {
             if (off == 0) return false;
             return make_error(ErrorCode::BrokenPipe, "read", ch.describe(),
-                              "the peer closed in the middle of a message");
+                              "the peer closed in the middle of a message. Next: check why the "
+                              "peer quit (its log, or whether it was killed)");
         }
         off += r->bytes;
     }
@@ -358,7 +364,7 @@ void drive_echo(Run& run, Channel& ch, BenchSideStats& st, int inflight) {
         if (!r || !*r) {
             if (!r && !run.cancelled) run.fail(r.error());
             if (r && !*r) run.fail(make_error(ErrorCode::BrokenPipe, "read", ch.describe(),
-                                              "the peer closed before replying"));
+                                              kPeerClosedBeforeReplying));
             return;
         }
         now = Clock::now();
@@ -431,7 +437,7 @@ void drive_rate(Run& run, Channel& ch, BenchSideStats& st) {
         }
         if (r->eof) {
             run.fail(make_error(ErrorCode::BrokenPipe, "read", ch.describe(),
-                                "the peer closed before replying"));
+                                kPeerClosedBeforeReplying));
             return;
         }
         have += r->bytes;
@@ -458,6 +464,19 @@ void drive_churn(Run& run, Listener& listener, BenchSideStats& st) {
     while (!run.done_at(Clock::now(), conns)) {
         auto acc = listener.accept(Timeout{100});
         if (!acc) {
+            // A peer that stopped connecting (killed, crashed) must not keep a counted run
+            // waiting for ever: no connection for a whole I/O timeout ends it.
+            if (is_soft_timeout(acc.error()) && !run.cancelled && to.count() >= 0 &&
+                Clock::now() - last > to) {
+                if (!run.stopping) {
+                    run.fail(make_error(
+                        ErrorCode::Timeout, "accept", listener.address(),
+                        "no peer connected for " + std::to_string(to.count()) +
+                            " ms (the peer is gone). Next: check why the peer quit (its log, "
+                            "or whether it was killed), then run again"));
+                }
+                return;
+            }
             if (is_soft_timeout(acc.error()) && !run.cancelled) continue;
             if (!run.cancelled && !run.stopping) run.fail(acc.error());
             return;
@@ -813,6 +832,7 @@ void BenchEngine::controller(BenchRun& run) {
         snap->bytes_sent = report->summary.bytes_sent;
         snap->bytes_received = report->summary.bytes_received;
         snap->messages = report->summary.latency.count;
+        if (const auto pid = run.peer_pid.load()) snap->peer_pid = pid;
         snap->report = report;
         publish(std::move(snap));
     };
@@ -868,6 +888,10 @@ void BenchEngine::controller(BenchRun& run) {
         auto c = benchplat::ChildProcess::spawn(options_.peer_executable, args);
         if (!c) return fail_now(c.error());
         child = std::move(c).value();
+        run.peer_pid = child.pid();
+        auto snap = std::make_shared<BenchSnapshot>(*snapshot());
+        snap->peer_pid = child.pid();
+        publish(std::move(snap));
     } else {
         for (int i = 0; i < peer_threads; ++i) {
             BenchSideStats& st = *run.peer_stats[static_cast<std::size_t>(i)];
@@ -890,13 +914,39 @@ void BenchEngine::controller(BenchRun& run) {
         }
     }
 
+    // A child peer that ends before the run does (killed, crashed) ends the run: noticed here
+    // while accepting and at every interval edge, so nothing waits for a whole I/O timeout.
+    std::optional<int> peer_exit;
+    auto child_gone = [&]() -> bool {
+        if (peer_exit) return true;
+        if (!child.valid()) return false;
+        peer_exit = child.wait(Timeout{0});
+        return peer_exit.has_value();
+    };
+    // Accepts one connection within the I/O timeout, looking at the child peer every 100 ms.
+    auto accept_one = [&]() -> Result<std::unique_ptr<Channel>> {
+        const Timeout to = options_.io_timeout;
+        const auto until = Clock::now() + (to.count() < 0 ? Timeout{0} : to);
+        for (;;) {
+            Timeout slice{100};
+            if (to.count() >= 0) {
+                slice = std::clamp(std::chrono::duration_cast<Timeout>(until - Clock::now()),
+                                   Timeout{0}, slice);
+            }
+            auto a = listener.accept(slice);
+            if (a || !is_soft_timeout(a.error()) || run.cancelled) return a;
+            if (child_gone()) return a;
+            if (to.count() >= 0 && Clock::now() >= until) return a;
+        }
+    };
+
     // Accept the engine's connections.
     std::vector<Channel*> engine_channels;
     if (sc.pattern != BenchPattern::Churn) {
         for (int i = 0; i < conns; ++i) {
-            auto a = listener.accept(options_.io_timeout);
+            auto a = accept_one();
             if (!a) {
-                run.fail(a.error());
+                if (!child_gone()) run.fail(a.error());  // else: the peer's death says why
                 run.stopping = true;
                 run.cancel_io();
                 break;
@@ -981,6 +1031,7 @@ void BenchEngine::controller(BenchRun& run) {
         snap->bytes_sent = e.bytes_sent;
         snap->bytes_received = e.bytes_received + sum(run.peer_stats).bytes_received;
         snap->messages = snap->latency.count;
+        if (const auto pid = run.peer_pid.load()) snap->peer_pid = pid;
         publish(std::move(snap));
     };
     if (setup_ok) {
@@ -992,6 +1043,10 @@ void BenchEngine::controller(BenchRun& run) {
             const auto now = Clock::now();
             if (now < next_edge && run.drivers_left.load() > 0 && !run.cancelled) continue;
             lock.unlock();
+            if (!run.stopping && child_gone()) {
+                log::bench()->warn("bench peer (pid {}) ended mid-run", child.pid());
+                run.stopping = true;
+            }
             const auto [bytes, msgs] = gather(cur);
             if (!measuring) {
                 measuring = true;
@@ -1037,21 +1092,26 @@ void BenchEngine::controller(BenchRun& run) {
 
     PeerResult child_result;
     bool have_child_result = false;
-    if (child.valid()) {
+    std::optional<Error> peer_error;  // the child peer died and said nothing
+    if (child.pid() != 0) {
         auto code = child.wait(run.cancelled ? Timeout{0} : options_.io_timeout);
         if (!code) {
             child.kill();
             if (!run.cancelled)
                 run.fail(make_error(ErrorCode::Timeout, "bench-peer", options_.peer_executable,
-                                    "the child-process peer did not exit; it was killed"));
+                                    "the child-process peer did not exit; it was killed. Next: "
+                                    "check that it can reach the pipe, or raise the I/O timeout"));
         } else if (auto pr = read_peer_result(result_path)) {
             child_result = *pr;
             have_child_result = true;
             if (!pr->error.empty()) run.fail(make_error(ErrorCode::Io, "bench-peer", "peer", pr->error));
         } else if (!run.cancelled) {
-            run.fail(make_error(ErrorCode::Io, "bench-peer", result_path,
-                                "the child-process peer wrote no result (exit code " +
-                                    std::to_string(*code) + ")"));
+            peer_error = make_error(
+                ErrorCode::BrokenPipe, "bench-peer",
+                options_.peer_executable + " (pid " + std::to_string(child.pid()) + ")",
+                "the peer process ended mid-run (" + benchplat::ChildProcess::exit_text(*code) +
+                    ") and wrote no result; the results up to then are kept. Next: check why "
+                    "it ended (killed, out of memory, crashed), then run again");
         }
         std::remove(result_path.c_str());
     }
@@ -1088,13 +1148,18 @@ void BenchEngine::controller(BenchRun& run) {
         s.bytes_received = e.bytes_received;
         s.integrity = e.integ;
     }
-    s.errors = run.error_count + e.errors + p.errors;
+    s.errors = run.error_count + e.errors + p.errors + (peer_error ? 1 : 0);
     report->placement = placement_text(sc.cpu, pinned_ok && !pin_failed, pin_failed ? "the OS refused" : pin_why);
 
     BenchState state = BenchState::Finished;
     if (run.cancelled) {
         state = BenchState::Cancelled;
         report->error = "cancelled";
+    } else if (peer_error) {
+        // The peer's death comes first: what the engine's side saw follows from it.
+        state = BenchState::Failed;
+        report->error = peer_error->to_string();
+        if (!run.first_error.empty()) report->error += "; the engine's side saw: " + run.first_error;
     } else if (!run.first_error.empty()) {
         state = BenchState::Failed;
         report->error = run.first_error;
@@ -1106,10 +1171,12 @@ void BenchEngine::controller(BenchRun& run) {
                         std::to_string(s.integrity.corrupted) + " corrupted";
     } else if (s.latency.count == 0) {
         state = BenchState::Failed;
-        report->error = "no message completed";
+        report->error = "no message completed. Next: check that the peer could connect (see "
+                        "the log) or run for longer";
     } else if (s.errors) {
         state = BenchState::Failed;
-        report->error = std::to_string(s.errors) + " I/O errors";
+        report->error = std::to_string(s.errors) +
+                        " I/O errors on the peer's side. Next: see the log for what failed";
     }
     report->ok = state == BenchState::Finished;
     if (!report->ok) log::bench()->warn("bench run: {}", report->error);

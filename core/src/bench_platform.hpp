@@ -39,6 +39,10 @@ public:
     std::optional<int> wait(std::chrono::milliseconds timeout);
     void kill();
     [[nodiscard]] bool valid() const;
+    // The child's process id (kept after it exited); 0 for none.
+    [[nodiscard]] std::uint32_t pid() const { return pid_number_; }
+    // How an exit code from wait() reads: "exit code 3", "killed by signal 9 (SIGKILL)".
+    [[nodiscard]] static std::string exit_text(int code);
 
 private:
 #ifdef _WIN32
@@ -47,6 +51,7 @@ private:
     int pid_ = -1;
 #endif
     std::optional<int> exit_code_;
+    std::uint32_t pid_number_ = 0;
 };
 
 }  // namespace pipescope::core::benchplat

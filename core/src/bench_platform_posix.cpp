@@ -59,7 +59,8 @@ std::string temp_file_path(const std::string& stem) {
            "-" + std::to_string(counter++) + ".json";
 }
 
-ChildProcess::ChildProcess(ChildProcess&& o) noexcept : pid_(o.pid_), exit_code_(o.exit_code_) {
+ChildProcess::ChildProcess(ChildProcess&& o) noexcept
+    : pid_(o.pid_), exit_code_(o.exit_code_), pid_number_(o.pid_number_) {
     o.pid_ = -1;
 }
 ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
@@ -67,6 +68,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
         kill();
         pid_ = o.pid_;
         exit_code_ = o.exit_code_;
+        pid_number_ = o.pid_number_;
         o.pid_ = -1;
     }
     return *this;
@@ -87,6 +89,7 @@ Result<ChildProcess> ChildProcess::spawn(const std::string& exe,
     if (rc != 0) return errno_error(rc, "posix_spawn", exe);
     ChildProcess c;
     c.pid_ = pid;
+    c.pid_number_ = static_cast<std::uint32_t>(pid);
     return c;
 }
 
@@ -106,6 +109,16 @@ std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
         if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
+}
+
+std::string ChildProcess::exit_text(int code) {
+    if (code > 128 && code < 128 + 65) {
+        const int sig = code - 128;
+        const char* name = sig == SIGKILL ? " (SIGKILL)" : sig == SIGTERM ? " (SIGTERM)"
+                           : sig == SIGSEGV ? " (SIGSEGV)" : sig == SIGABRT ? " (SIGABRT)" : "";
+        return "killed by signal " + std::to_string(sig) + name;
+    }
+    return "exit code " + std::to_string(code);
 }
 
 void ChildProcess::kill() {

@@ -1,5 +1,6 @@
 #ifdef _WIN32
 #include <atomic>
+#include <cstdio>
 
 #include <windows.h>
 
@@ -60,12 +61,13 @@ std::string temp_file_path(const std::string& stem) {
 }
 
 ChildProcess::ChildProcess(ChildProcess&& o) noexcept
-    : process_(std::move(o.process_)), exit_code_(o.exit_code_) {}
+    : process_(std::move(o.process_)), exit_code_(o.exit_code_), pid_number_(o.pid_number_) {}
 ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
     if (this != &o) {
         kill();
         process_ = std::move(o.process_);
         exit_code_ = o.exit_code_;
+        pid_number_ = o.pid_number_;
     }
     return *this;
 }
@@ -112,6 +114,7 @@ Result<ChildProcess> ChildProcess::spawn(const std::string& exe,
     UniqueHandle thread(pi.hThread);  // not needed: closed at once
     ChildProcess c;
     c.process_.reset(pi.hProcess);
+    c.pid_number_ = pi.dwProcessId;
     return c;
 }
 
@@ -125,6 +128,16 @@ std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
     process_.reset();
     exit_code_ = static_cast<int>(code);
     return exit_code_;
+}
+
+std::string ChildProcess::exit_text(int code) {
+    // TerminateProcess sets whatever code its caller chose; crashes show as NTSTATUS values.
+    if (static_cast<unsigned>(code) >= 0xC0000000u) {
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "0x%08X", static_cast<unsigned>(code));
+        return std::string("exit code ") + hex + " (a crash)";
+    }
+    return "exit code " + std::to_string(code);
 }
 
 void ChildProcess::kill() {

@@ -44,8 +44,8 @@ constexpr Win32Entry kWin32Table[] = {
     {161, "ERROR_BAD_PATHNAME", ErrorCode::InvalidName, "the pipe path is not valid",
      "use \\\\.\\pipe\\name or a bare name"},
     {183, "ERROR_ALREADY_EXISTS", ErrorCode::AlreadyExists,
-     "a pipe by that name already exists and the first-instance flag refused another",
-     "pick another name, stop the other server, or turn off FILE_FLAG_FIRST_PIPE_INSTANCE"},
+     "an object by that name already exists",
+     "pick another name, or stop the program that owns it"},
     {231, "ERROR_PIPE_BUSY", ErrorCode::Busy, "all instances are busy",
      "retry with a wait (WaitNamedPipe), or raise the server's max instances"},
     {232, "ERROR_NO_DATA", ErrorCode::NoData, "the pipe is being closed",
@@ -148,27 +148,33 @@ struct NtEntry {
 };
 
 constexpr NtEntry kNtTable[] = {
-    {0x00000000u, "STATUS_SUCCESS", ErrorCode::Unknown, "success", ""},
-    {0x00000103u, "STATUS_PENDING", ErrorCode::Io, "the operation is pending", "wait for it"},
+    {0x00000000u, "STATUS_SUCCESS", ErrorCode::Unknown, "the call succeeded but gave no result",
+     "report this as a bug in PipeScope, with the log"},
+    {0x00000103u, "STATUS_PENDING", ErrorCode::Io, "the operation is pending",
+     "wait for its completion"},
     {0x80000005u, "STATUS_BUFFER_OVERFLOW", ErrorCode::MoreData, "the buffer was too small",
      "retry with a larger buffer"},
-    {0x80000006u, "STATUS_NO_MORE_FILES", ErrorCode::NotFound, "no more entries", ""},
-    {0x8000001Au, "STATUS_NO_MORE_ENTRIES", ErrorCode::NotFound, "no more entries", ""},
+    {0x80000006u, "STATUS_NO_MORE_FILES", ErrorCode::NotFound, "no more entries",
+     "nothing to do: the listing is complete"},
+    {0x8000001Au, "STATUS_NO_MORE_ENTRIES", ErrorCode::NotFound, "no more entries",
+     "nothing to do: the listing is complete"},
     {0xC0000002u, "STATUS_NOT_IMPLEMENTED", ErrorCode::Unsupported,
      "this system does not implement the request", "the value stays unknown here"},
     {0xC0000003u, "STATUS_INVALID_INFO_CLASS", ErrorCode::Unsupported,
      "this system does not know that information class", "the value stays unknown here"},
     {0xC0000004u, "STATUS_INFO_LENGTH_MISMATCH", ErrorCode::MoreData,
      "the buffer was too small", "retry with a larger buffer"},
-    {0xC0000008u, "STATUS_INVALID_HANDLE", ErrorCode::Io, "the handle is not valid", ""},
+    {0xC0000008u, "STATUS_INVALID_HANDLE", ErrorCode::Io, "the handle is not valid",
+     "the pipe or process was closed meanwhile; refresh and try again"},
     {0xC000000Du, "STATUS_INVALID_PARAMETER", ErrorCode::InvalidArgument,
-     "a parameter is not valid", ""},
+     "a parameter is not valid", "check the pipe name and configuration"},
     {0xC0000022u, "STATUS_ACCESS_DENIED", ErrorCode::AccessDenied, "access is denied",
      "run elevated to see more"},
     {0xC0000023u, "STATUS_BUFFER_TOO_SMALL", ErrorCode::MoreData, "the buffer was too small",
      "retry with a larger buffer"},
     {0xC0000024u, "STATUS_OBJECT_TYPE_MISMATCH", ErrorCode::InvalidArgument,
-     "the object is not of the expected type", ""},
+     "the object is not of the expected type",
+     "check that the name refers to a pipe (\\\\.\\pipe\\name)"},
     {0xC0000034u, "STATUS_OBJECT_NAME_NOT_FOUND", ErrorCode::NotFound,
      "no object by that name", "check the name"},
     {0xC00000ACu, "STATUS_PIPE_NOT_AVAILABLE", ErrorCode::Busy, "no pipe instance is available",
@@ -262,6 +268,24 @@ ErrorCode classify_errno(int errno_value) {
     return e ? e->kind : ErrorCode::Unknown;
 }
 
+std::vector<std::uint32_t> known_win32_errors() {
+    std::vector<std::uint32_t> out;
+    for (const auto& e : kWin32Table) out.push_back(e.code);
+    return out;
+}
+
+std::vector<int> known_errnos() {
+    std::vector<int> out;
+    for (const auto& e : kErrnoTable) out.push_back(e.value);
+    return out;
+}
+
+std::vector<std::uint32_t> known_ntstatuses() {
+    std::vector<std::uint32_t> out;
+    for (const auto& e : kNtTable) out.push_back(e.status);
+    return out;
+}
+
 Error win32_error(std::uint32_t win32_code, std::string api, std::string subject) {
     Error err;
     err.os_kind = OsCodeKind::Win32;
@@ -306,7 +330,8 @@ Error ntstatus_error(std::uint32_t status, std::string api, std::string subject)
         err.message = compose(e->meaning, e->next_step);
     } else {
         err.code = ErrorCode::Unknown;
-        err.message = "the kernel reported a status we have no wording for";
+        err.message = "the kernel reported a status we have no wording for. Next: look the status up "
+                      "(ntstatus.h) and check the log";
     }
     return err;
 }

@@ -395,29 +395,106 @@ private:
     CancelFd cancel_;
 };
 
+// The name is taken by a live server: we never replace it.
+Error live_server_error(const char* api, const std::string& path, const char* what) {
+    Error e = errno_error(EADDRINUSE, api, path);
+    e.message = std::string("a server is already listening on this ") + what +
+                " (it answered a probe); it is left alone. Next: stop the other server (list "
+                "pipes to see its process) or pick another name";
+    return e;
+}
+
+// Something that is not ours to replace sits at the path.
+Error foreign_file_error(const char* api, const std::string& path, const char* what) {
+    Error e = errno_error(EEXIST, api, path);
+    e.message = std::string("a file that is not a ") + what +
+                " is at this path; it is left alone. Next: remove it if it is yours, or pick "
+                "another name";
+    return e;
+}
+
+// Gives the file at `path` exactly `mode` when creating it left it different (umask).
+// Returns 0, or an errno.
+int settle_mode(const std::string& path, mode_t mode) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) return errno;
+    if ((st.st_mode & 07777) == mode) return 0;
+    return ::chmod(path.c_str(), mode) == 0 ? 0 : errno;
+}
+
+// Whether a listening AF_UNIX socket is bound to exactly `path`, from /proc/net/unix (Linux):
+// 1 yes, 0 no, -1 cannot tell (no /proc). Unlike a connect probe, the live server sees nothing.
+int unix_listener_at(const std::string& path) {
+    std::FILE* f = std::fopen("/proc/net/unix", "re");
+    if (!f) return -1;
+    int found = 0;
+    char line[4096 + 128];
+    constexpr unsigned long kAcceptCon = 0x10000;  // __SO_ACCEPTCON: the socket listens
+    while (found == 0 && std::fgets(line, sizeof line, f)) {
+        unsigned long flags = 0;
+        int path_at = -1;
+        if (std::sscanf(line, "%*s %*s %*s %lx %*s %*s %*s %n", &flags, &path_at) < 1 ||
+            path_at < 0)
+            continue;
+        std::string p(line + path_at);
+        while (!p.empty() && (p.back() == '\n' || p.back() == ' ')) p.pop_back();
+        if (p == path && (flags & kAcceptCon)) found = 1;
+    }
+    std::fclose(f);
+    return found;
+}
+
+// Security: the socket file is created by bind(2) with the socket inode's mode less the umask,
+// so fchmod before bind means the file never exists with more access than asked (no window
+// between bind and a chmod in which another user could connect); a chmod afterwards only adds
+// bits the umask took away. A live server's socket is never replaced (a connect probe tells
+// live from stale); a stale socket file left by a dead server is; a path that is not a socket
+// is left alone.
 Result<std::unique_ptr<Listener>> listen_unix(const Endpoint& ep) {
     ensure_runtime_dir(ep.name);
     auto addr = unix_address(ep.name);
     if (!addr) return std::move(addr).error();
     const std::string path = ep.name.posix_path();
+    const bool abstract = !path.empty() && path[0] == '@';
+    const auto mode = static_cast<mode_t>(ep.server.socket_mode & 07777);
     UniqueFd fd(::socket(AF_UNIX, socket_type(ep.kind) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd) return errno_error(errno, "socket", path);
+    if (!abstract && ::fchmod(fd.get(), mode) != 0) return errno_error(errno, "fchmod", path);
     const auto* sa = reinterpret_cast<const sockaddr*>(&addr->first);
     if (::bind(fd.get(), sa, addr->second) != 0) {
         int err = errno;
-        if (err != EADDRINUSE || path[0] == '@') return errno_error(err, "bind", path);
-        // A socket file is there: if nobody answers on it, it is stale and we take it over.
+        if (err == EADDRINUSE && abstract) return live_server_error("bind", path, "abstract socket");
+        if (err != EADDRINUSE) return errno_error(err, "bind", path);
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode)) {
+            return foreign_file_error("bind", path, "socket");
+        }
+        // A socket file is there: if nobody listens on it, it is stale and we take it over.
+        // /proc/net/unix tells without disturbing a live server; when it cannot (no /proc, a
+        // server that bound a relative path), a connect probe decides, which a live server
+        // sees as a client that leaves at once.
+        if (unix_listener_at(path) == 1) return live_server_error("bind", path, "socket");
         UniqueFd probe(::socket(AF_UNIX, socket_type(ep.kind) | SOCK_CLOEXEC, 0));
         if (probe && ::connect(probe.get(), sa, addr->second) == 0) {
-            return errno_error(EADDRINUSE, "bind", path);
+            return live_server_error("bind", path, "socket");
         }
+        if (probe && errno == EPROTOTYPE) return live_server_error("bind", path, "socket");
         ::unlink(path.c_str());
         if (::bind(fd.get(), sa, addr->second) != 0) return errno_error(errno, "bind", path);
     }
-    if (path[0] != '@') ::chmod(path.c_str(), ep.server.socket_mode);
-    if (::listen(fd.get(), ep.server.backlog) != 0) return errno_error(errno, "listen", path);
+    if (!abstract) {
+        if (int e = settle_mode(path, mode); e != 0) {
+            ::unlink(path.c_str());
+            return errno_error(e, "chmod", path);
+        }
+    }
+    if (::listen(fd.get(), ep.server.backlog) != 0) {
+        int e = errno;
+        if (!abstract) ::unlink(path.c_str());
+        return errno_error(e, "listen", path);
+    }
     std::unique_ptr<Listener> l = std::make_unique<SocketListener>(
-        ep, std::move(fd), path, path[0] == '@' ? std::string{} : path);
+        ep, std::move(fd), path, abstract ? std::string{} : path);
     return l;
 }
 
@@ -574,20 +651,37 @@ private:
     CancelFd cancel_;
 };
 
+// Security as for sockets: mkfifo creates the FIFO with at most the asked mode (less the
+// umask), then the mode is made exact. A FIFO a live listener holds is never replaced; a stale
+// one (nobody reading) is removed and made afresh, so its owner and mode are ours (reusing
+// someone else's FIFO would hand them our connection requests); a path that is not a FIFO is
+// left alone.
 Result<std::unique_ptr<Listener>> listen_fifo(const Endpoint& ep) {
     ensure_runtime_dir(ep.name);
     ignore_sigpipe_once();
     const std::string base = ep.name.posix_path();
-    if (::mkfifo(base.c_str(), static_cast<mode_t>(ep.server.socket_mode)) != 0) {
+    const auto mode = static_cast<mode_t>(ep.server.socket_mode & 07777);
+    if (::mkfifo(base.c_str(), mode) != 0) {
+        if (errno != EEXIST) return errno_error(errno, "mkfifo", base);
         struct stat st {};
-        if (!(errno == EEXIST && ::stat(base.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)))
-            return errno_error(errno, "mkfifo", base);
-        // It exists: if a listener holds it open, that one owns the name.
+        if (::lstat(base.c_str(), &st) != 0) return errno_error(errno, "lstat", base);
+        if (!S_ISFIFO(st.st_mode)) return foreign_file_error("mkfifo", base, "FIFO");
+        // It exists: if a listener holds it open (a reader), that one owns the name.
         UniqueFd probe(::open(base.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-        if (probe) return errno_error(EADDRINUSE, "listen", base);
+        if (probe) return live_server_error("mkfifo", base, "FIFO");
+        if (::unlink(base.c_str()) != 0) return errno_error(errno, "unlink", base);
+        if (::mkfifo(base.c_str(), mode) != 0) return errno_error(errno, "mkfifo", base);
+    }
+    if (int e = settle_mode(base, mode); e != 0) {
+        ::unlink(base.c_str());
+        return errno_error(e, "chmod", base);
     }
     UniqueFd fd(::open(base.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
-    if (!fd) return errno_error(errno, "open", base);
+    if (!fd) {
+        int e = errno;
+        ::unlink(base.c_str());
+        return errno_error(e, "open", base);
+    }
     std::unique_ptr<Listener> l = std::make_unique<FifoListener>(ep, base, std::move(fd));
     return l;
 }

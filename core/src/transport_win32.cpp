@@ -23,6 +23,7 @@
 
 #include "utf.hpp"
 #include "pipescope/log.hpp"
+#include "pipescope/pipe_security.hpp"
 #include "pipescope/platform.hpp"
 #include "pipescope/unique_handle.hpp"
 #include "transport_backend.hpp"
@@ -448,14 +449,23 @@ private:
     DWORD eof_error_ = ERROR_BROKEN_PIPE;
 };
 
-DWORD open_mode_of(const ServerConfig& c) {
-    switch (c.direction) {
-        case PipeDirection::Inbound: return PIPE_ACCESS_INBOUND;
-        case PipeDirection::Outbound: return PIPE_ACCESS_OUTBOUND;
-        case PipeDirection::Duplex: break;
-    }
-    return PIPE_ACCESS_DUPLEX;
-}
+// The flags come from win32_server_flags / win32_client_flags (portable, tested everywhere);
+// their constants must be the SDK's.
+static_assert(win32flags::kPipeAccessInbound == PIPE_ACCESS_INBOUND);
+static_assert(win32flags::kPipeAccessOutbound == PIPE_ACCESS_OUTBOUND);
+static_assert(win32flags::kPipeAccessDuplex == PIPE_ACCESS_DUPLEX);
+static_assert(win32flags::kFileFlagFirstPipeInstance == FILE_FLAG_FIRST_PIPE_INSTANCE);
+static_assert(win32flags::kFileFlagOverlapped == FILE_FLAG_OVERLAPPED);
+static_assert(win32flags::kPipeTypeMessage == PIPE_TYPE_MESSAGE);
+static_assert(win32flags::kPipeReadmodeMessage == PIPE_READMODE_MESSAGE);
+static_assert(win32flags::kPipeNowait == PIPE_NOWAIT);
+static_assert(win32flags::kPipeRejectRemoteClients == PIPE_REJECT_REMOTE_CLIENTS);
+static_assert(win32flags::kPipeUnlimitedInstances == PIPE_UNLIMITED_INSTANCES);
+static_assert(win32flags::kSecuritySqosPresent == SECURITY_SQOS_PRESENT);
+static_assert(win32flags::kSecurityAnonymous == SECURITY_ANONYMOUS);
+static_assert(win32flags::kSecurityIdentification == SECURITY_IDENTIFICATION);
+static_assert(win32flags::kSecurityImpersonation == SECURITY_IMPERSONATION);
+static_assert(win32flags::kSecurityDelegation == SECURITY_DELEGATION);
 
 // A server that keeps N instances listening at once (ServerConfig::listening_instances), so N
 // clients can connect in the same instant without ERROR_PIPE_BUSY. A Win32 instance accepts a
@@ -586,23 +596,28 @@ private:
     Status create_instance() {
         const ServerConfig& c = ep_.server;
         const bool sync = ep_.io == IoModel::Sync;
-        DWORD open_mode = open_mode_of(c) | (sync ? 0 : FILE_FLAG_OVERLAPPED);
-        if (created_ == 0 && c.first_instance) open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
-        // Sync: PIPE_NOWAIT while listening, for the ConnectNamedPipe polling.
-        const bool nowait = c.nowait || sync;
-        DWORD mode = (c.type == PipeType::Message ? PIPE_TYPE_MESSAGE : PIPE_TYPE_BYTE) |
-                     (c.read_mode == PipeType::Message ? PIPE_READMODE_MESSAGE
-                                                       : PIPE_READMODE_BYTE) |
-                     (nowait ? PIPE_NOWAIT : PIPE_WAIT) |
-                     (c.reject_remote ? PIPE_REJECT_REMOTE_CLIENTS : 0);
-        DWORD max = c.max_instances >= 255 || c.max_instances <= 0
-                        ? PIPE_UNLIMITED_INSTANCES
-                        : static_cast<DWORD>(c.max_instances);
+        const bool first = created_ == 0;
+        const Win32ServerFlags f = win32_server_flags(c, ep_.io, first);
         SECURITY_ATTRIBUTES sa{sizeof sa, sd_, FALSE};
-        HANDLE h = ::CreateNamedPipeW(path_.c_str(), open_mode, mode, max, c.out_quota,
-                                      c.in_quota, c.default_timeout_ms, &sa);
+        HANDLE h = ::CreateNamedPipeW(path_.c_str(), f.open_mode, f.pipe_mode, f.max_instances,
+                                      c.out_quota, c.in_quota, c.default_timeout_ms, &sa);
         if (h == INVALID_HANDLE_VALUE) {
-            return win32_error(::GetLastError(), "CreateNamedPipeW", display_);
+            const DWORD err = ::GetLastError();
+            Error e = win32_error(err, "CreateNamedPipeW", display_);
+            if (first && err == ERROR_ACCESS_DENIED) {
+                // What Windows answers when the name is taken and FILE_FLAG_FIRST_PIPE_INSTANCE
+                // was asked for, or when the other server's DACL does not let us add instances.
+                e.code = ErrorCode::AlreadyExists;
+                e.message = c.first_instance
+                                ? "another server already owns this pipe name "
+                                  "(FILE_FLAG_FIRST_PIPE_INSTANCE refused a second one). Next: "
+                                  "stop the other server (list pipes to see it) or pick another "
+                                  "name"
+                                : "another server owns this pipe name and its security does not "
+                                  "let us add instances. Next: stop the other server or pick "
+                                  "another name";
+            }
+            return e;
         }
         auto inst = std::make_unique<Instance>();
         inst->h.reset(h);
@@ -685,16 +700,6 @@ private:
     std::atomic<bool> cancelled_{false};
 };
 
-DWORD impersonation_flags(ImpersonationLevel level) {
-    switch (level) {
-        case ImpersonationLevel::Anonymous: return SECURITY_ANONYMOUS;
-        case ImpersonationLevel::Identification: return SECURITY_IDENTIFICATION;
-        case ImpersonationLevel::Impersonation: return SECURITY_IMPERSONATION;
-        case ImpersonationLevel::Delegation: return SECURITY_DELEGATION;
-    }
-    return SECURITY_IDENTIFICATION;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Listener>> listen_win32(const Endpoint& ep) {
@@ -740,8 +745,7 @@ Result<std::unique_ptr<Channel>> connect_win32(const Endpoint& ep, Timeout timeo
         case PipeDirection::Inbound: access = GENERIC_READ | FILE_WRITE_ATTRIBUTES; break;
         case PipeDirection::Outbound: access = GENERIC_WRITE | FILE_READ_ATTRIBUTES; break;
     }
-    DWORD flags = SECURITY_SQOS_PRESENT | impersonation_flags(ep.client.impersonation);
-    if (ep.io != IoModel::Sync) flags |= FILE_FLAG_OVERLAPPED;
+    const DWORD flags = win32_client_flags(ep.client, ep.io);
     bool seen_busy = false;
     for (;;) {
         if (stop.stop_requested()) return cancelled_error(display);

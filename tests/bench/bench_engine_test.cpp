@@ -224,9 +224,14 @@ TEST(BenchEngine, CancelWhileThePeerNeverAnswers) {
 TEST(BenchEngine, RatePatternReportsAStallThatClosedLoopHides) {
     Scenario s;
     s.message_size = 16;
-    s.duration_s = 0.6;
+    // Counted, not timed, and in message mode so the peer writes one echo per message: in
+    // byte mode a loaded machine lets the peer coalesce reads, and its 200th write can come
+    // after the run has ended.
+    s.message_count = 1200;
+    s.type = PipeType::Message;
     // Open loop: 2000 per second; the peer's 200th echo stalls for 100 ms.
     FakeTransport open;
+    open.message_mode = true;
     open.client_faults.pause_at = 200;
     BenchEngine e1(open, options());
     s.pattern = BenchPattern::Rate;
@@ -237,6 +242,7 @@ TEST(BenchEngine, RatePatternReportsAStallThatClosedLoopHides) {
     EXPECT_GE(rate.summary.latency.p99, 90'000'000u);
     // Closed loop: the same stall delays one round trip only.
     FakeTransport closed;
+    closed.message_mode = true;
     closed.client_faults.pause_at = 200;
     BenchEngine e2(closed, options());
     s.pattern = BenchPattern::PingPong;

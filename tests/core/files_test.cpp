@@ -4,6 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#ifndef _WIN32
+#include <csignal>
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
 #include "pipescope/files.hpp"
 
 using namespace pipescope::core;
@@ -56,6 +62,56 @@ TEST(Files, FailedSaveKeepsThePreviousFile) {
     EXPECT_EQ(*read_file(path), "precious");
     EXPECT_TRUE(fs::is_directory(blocked));
     EXPECT_EQ(files_in(dir), 2u) << "the temporary file was left behind";
+}
+
+// A folder we may not write to: the save fails, naming why, and the old file stays.
+TEST(Files, FailedSaveInAReadOnlyFolderKeepsThePreviousFile) {
+#ifdef _WIN32
+    GTEST_SKIP() << "Windows has no read-only folders in this sense (the read-only attribute on a "
+                    "folder does not stop creating files in it)";
+#else
+    if (::geteuid() == 0) {
+        GTEST_SKIP() << "running as root: file modes do not stop root (CAP_DAC_OVERRIDE), so a "
+                        "read-only folder is writable here; the full-disk test covers a failed save";
+    }
+    auto dir = fresh_dir("files-readonly");
+    auto path = dir / "report.json";
+    ASSERT_TRUE(write_file_atomic(path, "precious").ok());
+    fs::permissions(dir, fs::perms::owner_read | fs::perms::owner_exec);
+    auto st = write_file_atomic(path, "new contents");
+    fs::permissions(dir, fs::perms::owner_all);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(*read_file(path), "precious");
+    EXPECT_EQ(files_in(dir), 1u) << "a temporary file was left behind";
+    EXPECT_NE(st.error().to_string().find("Next:"), std::string::npos) << st.error().to_string();
+#endif
+}
+
+// A full disk, made with RLIMIT_FSIZE (no privileges, no tmpfs needed): writing past the limit
+// fails with EFBIG; the save fails and the previous file stays whole.
+TEST(Files, FailedSaveOnAFullDiskKeepsThePreviousFile) {
+#ifdef _WIN32
+    GTEST_SKIP() << "no RLIMIT_FSIZE on Windows (and no way to fill a disk without privileges)";
+#else
+    auto dir = fresh_dir("files-full");
+    auto path = dir / "settings.json";
+    ASSERT_TRUE(write_file_atomic(path, "precious").ok());
+    struct sigaction ign {}, old_sa {};
+    ign.sa_handler = SIG_IGN;
+    ::sigaction(SIGXFSZ, &ign, &old_sa);  // EFBIG instead of a signal
+    rlimit old_lim{};
+    ::getrlimit(RLIMIT_FSIZE, &old_lim);
+    rlimit small = old_lim;
+    small.rlim_cur = 4096;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    auto st = write_file_atomic(path, std::string(1 << 20, 'x'));
+    ::setrlimit(RLIMIT_FSIZE, &old_lim);
+    ::sigaction(SIGXFSZ, &old_sa, nullptr);
+    ASSERT_FALSE(st.ok()) << "a 1 MiB save under a 4 KiB file size limit succeeded";
+    EXPECT_EQ(*read_file(path), "precious");
+    EXPECT_EQ(files_in(dir), 1u) << "the temporary file was left behind";
+    EXPECT_NE(st.error().to_string().find("Next:"), std::string::npos) << st.error().to_string();
+#endif
 }
 
 TEST(Files, MissingFileNamesTheError) {

@@ -8,6 +8,7 @@
 #include <imgui.h>
 
 #include "pipescope/hex.hpp"
+#include "pipescope/pipe_security.hpp"
 
 namespace pipescope::gui {
 namespace {
@@ -148,9 +149,8 @@ void SessionView::draw_form() {
         enum_combo("Impersonation level", endpoint_.client.impersonation,
                    {core::ImpersonationLevel::Anonymous, core::ImpersonationLevel::Identification,
                     core::ImpersonationLevel::Impersonation, core::ImpersonationLevel::Delegation});
-        if (endpoint_.client.impersonation != core::ImpersonationLevel::Identification &&
-            endpoint_.client.impersonation != core::ImpersonationLevel::Anonymous) {
-            ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "The server will be able to act as you.");
+        for (const auto& w : core::client_security_warnings(endpoint_.client, endpoint_.kind)) {
+            ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "Warning: %s", w.c_str());
         }
         enum_combo("Read mode", endpoint_.client.read_mode, {core::PipeType::Byte, core::PipeType::Message});
         enum_combo("Access", endpoint_.client.access,
@@ -162,6 +162,19 @@ void SessionView::draw_form() {
         enum_combo("Read mode##server", s.read_mode, {core::PipeType::Byte, core::PipeType::Message});
         ImGui::Checkbox("PIPE_NOWAIT", &s.nowait);
         ImGui::SliderInt("Max instances", &s.max_instances, 1, 255, s.max_instances == 255 ? "unlimited" : "%d");
+        if (endpoint_.kind == core::TransportKind::Win32Pipe) {
+            // 0 is "automatic"; the label shows what the listener will really keep open.
+            const std::string listening_label =
+                s.listening_instances == 0
+                    ? "auto (" + std::to_string(core::effective_listening_instances(s)) + ")"
+                    : std::to_string(core::effective_listening_instances(s));
+            ImGui::SliderInt("Listening instances", &s.listening_instances, 0, core::kMaxListeningInstances,
+                             listening_label.c_str());
+            if (ImGui::IsItemHovered()) {
+                ImGui::SetTooltip("Instances waiting in ConnectNamedPipe at once: that many clients can connect\n"
+                                  "in the same instant without ERROR_PIPE_BUSY. Never more than max instances.");
+            }
+        }
         int in_q = static_cast<int>(s.in_quota), out_q = static_cast<int>(s.out_quota);
         if (ImGui::InputInt("In quota (bytes)", &in_q, 4096)) s.in_quota = static_cast<std::uint32_t>(std::max(0, in_q));
         if (ImGui::InputInt("Out quota (bytes)", &out_q, 4096)) s.out_quota = static_cast<std::uint32_t>(std::max(0, out_q));
@@ -178,6 +191,14 @@ void SessionView::draw_form() {
         }
         if (sddl_preset_ == IM_ARRAYSIZE(kSddlPresets) - 1) ImGui::InputText("SDDL", sddl_buf_, sizeof sddl_buf_);
         else if (kSddlPresets[sddl_preset_].sddl) ImGui::TextDisabled("%s", kSddlPresets[sddl_preset_].sddl);
+        // Say so whenever the form is looser than the defaults (computed in core, shown here).
+        core::ServerConfig shown = s;
+        shown.sddl = sddl_preset_ == IM_ARRAYSIZE(kSddlPresets) - 1
+                         ? std::string(sddl_buf_)
+                         : (kSddlPresets[sddl_preset_].sddl ? kSddlPresets[sddl_preset_].sddl : "");
+        for (const auto& w : core::server_security_warnings(shown, endpoint_.kind)) {
+            ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "Warning: %s", w.c_str());
+        }
     }
     enum_combo("Behaviour", options_.behaviour,
                {core::Behaviour::Manual, core::Behaviour::Echo, core::Behaviour::Sink, core::Behaviour::Script});

@@ -195,6 +195,8 @@ struct BenchSnapshot {
     // latency_bars(): about 4 bars per power of two, non-empty only, ascending upper_ns.
     std::vector<LatencyBar> latency_bars;
     std::uint64_t bytes_sent = 0, bytes_received = 0, messages = 0;
+    // The child-process peer's process id once it runs (Scenario::process), else empty.
+    std::optional<std::uint32_t> peer_pid;
     std::shared_ptr<const BenchReport> report;  // set once finished / failed / cancelled
 };
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pipescope::core {
 
@@ -69,6 +70,12 @@ struct Error {
 // The code a Win32 error or errno maps to.
 [[nodiscard]] ErrorCode classify_win32(std::uint32_t win32_code);
 [[nodiscard]] ErrorCode classify_errno(int errno_value);
+
+// Every code the wording tables above know, in table order, so tests (and documentation) can
+// walk all of them: each has a symbolic name, a meaning and a "Next:" step. Any thread.
+[[nodiscard]] std::vector<std::uint32_t> known_win32_errors();
+[[nodiscard]] std::vector<int> known_errnos();
+[[nodiscard]] std::vector<std::uint32_t> known_ntstatuses();
 
 // Win32 error numbers we give our own wording (the values are fixed by Windows).
 namespace win32 {
