@@ -162,8 +162,11 @@ public:
     // Reads one whole message into `out` (reassembling ERROR_MORE_DATA / partial reads).
     // On byte kinds, reads what one read() returns. eof=true only with nothing read. A peer
     // that closes in the middle of a message gives ErrorCode::BrokenPipe, with the part that
-    // arrived left in `out`. Allocates (grows `out`): not for the benchmark hot path.
-    Result<ReadResult> read_message(std::vector<std::byte>& out, Timeout timeout);
+    // arrived left in `out`. Allocates (grows `out`): not for the benchmark hot path. Holds at
+    // most `max_bytes`: a longer message gives ErrorCode::MoreData with its first `max_bytes`
+    // in `out` and the rest still to read (so a hostile peer cannot make it hold 100 MiB).
+    Result<ReadResult> read_message(std::vector<std::byte>& out, Timeout timeout,
+                                    std::size_t max_bytes = std::size_t{16} << 20);
     // Writes until all of `data` is gone (loops over partial writes).
     Status write_all(std::span<const std::byte> data, Timeout timeout);
 };
