@@ -47,6 +47,56 @@ void print_bytes(const ClientFlags& f, std::span<const std::byte> bytes, bool me
     }
 }
 
+// Prints the reply to --send as it arrives, so a huge one (a hostile server's 100 MiB message)
+// is never held whole: one message, or in byte mode what arrives until a newline or a 200 ms
+// pause. `timeout` bounds each wait for more. Returns false (after saying why) on an error,
+// including a peer that closes in the middle of a message; what arrived is printed first.
+bool print_reply(const ClientFlags& f, core::Channel& channel, std::vector<std::byte>& buf, core::Timeout timeout) {
+    const bool whole_message = f.t.message || channel.message_oriented();
+    std::uint64_t got = 0;
+    // Ends the printed line (hex and message output are one line per reply); an empty message
+    // that arrived whole still gets its line.
+    auto finish = [&](bool whole_message_arrived = false) {
+        if ((got > 0 || whole_message_arrived) && (f.hex || f.t.message)) write_stdout("\n", 1);
+    };
+    for (;;) {
+        auto r = channel.read(buf, got == 0 || whole_message ? timeout : core::Timeout{200});
+        if (!r) {
+            finish();
+            if (got > 0 && !whole_message && r.error().code == core::ErrorCode::Timeout) return true;
+            std::fprintf(stderr, "error: %s\n", r.error().to_string().c_str());
+            return false;
+        }
+        if (r->eof) {
+            finish();
+            if (whole_message && got > 0) {
+                auto e = channel.end_of_stream_error();
+                e.message = "the peer closed in the middle of a message (" + std::to_string(got) +
+                            " bytes of it arrived and are printed above). Next: check why the peer quit";
+                std::fprintf(stderr, "error: %s\n", e.to_string().c_str());
+                return false;
+            }
+            return true;
+        }
+        if (r->bytes > 0) {
+            std::span<const std::byte> chunk(buf.data(), r->bytes);
+            if (f.hex) {
+                std::string text = (got > 0 ? " " : "") + core::to_hex(chunk);
+                write_stdout(text.data(), text.size());
+            } else {
+                write_stdout(chunk.data(), chunk.size());
+            }
+            got += r->bytes;
+        }
+        const bool done = whole_message ? r->message_end
+                                        : r->bytes > 0 && buf[r->bytes - 1] == std::byte{'\n'};
+        if (done) {
+            finish(whole_message);
+            return true;
+        }
+    }
+}
+
 int run(const ClientFlags& f) {
 #ifdef _WIN32
     // The pipe's bytes go out unchanged (no \n -> \r\n), as on Linux.
@@ -87,31 +137,7 @@ int run(const ClientFlags& f) {
             std::fprintf(stderr, "error: %s\n", st.error().to_string().c_str());
             return 1;
         }
-        // The reply: one message, or in byte mode what arrives until a newline or a pause.
-        std::vector<std::byte> reply;
-        if (f.t.message || channel.message_oriented()) {
-            auto r = channel.read_message(reply, timeout);
-            if (!r) {
-                std::fprintf(stderr, "error: %s\n", r.error().to_string().c_str());
-                return 1;
-            }
-            print_bytes(f, reply, true);
-            if (!f.hex) write_stdout("", 0);
-            return 0;
-        }
-        for (;;) {
-            auto r = channel.read(buf, reply.empty() ? timeout : core::Timeout{200});
-            if (!r) {
-                if (!reply.empty() && r.error().code == core::ErrorCode::Timeout) break;
-                std::fprintf(stderr, "error: %s\n", r.error().to_string().c_str());
-                return 1;
-            }
-            if (r->eof) break;
-            reply.insert(reply.end(), buf.begin(), buf.begin() + static_cast<long>(r->bytes));
-            if (!reply.empty() && reply.back() == std::byte{'\n'}) break;
-        }
-        print_bytes(f, reply, true);
-        return 0;
+        return print_reply(f, channel, buf, timeout) ? 0 : 1;
     }
 
     // Interactive: the pipe to stdout on a thread; stdin lines to the pipe here.

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <deque>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <spdlog/logger.h>
@@ -128,7 +129,13 @@ struct Session::Impl {
     std::shared_ptr<const SessionSnapshot> published = std::make_shared<SessionSnapshot>();
     std::map<std::uint32_t, std::deque<std::vector<std::byte>>> outbox;
     std::map<std::uint32_t, bool> disconnect_requests;
-    std::vector<std::jthread> workers;
+    // A server's conversation threads; each sets `done` as its last act, so the acceptor can
+    // join finished ones as it goes (a thread's handle and stack live until it is joined).
+    struct Worker {
+        std::jthread thread;
+        std::shared_ptr<std::atomic<bool>> done;
+    };
+    std::vector<Worker> workers;
     // Live channels and the listener, so stop() can cancel their blocking calls. (Not
     // std::stop_callback: with MinGW's libstdc++ a callback racing its own destruction on the
     // worker could leave the worker waiting forever on the callback's completion semaphore;
@@ -175,6 +182,23 @@ struct Session::Impl {
         stopping = true;
         if (listener) listener->cancel();
         for (auto& [id, ch] : live) ch->cancel();
+    }
+
+    // Joins the server's conversation threads that have finished. Not from a worker.
+    void reap_finished_workers() {
+        std::vector<Worker> finished;
+        {
+            std::lock_guard lock(mutex);
+            for (auto it = workers.begin(); it != workers.end();) {
+                if (it->done->load(std::memory_order_acquire)) {
+                    finished.push_back(std::move(*it));
+                    it = workers.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+        }
+        finished.clear();  // joins, outside the lock
     }
 
     // Runs one conversation until the peer leaves, a disconnect, an error or stop.
@@ -236,15 +260,29 @@ void Session::Impl::run_conversation(std::uint32_t id, std::unique_ptr<Channel> 
         dirty = true;
         publish_locked(true);
     }
-    std::vector<std::byte> buf(64 * 1024), unit, line;
+    std::vector<std::byte> buf(64 * 1024), unit;  // unit: a message or line being put together
+    // Only Echo and Script look at whole units; Manual and Sink never hold one.
+    const bool needs_units =
+        options.behaviour == Behaviour::Echo || options.behaviour == Behaviour::Script;
+    const std::size_t unit_cap = options.max_unit_bytes;
+    std::uint64_t unit_bytes = 0;   // of the open message or line, held or not
+    bool unit_too_long = false;     // the open unit went over unit_cap: it is not held
     std::string end_reason = "stopped";
     EventKind end_kind = EventKind::Disconnected;
+    std::optional<std::chrono::steady_clock::time_point> awaiting_reply_since;
 
+    auto conversation_event = [&](EventKind kind, std::string text) {
+        std::lock_guard lock(mutex);
+        if (auto* c = find(id)) c->transcript.add_event(kind, text);
+        state.status = "client " + std::to_string(id) + ": " + text;
+        dirty = true;
+    };
     auto record = [&](Direction d, std::span<const std::byte> bytes, bool message_end,
                       std::uint64_t units) {
         std::lock_guard lock(mutex);
         auto* c = find(id);
         c->transcript.add_frame(d, bytes, message_end);
+        c->assembly_bytes_peak = std::max<std::uint64_t>(c->assembly_bytes_peak, unit.capacity());
         auto& k = c->counters;
         if (d == Direction::In) {
             k.bytes_in += bytes.size();
@@ -270,22 +308,59 @@ void Session::Impl::run_conversation(std::uint32_t id, std::unique_ptr<Channel> 
         record(Direction::Out, bytes, true, 1);
         return true;
     };
-    // What the behaviour does with one complete unit (a message, a line or a read).
-    auto handle_unit = [&](std::span<const std::byte> u) -> bool {
+    // Appends to the open unit, holding at most unit_cap bytes of it (the buffer never grows
+    // past the cap either).
+    auto add_to_unit = [&](std::span<const std::byte> part) {
+        unit_bytes += part.size();
+        if (!needs_units || unit_too_long) return;
+        if (unit.size() + part.size() > unit_cap) {
+            unit_too_long = true;
+            unit.clear();
+            unit.shrink_to_fit();
+            return;
+        }
+        if (unit.size() + part.size() > unit.capacity()) {
+            unit.reserve(std::min(unit_cap, std::max(unit.size() + part.size(), unit.capacity() * 2)));
+        }
+        unit.insert(unit.end(), part.begin(), part.end());
+    };
+    // What the behaviour does with the unit just completed (a message, a line or a read).
+    auto finish_unit = [&](std::span<const std::byte> u) -> bool {
+        const bool too_long = unit_too_long;
+        const std::uint64_t size = unit_bytes;
+        unit_too_long = false;
+        unit_bytes = 0;
+        if (!needs_units) return true;
+        if (too_long) {
+            conversation_event(EventKind::Error,
+                               "a " + std::string(message ? "message" : "line") + " of " +
+                                   std::to_string(size) + " bytes is longer than the " +
+                                   std::to_string(unit_cap) + " bytes the session holds for " +
+                                   std::string(to_string(options.behaviour)) +
+                                   ": not answered. Next: raise the unit limit or send less");
+            return true;
+        }
+        bool ok = true;
         switch (options.behaviour) {
             case Behaviour::Manual:
-            case Behaviour::Sink: return true;
-            case Behaviour::Echo: return send_bytes(u);
+            case Behaviour::Sink: break;
+            case Behaviour::Echo: ok = send_bytes(u); break;
             case Behaviour::Script: {
                 std::string_view text(reinterpret_cast<const char*>(u.data()), u.size());
                 const ScriptRule* r = match_rule(options.rules, text);
-                if (!r) return true;
+                if (!r) break;
                 std::string reply = r->reply;
                 if (lines) reply.push_back('\n');
-                return send_bytes(std::as_bytes(std::span(reply.data(), reply.size())));
+                ok = send_bytes(std::as_bytes(std::span(reply.data(), reply.size())));
+                break;
             }
         }
-        return true;
+        if (unit.capacity() > (1u << 20)) {  // do not keep a big buffer for ever
+            unit = std::vector<std::byte>();
+        } else {
+            unit.clear();
+        }
+        return ok;
     };
 
     // One thread does both directions of a conversation, turn about: send what is queued, then
@@ -318,10 +393,24 @@ void Session::Impl::run_conversation(std::uint32_t id, std::unique_ptr<Channel> 
             if (!(ok = send_bytes(o))) break;
         }
         if (!ok) break;
+        if (!out.empty() && options.reply_timeout.count() > 0) {
+            awaiting_reply_since = std::chrono::steady_clock::now();
+        }
 
         auto r = ch->read(buf, kReadSlice);
         if (!r) {
-            if (r.error().code == ErrorCode::Timeout) continue;
+            if (r.error().code == ErrorCode::Timeout) {
+                if (awaiting_reply_since &&
+                    std::chrono::steady_clock::now() - *awaiting_reply_since >= options.reply_timeout) {
+                    Error e = r.error();
+                    e.message = "no reply within " + std::to_string(options.reply_timeout.count()) +
+                                " ms of the last send. Next: check that the server reads and "
+                                "answers, or raise the reply timeout";
+                    conversation_event(EventKind::Error, e.to_string());
+                    awaiting_reply_since.reset();
+                }
+                continue;
+            }
             if (r.error().code == ErrorCode::Cancelled) break;
             end_reason = r.error().to_string();
             end_kind = r.error().code == ErrorCode::BrokenPipe ? EventKind::Disconnected
@@ -330,37 +419,38 @@ void Session::Impl::run_conversation(std::uint32_t id, std::unique_ptr<Channel> 
         }
         if (r->eof) {
             end_reason = "the peer closed the connection";
-            if (!unit.empty() || !line.empty()) {
+            if (unit_bytes > 0) {
+                Error e = ch->end_of_stream_error();
+                e.message = "the peer closed the connection in the middle of a " +
+                            std::string(message ? "message" : "line") + " (" +
+                            std::to_string(unit_bytes) +
+                            " bytes of it arrived). Next: check why the peer quit";
                 end_kind = EventKind::Error;
-                end_reason += " in the middle of a " + std::string(message ? "message" : "line") +
-                              " (" + std::to_string(unit.size() + line.size()) +
-                              " bytes of it arrived)";
+                end_reason = e.to_string();
             }
             break;
         }
+        if (r->bytes > 0 || message) awaiting_reply_since.reset();
         std::span<const std::byte> got(buf.data(), r->bytes);
         if (message) {
-            unit.insert(unit.end(), got.begin(), got.end());
+            add_to_unit(got);
             record(Direction::In, got, r->message_end, r->message_end ? 1 : 0);
-            if (r->message_end) {
-                ok = handle_unit(unit);
-                unit.clear();
-            }
+            if (r->message_end) ok = finish_unit(unit);
         } else if (lines) {
             std::uint64_t complete = 0;
             for (auto b : got) complete += b == std::byte{'\n'};
             record(Direction::In, got, !got.empty() && got.back() == std::byte{'\n'}, complete);
-            for (auto b : got) {
-                line.push_back(b);
-                if (b == std::byte{'\n'}) {
-                    ok = handle_unit(line);
-                    line.clear();
-                    if (!ok) break;
-                }
+            std::size_t start = 0;
+            for (std::size_t i = 0; i < got.size() && ok; ++i) {
+                if (got[i] != std::byte{'\n'}) continue;
+                add_to_unit(got.subspan(start, i + 1 - start));
+                start = i + 1;
+                ok = finish_unit(unit);
             }
+            if (ok && start < got.size()) add_to_unit(got.subspan(start));
         } else {
             record(Direction::In, got, true, 1);
-            ok = handle_unit(got);
+            ok = finish_unit(got);
         }
         if (!ok) break;
     }
@@ -375,6 +465,19 @@ void Session::Impl::run_conversation(std::uint32_t id, std::unique_ptr<Channel> 
         c->disconnected_unix_us = now_unix_us();
         c->transcript.add_event(end_kind, end_reason);
     }
+    // Keep only the newest closed conversations.
+    std::size_t closed = 0;
+    for (const auto& c : state.conversations) closed += c.connected ? 0 : 1;
+    for (auto it = state.conversations.begin();
+         closed > options.max_closed_conversations && it != state.conversations.end();) {
+        if (it->connected) {
+            ++it;
+            continue;
+        }
+        it = state.conversations.erase(it);
+        --closed;
+    }
+    disconnect_requests.erase(id);
     outbox.erase(id);
     state.status = "client " + std::to_string(id) + ": " + end_reason;
     dirty = true;
@@ -439,7 +542,10 @@ ServerSession::ServerSession(Endpoint endpoint, SessionOptions options) {
             auto ch = listener->accept(std::chrono::milliseconds(200));
             if (!ch) {
                 auto code = ch.error().code;
-                if (code == ErrorCode::Timeout) continue;
+                if (code == ErrorCode::Timeout) {
+                    impl->reap_finished_workers();
+                    continue;
+                }
                 if (code == ErrorCode::Cancelled) break;
                 impl->session_event(EventKind::Error, ch.error().to_string());
                 if (++failures > 20) break;
@@ -452,11 +558,15 @@ ServerSession::ServerSession(Endpoint endpoint, SessionOptions options) {
             impl->session_event(EventKind::Connected, "client " + std::to_string(id) +
                                                           " connected (" +
                                                           describe_peer(channel->peer()) + ")");
+            impl->reap_finished_workers();
+            auto done = std::make_shared<std::atomic<bool>>(false);
             std::lock_guard lock(impl->mutex);
-            impl->workers.emplace_back(
-                [impl, id, c = std::move(channel)](std::stop_token s) mutable {
+            impl->workers.push_back(Impl::Worker{
+                std::jthread([impl, id, done, c = std::move(channel)](std::stop_token s) mutable {
                     impl->run_conversation(id, std::move(c), s);
-                });
+                    done->store(true, std::memory_order_release);
+                }),
+                done});
         }
         impl->session_event(EventKind::Info, "stopped listening on " + listener->address());
         std::lock_guard lock(impl->mutex);
@@ -471,12 +581,12 @@ void ServerSession::stop() {
     acceptor_.request_stop();
     if (acceptor_.joinable()) acceptor_.join();
     impl_->cancel_all();  // conversations that started meanwhile
-    std::vector<std::jthread> workers;
+    std::vector<Impl::Worker> workers;
     {
         std::lock_guard lock(impl_->mutex);
         workers.swap(impl_->workers);
     }
-    for (auto& w : workers) w.request_stop();
+    for (auto& w : workers) w.thread.request_stop();
     workers.clear();  // joins
     std::lock_guard lock(impl_->mutex);
     impl_->state.running = false;

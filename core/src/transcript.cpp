@@ -30,14 +30,53 @@ std::int64_t now_unix_us() {
 
 void Transcript::add_frame(Direction direction, std::span<const std::byte> bytes,
                            bool message_end) {
-    auto f = std::make_shared<Frame>();
-    f->seq = next_seq_++;
-    f->unix_us = now_unix_us();
-    f->direction = direction;
-    f->message_end = message_end;
-    f->bytes.assign(bytes.begin(), bytes.end());
-    bytes_kept_ += bytes.size();
-    frames_.push_back(std::move(f));
+    OpenMessage& open = open_[direction == Direction::In ? 0 : 1];
+    const std::uint64_t before = open.bytes;
+    open.bytes += bytes.size();
+    std::size_t keep = bytes.size();
+    if (open.bytes > limits_.max_message_bytes) {
+        keep = before >= limits_.max_message_bytes
+                   ? 0
+                   : static_cast<std::size_t>(limits_.max_message_bytes - before);
+        if (open.omitted == 0) {
+            add_event(EventKind::Info,
+                      std::string(direction == Direction::In ? "incoming" : "outgoing") +
+                          " message longer than " + std::to_string(limits_.max_message_bytes) +
+                          " bytes: only its first " + std::to_string(limits_.max_message_bytes) +
+                          " bytes are recorded");
+        }
+        open.omitted += bytes.size() - keep;
+    }
+    if (keep > 0 || open.omitted == 0) {
+        auto f = std::make_shared<Frame>();
+        f->seq = next_seq_++;
+        f->unix_us = now_unix_us();
+        f->direction = direction;
+        f->message_end = message_end && open.omitted == 0;
+        f->bytes.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(keep));
+        bytes_kept_ += keep;
+        open.last_kept_seq = f->seq;
+        frames_.push_back(std::move(f));
+    }
+    if (message_end) {
+        if (open.omitted > 0) {
+            // Close the message on its last kept frame (a copy: published frames are immutable).
+            for (auto it = frames_.rbegin(); it != frames_.rend(); ++it) {
+                if ((*it)->seq != open.last_kept_seq) continue;
+                auto closed = std::make_shared<Frame>(**it);
+                closed->message_end = true;
+                closed->omitted_bytes = open.omitted;
+                *it = std::move(closed);
+                break;
+            }
+            add_event(EventKind::Info,
+                      std::string(direction == Direction::In ? "incoming" : "outgoing") +
+                          " message of " + std::to_string(open.bytes) + " bytes recorded truncated: " +
+                          std::to_string(open.bytes - open.omitted) + " bytes kept, " +
+                          std::to_string(open.omitted) + " not recorded (transcript message cap)");
+        }
+        open = OpenMessage{};
+    }
     trim();
 }
 
@@ -75,6 +114,7 @@ std::string Transcript::to_json() const {
                           {"direction", to_string(f->direction)},
                           {"message_end", f->message_end},
                           {"hex", to_hex(f->bytes)}});
+        if (f->omitted_bytes > 0) frames.back()["omitted_bytes"] = f->omitted_bytes;
     }
     auto& events = j["events"] = nlohmann::json::array();
     for (const auto& e : events_) {
@@ -111,6 +151,7 @@ Result<Transcript> Transcript::from_json(std::string_view text) {
     t.limits_.max_bytes = SIZE_MAX;
     t.limits_.max_frames = SIZE_MAX;
     t.limits_.max_events = SIZE_MAX;
+    t.limits_.max_message_bytes = SIZE_MAX;
     try {
         if (const auto d = j.find("dropped_frames");
             d != j.end() && !whole(*d, "dropped_frames", t.dropped_frames_))
@@ -125,6 +166,7 @@ Result<Transcript> Transcript::from_json(std::string_view text) {
             if (dir != "in" && dir != "out") return bad("direction '" + dir + "'");
             frame->direction = dir == "in" ? Direction::In : Direction::Out;
             frame->message_end = f.at("message_end").get<bool>();
+            frame->omitted_bytes = f.value("omitted_bytes", std::uint64_t{0});
             auto bytes = parse_hex(f.at("hex").get<std::string>());
             if (!bytes) return bad(bytes.error().message);
             frame->bytes = std::move(bytes).value();

@@ -133,12 +133,19 @@ bool transport_available(TransportKind kind) {
     return std::find(all.begin(), all.end(), kind) != all.end();
 }
 
-Result<ReadResult> Channel::read_message(std::vector<std::byte>& out, Timeout timeout) {
+Result<ReadResult> Channel::read_message(std::vector<std::byte>& out, Timeout timeout, std::size_t max_bytes) {
     out.clear();
     const auto deadline = Clock::now() + (timeout.count() < 0 ? Timeout{0} : timeout);
     std::size_t chunk = 4096;
     for (;;) {
         const std::size_t old = out.size();
+        if (old >= max_bytes) {
+            return make_error(ErrorCode::MoreData, "read_message", describe(),
+                              "the message is longer than " + std::to_string(max_bytes) +
+                                  " bytes; its first " + std::to_string(old) +
+                                  " bytes were read. Next: read the rest with read(), or allow more");
+        }
+        chunk = std::min(chunk, max_bytes - old);
         out.resize(old + chunk);
         auto r = read(std::span<std::byte>(out.data() + old, chunk), remaining(timeout, deadline));
         if (!r) {

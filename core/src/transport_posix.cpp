@@ -124,13 +124,18 @@ public:
         : kind_(kind), rfd_(std::move(rfd)), wfd_(std::move(wfd)), subject_(std::move(subject)) {
         const int fd = rfd_.get();
         if (kind_ == TransportKind::UnixSeqpacket) {
-            int sz = 4 << 20;  // ask for room for big messages; the kernel caps it at wmem_max*2
+            // Ask for room for big messages (the kernel doubles the request, capped at
+            // wmem_max*2). A send fails with EMSGSIZE above SO_SNDBUF - 32; and measured on
+            // Linux 6.x, one seqpacket message above about 4 MiB is never sent at all, even
+            // with a bigger buffer (the send waits for room for ever). So 2 MiB asked (4 MiB
+            // granted) and the largest message is kept under 4 MiB.
+            int sz = 2 << 20;
             ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
             ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
             int got = 0;
             socklen_t len = sizeof got;
             if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &got, &len) == 0 && got > 64) {
-                max_message_ = static_cast<std::size_t>(got) - 64;
+                max_message_ = std::min<std::size_t>(static_cast<std::size_t>(got), 4u << 20) - 64;
             } else {
                 max_message_ = 64 * 1024;
             }
@@ -291,6 +296,13 @@ public:
         return std::string(to_string(kind_)) + " " + subject_;
     }
     [[nodiscard]] std::size_t max_message_bytes() const override { return max_message_; }
+    [[nodiscard]] Error end_of_stream_error() const override {
+        const char* api = kind_ == TransportKind::Fifo            ? "read"
+                          : kind_ == TransportKind::UnixSeqpacket ? "recvmsg"
+                                                                  : "recv";
+        return make_error(ErrorCode::BrokenPipe, api, subject_,
+                          "end of stream (0 bytes): the peer closed its end");
+    }
 
 private:
     TransportKind kind_;
@@ -722,10 +734,18 @@ Result<std::unique_ptr<Channel>> connect_socket(const Endpoint& ep, Timeout time
         }
         if (err == 0) return make_socket_channel(ep.kind, fd.release(), subject);
         // A full backlog is the socket form of "all instances busy": retry within the bound.
-        if ((err == EAGAIN || err == EWOULDBLOCK) && ep.client.retry_busy) {
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+            Error e = errno_error(err, "connect", subject);
+            if (!ep.client.retry_busy) {
+                e.code = ErrorCode::Busy;
+                e.message = "the server's listen backlog is full: all instances are busy. Next: "
+                            "retry later, or let the client wait for a free one";
+                return e;
+            }
             if (poll_ms(timeout, deadline) == 0) {
-                Error e = errno_error(err, "connect", subject);
                 e.code = ErrorCode::Timeout;
+                e.message = "the server's listen backlog stayed full (all instances busy) for the "
+                            "whole timeout. Next: retry later or raise the timeout";
                 return e;
             }
             nap(backoff, stop);

@@ -178,6 +178,8 @@ public:
                 if (!::PeekNamedPipe(h_.get(), nullptr, 0, nullptr, &avail, &left_in_msg)) {
                     DWORD err = ::GetLastError();
                     if (err == ERROR_BROKEN_PIPE || err == ERROR_PIPE_NOT_CONNECTED) {
+                        eof_api_ = "PeekNamedPipe";
+                        eof_error_ = err;
                         ReadResult res;
                         res.eof = true;
                         return res;
@@ -204,6 +206,8 @@ public:
             const Error& e = r.error();
             if (e.os_kind == OsCodeKind::Win32 &&
                 (e.os_code == ERROR_BROKEN_PIPE || e.os_code == ERROR_PIPE_NOT_CONNECTED)) {
+                eof_api_ = "ReadFile";
+                eof_error_ = static_cast<DWORD>(e.os_code);
                 ReadResult res;
                 res.eof = true;
                 return res;
@@ -272,6 +276,10 @@ public:
     }
 
     HANDLE handle() const { return h_.get(); }
+
+    [[nodiscard]] Error end_of_stream_error() const override {
+        return win32_error(eof_error_, eof_api_, subject_);
+    }
 
 private:
     struct OpResult {
@@ -438,6 +446,8 @@ private:
     UniqueHandle reader_handle_, writer_handle_;
     DWORD reader_tid_ = 0, writer_tid_ = 0;
     PeerInfo peer_;
+    const char* eof_api_ = "ReadFile";
+    DWORD eof_error_ = ERROR_BROKEN_PIPE;
 };
 
 // The flags come from win32_server_flags / win32_client_flags (portable, tested everywhere);

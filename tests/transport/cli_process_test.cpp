@@ -1,7 +1,10 @@
 // The CLI as users run it: `server` and `client`/`relay` as separate processes (posix_spawn on
 // Linux, CreateProcessW on Windows and under Wine), checking the output and the client's PID.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -10,12 +13,17 @@
 
 #include <gtest/gtest.h>
 
+#include "pipescope/transport.hpp"
 #include "transport/test_names.hpp"
 
 #ifdef _WIN32
 #include <windows.h>
+// After windows.h: K32GetProcessMemoryInfo lives in kernel32 (no psapi.dll import).
+#define PSAPI_VERSION 2
+#include <psapi.h>
 #else
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -106,12 +114,28 @@ public:
     }
     [[nodiscard]] unsigned pid() const { return pid_; }
     [[nodiscard]] const std::string& error() const { return error_; }
+    // The child's peak resident memory, known once wait() has seen it exit (wait4's
+    // ru_maxrss; Windows: PeakWorkingSetSize, sampled every 10 ms while wait() waits).
+    [[nodiscard]] std::optional<std::uint64_t> peak_memory_bytes() const { return peak_memory_; }
 
     // The exit code, or -1 if it did not exit within `timeout`.
     int wait(std::chrono::milliseconds timeout) {
         if (exited_) return code_;
 #ifdef _WIN32
-        if (::WaitForSingleObject(proc_, static_cast<DWORD>(timeout.count())) != WAIT_OBJECT_0) return -1;
+        // Sampled while it runs too: Wine reports no counters for a process that has ended.
+        auto sample_memory = [&] {
+            PROCESS_MEMORY_COUNTERS counters{};
+            if (::K32GetProcessMemoryInfo(proc_, &counters, sizeof counters) && counters.PeakWorkingSetSize > 0) {
+                peak_memory_ = std::max<std::uint64_t>(peak_memory_.value_or(0), counters.PeakWorkingSetSize);
+            }
+        };
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            sample_memory();
+            if (::WaitForSingleObject(proc_, 10) == WAIT_OBJECT_0) break;
+            if (std::chrono::steady_clock::now() >= deadline) return -1;
+        }
+        sample_memory();
         DWORD code = 0;
         ::GetExitCodeProcess(proc_, &code);
         exited_ = true;
@@ -120,9 +144,11 @@ public:
         auto deadline = std::chrono::steady_clock::now() + timeout;
         for (;;) {
             int status = 0;
-            pid_t r = ::waitpid(static_cast<pid_t>(pid_), &status, WNOHANG);
+            struct rusage usage {};
+            pid_t r = ::wait4(static_cast<pid_t>(pid_), &status, WNOHANG, &usage);
             if (r == static_cast<pid_t>(pid_)) {
                 exited_ = true;
+                peak_memory_ = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // KiB
                 code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
                 break;
             }
@@ -145,6 +171,7 @@ private:
     std::string error_;
     bool exited_ = false;
     int code_ = -1;
+    std::optional<std::uint64_t> peak_memory_;
 #ifdef _WIN32
     HANDLE proc_ = nullptr;
 #endif
@@ -232,6 +259,57 @@ TEST(CliProcesses, RelayEndsAMessageConversationOnStdinEof) {
     EXPECT_EQ(relay.wait(9s), 0) << slurp(f.client_out);
     EXPECT_EQ(slurp(f.client_out), "ping over relay");
     EXPECT_EQ(server.wait(20s), 0) << slurp(f.server_out);
+}
+
+// A hostile server answers `client --send` with one 96 MiB line. The client prints it as it
+// arrives: every byte reaches stdout, and the client never holds the reply whole (its peak
+// memory stays well under the reply's size). Before, it gathered the whole reply first.
+TEST(CliProcesses, ClientStreamsAHugeReplyWithoutHoldingIt) {
+    using namespace pipescope::core;
+    Files f;
+    constexpr std::size_t kReply = std::size_t{96} << 20;
+    Endpoint ep;
+#ifdef _WIN32
+    ep.kind = TransportKind::Win32Pipe;
+#else
+    ep.kind = TransportKind::UnixStream;
+#endif
+    ep.name = PipeName::parse(f.base).value();
+    auto listener = listen(ep);
+    ASSERT_TRUE(listener) << listener.error().to_string();
+    std::string server_error;
+    std::thread server([&] {
+        auto ch = (*listener)->accept(Timeout{20000});
+        if (!ch) {
+            server_error = ch.error().to_string();
+            return;
+        }
+        std::vector<std::byte> request(256);
+        (void)(*ch)->read(request, Timeout{10000});
+        const std::vector<std::byte> block(std::size_t{1} << 20, std::byte{'x'});
+        for (std::size_t sent = 0; sent < kReply; sent += block.size()) {
+            if (auto st = (*ch)->write_all(block, Timeout{20000}); !st) {
+                server_error = st.error().to_string();
+                return;
+            }
+        }
+        const std::byte newline{'\n'};
+        (void)(*ch)->write_all(std::span(&newline, 1), Timeout{20000});
+        // Stay connected until the client has read it all and closed.
+        std::vector<std::byte> rest(16);
+        (void)(*ch)->read(rest, Timeout{30000});
+    });
+    Child client({"client", f.base, "--send", "everything, please", "--timeout", "10000"}, f.client_out);
+    ASSERT_TRUE(client.error().empty()) << client.error();
+    const int code = client.wait(60s);
+    (*listener)->cancel();
+    server.join();
+    EXPECT_TRUE(server_error.empty()) << server_error;
+    EXPECT_EQ(code, 0);
+    EXPECT_EQ(std::filesystem::file_size(f.client_out), kReply + 1) << "bytes lost or added";
+    ASSERT_TRUE(client.peak_memory_bytes().has_value()) << "no peak memory figure for the child";
+    EXPECT_LT(*client.peak_memory_bytes(), kReply / 2)
+        << "the client held " << *client.peak_memory_bytes() / (1 << 20) << " MiB at its peak";
 }
 
 }  // namespace

@@ -366,6 +366,35 @@ TEST_P(MessageTransportTest, MessageBoundariesSurvive) {
     }
 }
 
+TEST_P(MessageTransportTest, ReadMessageHoldsNoMoreThanItsBound) {
+    auto p = connect_pair(make_endpoint(GetParam(), "bound"));
+    ASSERT_TRUE(p.server && p.client);
+    ASSERT_TRUE(p.client->write_all(pattern(10000, 3), 5000ms).ok());
+    ASSERT_TRUE(p.client->write_all(pattern(7, 4), 5000ms).ok());
+    std::vector<std::byte> msg;
+    auto r = p.server->read_message(msg, 5000ms, 4096);
+    ASSERT_FALSE(r.ok()) << "a 10,000-byte message read whole under a 4,096-byte bound";
+    EXPECT_EQ(r.error().code, ErrorCode::MoreData) << r.error().to_string();
+    EXPECT_NE(r.error().to_string().find("4096"), std::string::npos) << r.error().to_string();
+    ASSERT_EQ(msg.size(), 4096u);
+    const auto whole = pattern(10000, 3);
+    EXPECT_TRUE(std::equal(msg.begin(), msg.end(), whole.begin()));
+    // The rest of it is still there, and the next message after it.
+    std::vector<std::byte> rest(10000);
+    std::size_t got = 0;
+    for (;;) {
+        auto part = p.server->read(std::span(rest.data() + got, rest.size() - got), 5000ms);
+        ASSERT_TRUE(part.ok()) << part.error().to_string();
+        got += part->bytes;
+        if (part->message_end) break;
+    }
+    EXPECT_EQ(got, 10000u - 4096u);
+    EXPECT_TRUE(std::equal(rest.begin(), rest.begin() + static_cast<long>(got), whole.begin() + 4096));
+    auto next = p.server->read_message(msg, 5000ms, 4096);
+    ASSERT_TRUE(next.ok()) << next.error().to_string();
+    EXPECT_TRUE(msg == pattern(7, 4));
+}
+
 TEST_P(MessageTransportTest, AShortReadReassembles) {
     auto p = connect_pair(make_endpoint(GetParam(), "short"));
     ASSERT_TRUE(p.server && p.client);

@@ -154,6 +154,14 @@ void SessionView::draw_form() {
     if (client) {
         ImGui::SliderInt("Connect timeout", &timeout_ms_, 100, 60000, "%d ms", ImGuiSliderFlags_Logarithmic);
         ImGui::Checkbox("Retry while busy (WaitNamedPipe)", &endpoint_.client.retry_busy);
+        int reply_ms = static_cast<int>(options_.reply_timeout.count());
+        if (ImGui::SliderInt("Reply timeout", &reply_ms, 0, 60000, reply_ms == 0 ? "off" : "%d ms",
+                             ImGuiSliderFlags_Logarithmic)) {
+            options_.reply_timeout = core::Timeout(reply_ms);
+        }
+        if (ImGui::IsItemHovered()) {
+            ImGui::SetTooltip("After a send, no reply within this long is shown as an error");
+        }
         enum_combo("Impersonation level", endpoint_.client.impersonation,
                    {core::ImpersonationLevel::Anonymous, core::ImpersonationLevel::Identification,
                     core::ImpersonationLevel::Impersonation, core::ImpersonationLevel::Delegation});
@@ -340,7 +348,15 @@ void SessionView::draw_transcript(const core::ConversationSnapshot& c) {
                 const bool in = f.direction == core::Direction::In;
                 ImGui::TextColored(in ? ImVec4(0.5f, 0.8f, 1.0f, 1) : ImVec4(0.6f, 0.9f, 0.5f, 1), in ? "<-" : "->");
                 ImGui::TableNextColumn();
-                ImGui::Text("%zu%s", f.bytes.size(), f.message_end ? " |" : " ...");
+                if (f.omitted_bytes > 0) {
+                    ImGui::Text("%zu+%llu |", f.bytes.size(), static_cast<unsigned long long>(f.omitted_bytes));
+                    if (ImGui::IsItemHovered()) {
+                        ImGui::SetTooltip("%llu more bytes of this message were not recorded (transcript message cap)",
+                                          static_cast<unsigned long long>(f.omitted_bytes));
+                    }
+                } else {
+                    ImGui::Text("%zu%s", f.bytes.size(), f.message_end ? " |" : " ...");
+                }
                 if (ImGui::IsItemHovered()) {
                     ImGui::SetTooltip(f.message_end ? "the message ends here" : "the message continues in the next frame");
                 }

@@ -57,6 +57,17 @@ struct SessionOptions {
     TranscriptLimits limits;
     Timeout io_timeout{5000};            // a write that makes no progress for this long fails
     Timeout connect_timeout{5000};       // ClientSession
+    // After a send of ours (not an Echo/Script reply), no byte back within this long adds an
+    // Error event naming the read call, its timeout error and the pipe; the conversation stays
+    // open. 0: off (wait for ever, the Manual default).
+    Timeout reply_timeout{0};
+    // Echo and Script need a whole message (or line) before they answer: at most this many
+    // bytes of one are held. A longer one is not answered (an event says so) and is not held;
+    // Manual and Sink hold none at all.
+    std::size_t max_unit_bytes = 16u << 20;
+    // ServerSession: closed conversations kept for the front end (the oldest go first), so a
+    // long-running server's memory does not grow with every client it ever had.
+    std::size_t max_closed_conversations = 100;
 };
 
 struct Counters {
@@ -74,6 +85,9 @@ struct ConversationSnapshot {
     std::int64_t connected_unix_us = 0;
     std::int64_t disconnected_unix_us = 0;
     Counters counters;
+    // The most bytes held at once, outside the transcript, to put a message or line together
+    // for the behaviour (buffer capacity); never above SessionOptions::max_unit_bytes.
+    std::uint64_t assembly_bytes_peak = 0;
     Transcript transcript;          // frames and this conversation's events
 };
 
@@ -83,7 +97,7 @@ struct SessionSnapshot {
     std::string address;            // what we listen on / connect to
     std::string status;             // one line for a status bar
     Counters totals;
-    std::vector<ConversationSnapshot> conversations;  // oldest first (closed ones kept)
+    std::vector<ConversationSnapshot> conversations;  // oldest first (the last closed ones kept)
     std::deque<Event> events;       // session-level: listening, errors, stop
 };
 

@@ -23,6 +23,10 @@ struct Frame {
     std::int64_t unix_us = 0;     // wall-clock time, microseconds since 1970
     Direction direction = Direction::In;
     bool message_end = true;      // false: more of the same message follows in the next frame
+    // Bytes of this message that came after this frame but were not recorded, because the
+    // message was longer than TranscriptLimits::max_message_bytes (set on its last kept frame
+    // once the message ends).
+    std::uint64_t omitted_bytes = 0;
     std::vector<std::byte> bytes;
 };
 
@@ -39,6 +43,10 @@ struct TranscriptLimits {
     std::size_t max_bytes = 16u << 20;  // payload bytes kept; the oldest frames fall off
     std::size_t max_frames = 100000;
     std::size_t max_events = 10000;
+    // Of one message (or one unfinished line), only the first this many bytes are recorded;
+    // the rest is counted (Frame::omitted_bytes) and noted in an event, so one huge message
+    // cannot push the whole conversation out of the transcript.
+    std::size_t max_message_bytes = 1u << 20;
 };
 
 [[nodiscard]] std::string_view to_string(Direction d);
@@ -49,7 +57,9 @@ class Transcript {
 public:
     explicit Transcript(TranscriptLimits limits = {}) : limits_(limits) {}
 
-    // Adds a frame / event stamped now; drops the oldest when over the limits.
+    // Adds a frame / event stamped now; drops the oldest when over the limits. A frame that
+    // continues a message already over max_message_bytes is not kept (only counted); when that
+    // message ends, its last kept frame gets omitted_bytes and an event says how much was cut.
     void add_frame(Direction direction, std::span<const std::byte> bytes, bool message_end);
     void add_event(EventKind kind, std::string text);
 
@@ -76,6 +86,13 @@ private:
     std::size_t bytes_kept_ = 0;
     std::uint64_t dropped_frames_ = 0;
     std::uint64_t next_seq_ = 1;
+    // Per direction (In, Out): the message being received or sent.
+    struct OpenMessage {
+        std::uint64_t bytes = 0;     // of it so far
+        std::uint64_t omitted = 0;   // of it not kept
+        std::uint64_t last_kept_seq = 0;
+    };
+    OpenMessage open_[2];
 };
 
 }  // namespace pipescope::core

@@ -151,12 +151,22 @@ public:
     // The largest message one write() can carry on a message kind (seqpacket: bounded by the
     // socket send buffer); 0 when there is no limit we know of. Any thread.
     [[nodiscard]] virtual std::size_t max_message_bytes() const { return 0; }
+    // After a read() gave eof: how the end was seen, as an Error naming the call and the OS
+    // code where there was one (Win32: ReadFile / PeekNamedPipe with ERROR_BROKEN_PIPE or
+    // ERROR_PIPE_NOT_CONNECTED; POSIX: recv / read returning 0, no code). Callers replace the
+    // message with what the end means to them. The reading thread only.
+    [[nodiscard]] virtual Error end_of_stream_error() const {
+        return make_error(ErrorCode::BrokenPipe, "read", describe(), "the peer closed its end");
+    }
 
     // Reads one whole message into `out` (reassembling ERROR_MORE_DATA / partial reads).
     // On byte kinds, reads what one read() returns. eof=true only with nothing read. A peer
     // that closes in the middle of a message gives ErrorCode::BrokenPipe, with the part that
-    // arrived left in `out`. Allocates (grows `out`): not for the benchmark hot path.
-    Result<ReadResult> read_message(std::vector<std::byte>& out, Timeout timeout);
+    // arrived left in `out`. Allocates (grows `out`): not for the benchmark hot path. Holds at
+    // most `max_bytes`: a longer message gives ErrorCode::MoreData with its first `max_bytes`
+    // in `out` and the rest still to read (so a hostile peer cannot make it hold 100 MiB).
+    Result<ReadResult> read_message(std::vector<std::byte>& out, Timeout timeout,
+                                    std::size_t max_bytes = std::size_t{16} << 20);
     // Writes until all of `data` is gone (loops over partial writes).
     Status write_all(std::span<const std::byte> data, Timeout timeout);
 };
