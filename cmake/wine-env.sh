@@ -20,7 +20,7 @@
 #   Kills the wineserver of $WINEPREFIX (and every Wine process using it) and
 #   waits for it to go away.
 #
-# Functions only; sourcing changes no shell options.
+# Functions only (the one starting with _ is internal); sourcing changes no shell options.
 
 PIPESCOPE_WINE64=${PIPESCOPE_WINE64:-/usr/lib/wine/wine64}
 PIPESCOPE_WINESERVER=${PIPESCOPE_WINESERVER:-/usr/lib/wine/wineserver}
@@ -70,7 +70,28 @@ wine_env_setup() {
         echo "wine_env_setup: Wine warm-up failed for $WINEPREFIX (try WINEDEBUG=err+all)" >&2
         return 1
     fi
+    # A new prefix's warm-up starts Wine's desktop process (explorer.exe /desktop) with no
+    # display; for a few seconds after, a GUI program started in this prefix cannot open a
+    # window ("no driver could be loaded"). Wait (bounded) until it has gone.
+    local waited=0
+    while _wine_desktop_running "$prefix" && [ "$waited" -lt 60 ]; do
+        sleep 0.5
+        waited=$((waited + 1))
+    done
     return 0
+}
+
+# _wine_desktop_running PREFIX: true while a live explorer.exe of that prefix exists.
+_wine_desktop_running() {
+    local pid state
+    for pid in $(pgrep -f 'explorer\.exe' 2>/dev/null); do
+        state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || continue
+        [ "$state" = Z ] && continue
+        if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "WINEPREFIX=$1"; then
+            return 0
+        fi
+    done
+    return 1
 }
 
 wine_env_teardown() {
