@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "pipescope/catalog.hpp"
 #include "pipescope/catalog_export.hpp"
+#include "pipescope/files.hpp"
 #include "pipescope/platform.hpp"
 
 namespace pipescope::cli {
@@ -22,6 +23,7 @@ struct ListOptions {
     std::string filter;
     double watch_seconds = 0;
     int watch_count = 0;  // refreshes before --watch stops (0: until interrupted)
+    std::string compare;  // a saved list (--json output or the GUI's JSON export) to compare with
     std::vector<std::string> folders;
 };
 
@@ -76,6 +78,52 @@ void print_csv(const core::Snapshot& snap, const ListOptions& o) {
     std::fputs(core::entries_to_csv(shown).c_str(), stdout);
 }
 
+// One +/-/~ line (or JSON event) for a pipe that was added, removed or changed; `when` is the
+// time stamp or, for --compare, empty.
+void print_change(const char* tag, const core::PipeEntry& e, const ListOptions& o, const std::string& when) {
+    if (!matches(e, o.filter)) return;
+    if (o.json) {
+        nlohmann::json event{{"event", tag}, {"entry", entry_json(e)}};
+        if (!when.empty()) event["time"] = when;
+        std::printf("%s\n", event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    } else {
+        std::printf("%s%s%s %s %s (instances %s)\n", when.c_str(), when.empty() ? "" : " ",
+                    tag[0] == 'a' ? "+" : tag[0] == 'r' ? "-" : "~", std::string(core::to_string(e.kind)).c_str(),
+                    e.name.c_str(), count_text(e.current_instances).c_str());
+    }
+}
+
+void print_diff(const core::SnapshotDiff& d, const ListOptions& o, const std::string& when) {
+    for (const auto& e : d.added) print_change("added", e, o, when);
+    for (const auto& e : d.removed) print_change("removed", e, o, when);
+    for (const auto& c : d.changed) print_change("changed", c.after, o, when);
+}
+
+// --compare FILE: what changed between a saved list and the system now.
+int run_compare(const core::Snapshot& now, const ListOptions& o) {
+    auto text = core::read_file(o.compare);
+    if (!text) {
+        std::fprintf(stderr, "error: %s\n", text.error().to_string().c_str());
+        return 1;
+    }
+    auto saved_entries = core::entries_from_json(*text, o.compare);
+    if (!saved_entries) {
+        std::fprintf(stderr, "error: %s\n", saved_entries.error().to_string().c_str());
+        return 2;
+    }
+    core::Snapshot saved;
+    saved.entries = std::move(*saved_entries);
+    core::normalize(saved);
+    const auto d = core::diff(saved, now);
+    if (!o.json) {
+        std::printf("compared with %s: %zu pipes then, %zu now; %zu added (+), %zu removed (-), %zu changed (~)\n",
+                    o.compare.c_str(), saved.entries.size(), now.entries.size(), d.added.size(), d.removed.size(),
+                    d.changed.size());
+    }
+    print_diff(d, o, "");
+    return 0;
+}
+
 void print_notes(const core::Snapshot& snap) {
     for (const auto& n : snap.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
 }
@@ -94,6 +142,7 @@ int run_list(const ListOptions& o) {
             return 1;
         }
         print_notes(*r);
+        if (!o.compare.empty()) return run_compare(*r, o);
         if (o.json) {
             auto a = nlohmann::json::array();
             for (const auto& e : r->entries)
@@ -132,18 +181,7 @@ int run_list(const ListOptions& o) {
                     print_table(*snap, o);
                 }
             } else {
-                auto line = [&](const char* tag, const core::PipeEntry& e) {
-                    if (!matches(e, o.filter)) return;
-                    if (o.json) {
-                        std::printf("%s\n", nlohmann::json{{"event", tag}, {"time", stamp()}, {"entry", entry_json(e)}}.dump().c_str());
-                    } else {
-                        std::printf("%s %s %s %s (instances %s)\n", stamp().c_str(), tag[0] == 'a' ? "+" : tag[0] == 'r' ? "-" : "~",
-                                    std::string(core::to_string(e.kind)).c_str(), e.name.c_str(), count_text(e.current_instances).c_str());
-                    }
-                };
-                for (const auto& e : d.added) line("added", e);
-                for (const auto& e : d.removed) line("removed", e);
-                for (const auto& c : d.changed) line("changed", c.after);
+                print_diff(d, o, stamp());
             }
             std::fflush(stdout);
             ++refreshes;
@@ -183,6 +221,11 @@ void register_list(CLI::App& app, Context& ctx) {
     cmd->add_option("--filter", opts->filter, "Only names containing TEXT (case-insensitive)");
     cmd->add_option("--watch", opts->watch_seconds, "Refresh every SECONDS and print added (+), removed (-), changed (~) lines");
     cmd->add_option("--count", opts->watch_count, "With --watch: stop after N refreshes");
+    cmd->add_option("--compare", opts->compare,
+                    "Compare with a saved list (FILE from list --json or the GUI's JSON export): print added (+), "
+                    "removed (-) and changed (~) pipes")
+        ->excludes("--watch")
+        ->excludes("--csv");
     cmd->add_flag("--nobanner", opts->nobanner, "No banner line");
     cmd->add_option("--folder", opts->folders, "Linux: also scan FOLDER for sockets and FIFOs (repeatable)");
     cmd->callback([opts, &ctx] { ctx.exit_code = run_list(*opts); });

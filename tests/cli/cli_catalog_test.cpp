@@ -1,10 +1,14 @@
 // pipescope-cli list and inspect as a user runs them: the real executable, its exit code and
 // its JSON / CSV output, against pipes (Windows) or sockets (Linux) this test creates.
 #include <atomic>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <thread>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -166,6 +170,53 @@ TEST(CliList, WatchPrintsAddedAndRemoved) {
     srv.reset();
     EXPECT_TRUE(wait_event("removed"));
     c.kill();
+}
+
+// A list saved with --json, compared later: the pipe that went is "removed", the new one
+// "added"; a broken saved file is a clear error naming the entry and what is wrong.
+TEST(CliList, CompareWithASavedListShowsWhatCameAndWent) {
+    const std::string base = unique_name("cmp");
+    const std::string saved_path = base + ".json";
+    const std::string bad_path = base + ".bad.json";
+    struct Cleanup {
+        std::vector<std::string> paths;
+        ~Cleanup() {
+            for (const auto& p : paths) std::remove(p.c_str());
+        }
+    } cleanup{{saved_path, bad_path}};
+    auto gone = std::make_unique<TestServer>(base + "-gone");
+    ASSERT_TRUE(gone->ok());
+    const std::string gone_name = gone->list_name;
+    CliRun saved = run_cli({"list", "--json", "--filter", base});
+    ASSERT_EQ(saved.exit_code, 0) << saved.out;
+    ASSERT_NE(saved.out.find(gone_name), std::string::npos) << saved.out;
+    { std::ofstream(saved_path, std::ios::binary) << saved.out; }
+
+    gone.reset();
+    TestServer came(base + "-came");
+    ASSERT_TRUE(came.ok());
+    CliRun r = run_cli({"list", "--compare", saved_path, "--json", "--filter", base});
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    std::vector<std::pair<std::string, std::string>> events;  // (event, name)
+    std::size_t pos = 0;
+    while (pos < r.out.size()) {
+        auto nl = r.out.find('\n', pos);
+        json j = json::parse(r.out.substr(pos, nl - pos), nullptr, false);
+        if (j.is_object()) events.emplace_back(j["event"].get<std::string>(), j["entry"]["name"].get<std::string>());
+        if (nl == std::string::npos) break;
+        pos = nl + 1;
+    }
+    EXPECT_EQ(events, (std::vector<std::pair<std::string, std::string>>{{"added", came.list_name},
+                                                                        {"removed", gone_name}}))
+        << r.out;
+    CliRun text = run_cli({"list", "--compare", saved_path, "--filter", base, "--nobanner"});
+    ASSERT_EQ(text.exit_code, 0) << text.out;
+    EXPECT_NE(text.out.find("1 added (+), 1 removed (-)"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("- "), std::string::npos) << text.out;
+
+    { std::ofstream(bad_path, std::ios::binary) << R"([{"name":"x","kind":"socket"}])"; }
+    CliRun bad = run_cli({"list", "--compare", bad_path});
+    EXPECT_EQ(bad.exit_code, 2) << bad.out;
 }
 
 TEST(CliInspect, MissingPipeFailsAndNamesTheError) {

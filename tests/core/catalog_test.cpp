@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "pipescope/catalog.hpp"
+#include "pipescope/catalog_export.hpp"
 
 using namespace pipescope::core;
 using namespace std::chrono_literals;
@@ -268,6 +269,81 @@ TEST(Snapshot, CarryTimesKeepsFirstSeen) {
     EXPECT_EQ(b.entries[0].first_seen, t1);
     EXPECT_EQ(b.entries[0].last_seen, t2);
     EXPECT_EQ(b.entries[1].first_seen, t2);
+}
+
+TEST(SavedList, JsonReadsBackEveryField) {
+    PipeEntry pipe;
+    pipe.kind = PipeKind::NamedPipe;
+    pipe.name = "odd\\name with \"quotes\", commas";
+    pipe.current_instances = 3;
+    pipe.max_instances = -1;
+    pipe.server_pids = {{612, "wininit.exe"}};
+    pipe.client_pids = {{4200, "client.exe"}, {4201, ""}};
+    pipe.other_pids = {{8, ""}};
+    pipe.sources = static_cast<std::uint32_t>(CatalogSource::NtDirectory) |
+                   static_cast<std::uint32_t>(CatalogSource::HandleTable);
+    pipe.first_seen = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'795'000'000'123));
+    PipeEntry sock;
+    sock.kind = PipeKind::UnixSeqpacket;
+    sock.name = "@abstract";
+    sock.socket_state = SocketState::Listening;
+    sock.connections = 7;
+    sock.inode = 123456789012ull;
+    sock.sources = static_cast<std::uint32_t>(CatalogSource::ProcNetUnix);
+    const std::vector<PipeEntry> in{pipe, sock};
+    auto out = entries_from_json(entries_to_json(in));
+    ASSERT_TRUE(out.ok()) << out.error().to_string();
+    ASSERT_EQ(out->size(), 2u);
+    const PipeEntry& p = (*out)[0];
+    EXPECT_EQ(p.key(), pipe.key());
+    EXPECT_EQ(p.current_instances, 3);
+    EXPECT_EQ(p.max_instances, -1);
+    EXPECT_EQ(p.server_pids, pipe.server_pids);
+    EXPECT_EQ(p.client_pids, pipe.client_pids);
+    EXPECT_EQ(p.other_pids, pipe.other_pids);
+    EXPECT_EQ(p.sources, pipe.sources);
+    EXPECT_EQ(p.first_seen, pipe.first_seen);
+    const PipeEntry& s2 = (*out)[1];
+    EXPECT_EQ(s2.key(), sock.key());
+    EXPECT_FALSE(s2.current_instances.has_value());
+    EXPECT_EQ(s2.socket_state, SocketState::Listening);
+    EXPECT_EQ(s2.connections, 7u);
+    EXPECT_EQ(s2.inode, 123456789012ull);
+    // Compared with itself, a saved list has no differences; with one pipe gone, one is removed.
+    Snapshot saved, now;
+    saved.entries = *out;
+    now.entries = {(*out)[1]};
+    normalize(saved);
+    normalize(now);
+    auto d = diff(saved, now);
+    ASSERT_EQ(d.removed.size(), 1u);
+    EXPECT_EQ(d.removed[0].name, pipe.name);
+    EXPECT_TRUE(d.added.empty() && d.changed.empty());
+}
+
+TEST(SavedList, BrokenFilesNameTheEntryAndTheField) {
+    struct Case {
+        const char* text;
+        const char* words;
+    };
+    for (const Case& c : {Case{"not json", "not valid JSON"}, Case{"{}", "not a list"},
+                          Case{R"([{"kind":"fifo"}])", "entry 1 has no \"name\""},
+                          Case{R"([{"name":"a","kind":"fifo"},{"name":"b","kind":"socket"}])",
+                               "entry 2 has an unknown \"kind\""},
+                          Case{R"([{"name":"a","kind":"fifo","current_instances":1.5}])", "current_instances"},
+                          Case{R"([{"name":"a","kind":"fifo","current_instances":1e30}])", "current_instances"},
+                          Case{R"([{"name":"a","kind":"fifo","processes":[{"pid":-1,"end":"server"}]}])", "pid"},
+                          Case{R"([{"name":"a","kind":"fifo","processes":[{"pid":1,"end":"middle"}]}])", "end"},
+                          Case{R"([{"name":"a","kind":"fifo","source":"proc_fd+nowhere"}])", "nowhere"},
+                          Case{R"([{"name":"a","kind":"fifo","first_seen_unix_ms":1e300}])", "first_seen"}}) {
+        auto r = entries_from_json(c.text, "saved.json");
+        ASSERT_FALSE(r.ok()) << c.text;
+        const std::string text = r.error().to_string();
+        EXPECT_EQ(r.error().code, ErrorCode::InvalidArgument) << text;
+        EXPECT_NE(text.find("entries_from_json saved.json"), std::string::npos) << text;
+        EXPECT_NE(text.find(c.words), std::string::npos) << text;
+        EXPECT_NE(text.find("Next:"), std::string::npos) << text;
+    }
 }
 
 TEST(PipeCatalog, RefreshPublishesSnapshotsAndDiffs) {

@@ -4,10 +4,12 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "pipescope/catalog.hpp"
+#include "pipescope/result.hpp"
 
 namespace pipescope::core {
 
@@ -22,6 +24,12 @@ namespace pipescope::core {
 // unknown), kind, pids {server, client, unknown}, processes, source, first_seen_unix_ms, and on
 // POSIX state, connections and inode.
 [[nodiscard]] std::string entries_to_json(std::span<const PipeEntry> entries, int indent = 2);
+// Reads back what entries_to_json wrote (a saved pipe list), e.g. to compare the system with it
+// later. Unknown fields are ignored; a missing or mistyped field is an InvalidArgument error
+// naming the entry and the field, with `origin` (usually the file's path) as its subject.
+// first_seen is restored; last_seen is set equal to it. Any thread.
+[[nodiscard]] Result<std::vector<PipeEntry>> entries_from_json(std::string_view text,
+                                                               std::string origin = "pipe list");
 // CSV with a header line: name,current_instances,max_instances,kind,server_pids,client_pids,
 // other_pids,source (RFC 4180 quoting).
 [[nodiscard]] std::string entries_to_csv(std::span<const PipeEntry> entries);
