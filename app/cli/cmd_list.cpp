@@ -1,4 +1,5 @@
 // pipescope-cli list: the PipeList replacement. Passive: it never opens or connects to a pipe.
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -116,9 +117,16 @@ int run_compare(const core::Snapshot& now, const ListOptions& o) {
     core::normalize(saved);
     const auto d = core::diff(saved, now);
     if (!o.json) {
-        std::printf("compared with %s: %zu pipes then, %zu now; %zu added (+), %zu removed (-), %zu changed (~)\n",
-                    o.compare.c_str(), saved.entries.size(), now.entries.size(), d.added.size(), d.removed.size(),
-                    d.changed.size());
+        // Counts of what the filter shows, as the lines below.
+        auto shown = [&](const auto& entries, auto entry_of) {
+            return std::count_if(entries.begin(), entries.end(),
+                                 [&](const auto& x) { return matches(entry_of(x), o.filter); });
+        };
+        auto self = [](const core::PipeEntry& e) -> const core::PipeEntry& { return e; };
+        auto after = [](const core::EntryChange& c) -> const core::PipeEntry& { return c.after; };
+        std::printf("compared with %s: %td pipes then, %td now; %td added (+), %td removed (-), %td changed (~)\n",
+                    o.compare.c_str(), shown(saved.entries, self), shown(now.entries, self), shown(d.added, self),
+                    shown(d.removed, self), shown(d.changed, after));
     }
     print_diff(d, o, "");
     return 0;
