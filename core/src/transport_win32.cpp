@@ -667,12 +667,15 @@ private:
                     return {};
                 }
             }
-            if (err == ERROR_PIPE_CONNECTED) {
+            // ERROR_NO_DATA: a client came and already closed its end before we saw it. It is
+            // still a conversation and what it wrote is still in the pipe, so hand it out too:
+            // the reader gets its bytes, then the end (resetting here would lose them).
+            if (err == ERROR_PIPE_CONNECTED || err == ERROR_NO_DATA) {
                 inst.connected = true;
                 return {};
             }
-            // A client came and went before we saw it: reset the instance and listen again.
-            if (err == ERROR_NO_DATA || err == ERROR_BROKEN_PIPE) {
+            // Otherwise the instance is broken: reset it and listen again.
+            if (err == ERROR_BROKEN_PIPE) {
                 ::DisconnectNamedPipe(inst.h.get());
                 continue;
             }

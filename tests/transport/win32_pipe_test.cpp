@@ -367,6 +367,34 @@ TEST_P(Win32Listening, AcceptTimesOutAndCancelsWithSeveralListening) {
 #endif
 }
 
+// A client that connects, writes and leaves before the server's next accept() is still a
+// conversation, and what it wrote is read, not thrown away (a diagnostic tool must not lose the
+// short-lived clients it is often pointed at).
+TEST_P(Win32Listening, AClientThatCameAndWentBeforeAcceptIsStillHeard) {
+#ifndef _WIN32
+    GTEST_SKIP() << "listening instances exist only for Win32 named pipes";
+#else
+    Endpoint ep = pipe_endpoint("cameandwent", 255, GetParam());
+    auto l = listen(ep);
+    ASSERT_TRUE(l.ok()) << l.error().to_string();
+    {
+        auto c = connect((*l)->client_endpoint(), 2000ms);
+        ASSERT_TRUE(c.ok()) << c.error().to_string();
+        ASSERT_TRUE((*c)->write_all(text_bytes("quick"), 2000ms).ok());
+        (*c)->close();
+    }
+    auto s = (*l)->accept(2000ms);
+    ASSERT_TRUE(s.ok()) << "the client that came and went was not handed out: " << s.error().to_string();
+    std::vector<std::byte> buf(64);
+    auto r = (*s)->read(buf, 2000ms);
+    ASSERT_TRUE(r.ok()) << "its bytes were lost: " << r.error().to_string();
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf.data()), r->bytes), "quick");
+    auto end = (*s)->read(buf, 2000ms);
+    EXPECT_TRUE(end.ok() ? end->eof : end.error().code == ErrorCode::BrokenPipe)
+        << (end.ok() ? "more data" : end.error().to_string());
+#endif
+}
+
 INSTANTIATE_TEST_SUITE_P(IoModels, Win32Listening,
                          ::testing::Values(IoModel::Sync, IoModel::Overlapped, IoModel::Iocp),
                          [](const ::testing::TestParamInfo<IoModel>& p) {
