@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/child_process.hpp"
+
 #include "pipescope/bench.hpp"
 #include "pipescope/files.hpp"
 #include "pipescope/platform.hpp"
@@ -28,16 +30,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string cli_path() {
-    std::string p = PIPESCOPE_CLI_PATH;
-#ifdef _WIN32
-    if (!p.empty() && p[0] == '/') {  // a Linux path under Wine: drive Z: is the root
-        std::replace(p.begin(), p.end(), '/', '\\');
-        p = "Z:" + p;
-    }
-#endif
-    return p;
-}
+std::string cli_path() { return pipescope::test::native_exe_path(PIPESCOPE_CLI_PATH); }
 
 // Kills a process the hard way: SIGKILL, or TerminateProcess with exit code 9.
 bool kill_hard(std::uint32_t pid) {

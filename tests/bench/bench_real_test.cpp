@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/child_process.hpp"
+
 #include "pipescope/bench.hpp"
 #include "pipescope/platform.hpp"
 
@@ -11,16 +13,7 @@ using namespace pipescope::core;
 
 namespace {
 
-std::string cli_path() {
-    std::string p = PIPESCOPE_CLI_PATH;
-#ifdef _WIN32
-    if (!p.empty() && p[0] == '/') {  // a Linux path under Wine: drive Z: is the root
-        std::replace(p.begin(), p.end(), '/', '\\');
-        p = "Z:" + p;
-    }
-#endif
-    return p;
-}
+std::string cli_path() { return pipescope::test::native_exe_path(PIPESCOPE_CLI_PATH); }
 
 Scenario short_run(TransportKind k, BenchPattern p) {
     Scenario s;
