@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
     cli.add_option("--screenshot-after", min_seconds,
                    "With --screenshot: also wait at least this many seconds (live data)")
         ->check(CLI::Range(0.0, 600.0));
-    cli.add_option("--view", open_view, "Tab to show first: pipes, bench or log");
+    cli.add_option("--view", open_view, "Tab to show first: pipes, bench, log, or server / client (a new test server or client form)");
     cli.add_option("--bench", bench_preset, "Start a benchmark with this preset (quick, pascal, ...)");
     cli.add_flag("--no-settings", no_settings,
                  "Neither read nor write settings and layout (clean state, e.g. for screenshots)");
@@ -176,7 +176,11 @@ int main(int argc, char** argv) {
     if (open_view == "bench") app.focus_view("Benchmark");
     else if (open_view == "log") app.focus_view("Log");
     else if (open_view == "pipes") app.focus_view("Pipes");
-    else if (!open_view.empty()) core::log::app()->warn("--view {}: no such view (pipes, bench, log)", open_view);
+    else if (open_view == "server") open_session(gui::SessionView::Role::Server, "pipescope-test");
+    else if (open_view == "client") open_session(gui::SessionView::Role::Client, "");
+    else if (!open_view.empty()) {
+        core::log::app()->warn("--view {}: no such view (pipes, bench, log, server, client)", open_view);
+    }
     core::log::app()->info("PipeScope {} started on {}, UI scale {:.2f}, {}", core::version(),
                            core::platform_name(), ui_scale,
                            fonts.embedded ? "Inter + JetBrains Mono" : "built-in font");

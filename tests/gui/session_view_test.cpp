@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#ifndef _WIN32
+#include <sys/stat.h>
+#endif
+
 #include "gui/headless.hpp"
 #include "views/session_view.hpp"
 
@@ -55,6 +59,8 @@ TEST(SessionView, BadNameIsAnErrorInTheForm) {
 
 TEST(SessionView, BadCustomSddlIsAnErrorInTheFormWithItsOffset) {
     gui::SessionView view(Role::Server, unique_name("badsddl"), real_factory, 1);
+    // SDDL belongs to Win32 pipes; the form checks it before anything starts, on every platform.
+    view.endpoint().kind = core::TransportKind::Win32Pipe;
     view.set_custom_sddl("D:P(A;;GA;;;XX)");
     Headless ui;
     ui.frame([&] { draw_in_window(view); });
@@ -63,6 +69,29 @@ TEST(SessionView, BadCustomSddlIsAnErrorInTheFormWithItsOffset) {
         << view.form_error();
     EXPECT_EQ(view.session(), nullptr);  // no server was started
     ui.frame([&] { draw_in_window(view); });
+}
+
+// A POSIX server takes its file mode from the form: the socket is created with exactly that
+// mode, and no SDDL (which POSIX cannot apply) reaches the transport.
+TEST(SessionView, PosixServerUsesTheFormsFileMode) {
+#ifdef _WIN32
+    GTEST_SKIP() << "file modes belong to POSIX sockets and FIFOs; Win32 servers use the SDDL";
+#else
+    gui::SessionView view(Role::Server, unique_name("mode"), real_factory, 1);
+    view.set_custom_sddl("D:P(A;;GA;;;WD)");
+    Headless ui;
+    ui.frame([&] { draw_in_window(view); });
+    view.endpoint().server.socket_mode = 0640;
+    ASSERT_TRUE(view.start()) << view.form_error();
+    EXPECT_TRUE(view.endpoint().server.sddl.empty()) << view.endpoint().server.sddl;
+    auto running = view.session()->wait_for([](const core::SessionSnapshot& s) { return s.running; }, 5000ms);
+    ASSERT_TRUE(running->running) << running->status;
+    struct stat st {};
+    ASSERT_EQ(::stat(view.endpoint().name.posix_path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0640u);
+    view.session()->stop();
+    ui.frame([&] { draw_in_window(view); });
+#endif
 }
 
 TEST(SessionView, ClientTalksToAnEchoServerAndTheTranscriptShowsBothWays) {

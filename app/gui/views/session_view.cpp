@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 
@@ -76,6 +77,7 @@ bool SessionView::start() {
     endpoint_.name = *name;
     endpoint_.server.sddl = kSddlPresets[sddl_preset_].sddl ? kSddlPresets[sddl_preset_].sddl : "";
     if (sddl_preset_ == IM_ARRAYSIZE(kSddlPresets) - 1) endpoint_.server.sddl = sddl_buf_;
+    if (endpoint_.kind != core::TransportKind::Win32Pipe) endpoint_.server.sddl.clear();  // a file mode instead
     if (role_ == Role::Server && !endpoint_.server.sddl.empty()) {
         // Before Windows sees it: this error names the offset of the mistake.
         if (auto sd = core::parse_sddl(endpoint_.server.sddl); !sd) {
@@ -135,6 +137,66 @@ void SessionView::draw() {
     else draw_session();
 }
 
+// The CreateNamedPipe configuration of a Win32 test server.
+void SessionView::draw_win32_server_fields() {
+    auto& s = endpoint_.server;
+    enum_combo("Open mode", s.direction, {core::PipeDirection::Duplex, core::PipeDirection::Inbound, core::PipeDirection::Outbound});
+    enum_combo("Pipe type", s.type, {core::PipeType::Byte, core::PipeType::Message});
+    enum_combo("Read mode##server", s.read_mode, {core::PipeType::Byte, core::PipeType::Message});
+    ImGui::Checkbox("PIPE_NOWAIT", &s.nowait);
+    ImGui::SliderInt("Max instances", &s.max_instances, 1, 255, s.max_instances == 255 ? "unlimited" : "%d");
+    {
+        // 0 is "automatic"; the label shows what the listener will really keep open.
+        const std::string listening_label =
+            s.listening_instances == 0
+                ? "auto (" + std::to_string(core::effective_listening_instances(s)) + ")"
+                : std::to_string(core::effective_listening_instances(s));
+        ImGui::SliderInt("Listening instances", &s.listening_instances, 0, core::kMaxListeningInstances,
+                         listening_label.c_str());
+        if (ImGui::IsItemHovered()) {
+            ImGui::SetTooltip("Instances waiting in ConnectNamedPipe at once: that many clients can connect\n"
+                              "in the same instant without ERROR_PIPE_BUSY. Never more than max instances.");
+        }
+    }
+    int in_q = static_cast<int>(s.in_quota), out_q = static_cast<int>(s.out_quota);
+    if (ImGui::InputInt("In quota (bytes)", &in_q, 4096)) s.in_quota = static_cast<std::uint32_t>(std::max(0, in_q));
+    if (ImGui::InputInt("Out quota (bytes)", &out_q, 4096)) s.out_quota = static_cast<std::uint32_t>(std::max(0, out_q));
+    int dt = static_cast<int>(s.default_timeout_ms);
+    if (ImGui::InputInt("Default timeout (ms)", &dt)) s.default_timeout_ms = static_cast<std::uint32_t>(std::max(0, dt));
+    ImGui::Checkbox("FILE_FLAG_FIRST_PIPE_INSTANCE", &s.first_instance);
+    ImGui::SameLine();
+    ImGui::Checkbox("PIPE_REJECT_REMOTE_CLIENTS", &s.reject_remote);
+    if (ImGui::BeginCombo("Security", kSddlPresets[sddl_preset_].label)) {
+        for (int i = 0; i < IM_ARRAYSIZE(kSddlPresets); ++i) {
+            if (ImGui::Selectable(kSddlPresets[i].label, i == sddl_preset_)) sddl_preset_ = i;
+        }
+        ImGui::EndCombo();
+    }
+    if (sddl_preset_ == IM_ARRAYSIZE(kSddlPresets) - 1) ImGui::InputText("SDDL", sddl_buf_, sizeof sddl_buf_);
+    else if (kSddlPresets[sddl_preset_].sddl) ImGui::TextDisabled("%s", kSddlPresets[sddl_preset_].sddl);
+}
+
+// What a POSIX test server (socket or FIFO) lets the user choose: who may connect (the file's
+// mode) and, for sockets, the listen backlog. The Win32 fields do not apply there.
+void SessionView::draw_posix_server_fields() {
+    auto& s = endpoint_.server;
+    ImGui::TextDisabled("%s", endpoint_.kind == core::TransportKind::UnixSeqpacket
+                                  ? "Messages: a seqpacket socket keeps each send's boundaries."
+                                  : "A byte stream: message boundaries are not kept (use seqpacket for messages).");
+    if (ImGui::InputText("File mode (octal)", mode_buf_, sizeof mode_buf_, ImGuiInputTextFlags_CharsDecimal)) {
+        char* end = nullptr;
+        const unsigned long mode = std::strtoul(mode_buf_, &end, 8);
+        if (end != mode_buf_ && *end == '\0' && mode <= 0777) s.socket_mode = static_cast<std::uint32_t>(mode);
+    }
+    if (ImGui::IsItemHovered()) {
+        ImGui::SetTooltip("Who may connect: 600 = only you (the default). The socket or FIFO has this mode\n"
+                          "from the moment it exists, and a live server's name is never taken over.");
+    }
+    if (endpoint_.kind != core::TransportKind::Fifo) {
+        if (ImGui::InputInt("Backlog", &s.backlog)) s.backlog = std::clamp(s.backlog, 1, 4096);
+    }
+}
+
 void SessionView::draw_form() {
     const bool client = role_ == Role::Client;
     ImGui::TextUnformatted(client ? "Connect to a pipe as a test client" : "Stand up a test server");
@@ -173,40 +235,11 @@ void SessionView::draw_form() {
                    {core::PipeDirection::Duplex, core::PipeDirection::Inbound, core::PipeDirection::Outbound});
     } else {
         auto& s = endpoint_.server;
-        enum_combo("Open mode", s.direction, {core::PipeDirection::Duplex, core::PipeDirection::Inbound, core::PipeDirection::Outbound});
-        enum_combo("Pipe type", s.type, {core::PipeType::Byte, core::PipeType::Message});
-        enum_combo("Read mode##server", s.read_mode, {core::PipeType::Byte, core::PipeType::Message});
-        ImGui::Checkbox("PIPE_NOWAIT", &s.nowait);
-        ImGui::SliderInt("Max instances", &s.max_instances, 1, 255, s.max_instances == 255 ? "unlimited" : "%d");
         if (endpoint_.kind == core::TransportKind::Win32Pipe) {
-            // 0 is "automatic"; the label shows what the listener will really keep open.
-            const std::string listening_label =
-                s.listening_instances == 0
-                    ? "auto (" + std::to_string(core::effective_listening_instances(s)) + ")"
-                    : std::to_string(core::effective_listening_instances(s));
-            ImGui::SliderInt("Listening instances", &s.listening_instances, 0, core::kMaxListeningInstances,
-                             listening_label.c_str());
-            if (ImGui::IsItemHovered()) {
-                ImGui::SetTooltip("Instances waiting in ConnectNamedPipe at once: that many clients can connect\n"
-                                  "in the same instant without ERROR_PIPE_BUSY. Never more than max instances.");
-            }
+            draw_win32_server_fields();
+        } else {
+            draw_posix_server_fields();
         }
-        int in_q = static_cast<int>(s.in_quota), out_q = static_cast<int>(s.out_quota);
-        if (ImGui::InputInt("In quota (bytes)", &in_q, 4096)) s.in_quota = static_cast<std::uint32_t>(std::max(0, in_q));
-        if (ImGui::InputInt("Out quota (bytes)", &out_q, 4096)) s.out_quota = static_cast<std::uint32_t>(std::max(0, out_q));
-        int dt = static_cast<int>(s.default_timeout_ms);
-        if (ImGui::InputInt("Default timeout (ms)", &dt)) s.default_timeout_ms = static_cast<std::uint32_t>(std::max(0, dt));
-        ImGui::Checkbox("FILE_FLAG_FIRST_PIPE_INSTANCE", &s.first_instance);
-        ImGui::SameLine();
-        ImGui::Checkbox("PIPE_REJECT_REMOTE_CLIENTS", &s.reject_remote);
-        if (ImGui::BeginCombo("Security", kSddlPresets[sddl_preset_].label)) {
-            for (int i = 0; i < IM_ARRAYSIZE(kSddlPresets); ++i) {
-                if (ImGui::Selectable(kSddlPresets[i].label, i == sddl_preset_)) sddl_preset_ = i;
-            }
-            ImGui::EndCombo();
-        }
-        if (sddl_preset_ == IM_ARRAYSIZE(kSddlPresets) - 1) ImGui::InputText("SDDL", sddl_buf_, sizeof sddl_buf_);
-        else if (kSddlPresets[sddl_preset_].sddl) ImGui::TextDisabled("%s", kSddlPresets[sddl_preset_].sddl);
         // Say so whenever the form is looser than the defaults (computed in core, shown here).
         core::ServerConfig shown = s;
         shown.sddl = sddl_preset_ == IM_ARRAYSIZE(kSddlPresets) - 1

@@ -44,6 +44,8 @@ public:
 
 private:
     void draw_form();
+    void draw_win32_server_fields();
+    void draw_posix_server_fields();
     void draw_session();
     void draw_transcript(const core::ConversationSnapshot& c);
 
@@ -58,6 +60,7 @@ private:
     // Form state.
     char name_buf_[260] = {};
     char sddl_buf_[512] = {};
+    char mode_buf_[8] = "600";  // POSIX servers: the socket / FIFO mode, octal
     char script_buf_[2048] = "prefix PING => PONG\\n\n";
     int sddl_preset_ = 0;
     int timeout_ms_ = 5000;
