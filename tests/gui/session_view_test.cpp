@@ -94,6 +94,17 @@ TEST(SessionView, PosixServerUsesTheFormsFileMode) {
 #endif
 }
 
+TEST(SessionView, FormsDefaultToOverlappedIoAndIdentification) {
+    gui::SessionView server(Role::Server, unique_name("defaults"), real_factory, 1);
+    gui::SessionView client(Role::Client, unique_name("defaults"), real_factory, 2);
+    EXPECT_EQ(server.endpoint().io, core::IoModel::Overlapped);
+    EXPECT_EQ(client.endpoint().io, core::IoModel::Overlapped);
+    EXPECT_EQ(client.endpoint().client.impersonation, core::ImpersonationLevel::Identification);
+    EXPECT_TRUE(server.endpoint().server.first_instance);
+    EXPECT_TRUE(server.endpoint().server.reject_remote);
+    EXPECT_EQ(server.endpoint().server.socket_mode, 0600u);
+}
+
 TEST(SessionView, ClientTalksToAnEchoServerAndTheTranscriptShowsBothWays) {
     const std::string name = unique_name("echo");
     gui::SessionView server(Role::Server, name, real_factory, 1);

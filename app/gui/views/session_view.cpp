@@ -50,6 +50,8 @@ SessionView::SessionView(Role role, std::string initial_name, Factory factory, i
     std::snprintf(name_buf_, sizeof name_buf_, "%s", initial_name.c_str());
     auto kinds = core::available_transports();
     if (!kinds.empty()) endpoint_.kind = kinds.front();
+    // As the CLI: overlapped I/O, because with Sync a write waits behind a blocked read on Windows.
+    endpoint_.io = core::IoModel::Overlapped;
     options_.behaviour = role == Role::Server ? core::Behaviour::Echo : core::Behaviour::Manual;
 }
 
