@@ -342,6 +342,18 @@ void SessionView::draw_session() {
     ImGui::EndGroup();
 }
 
+std::string SessionView::preview(std::span<const std::byte> bytes, std::size_t max_chars) const {
+    // Bytes per shown character: hex takes three ("41 "), UTF-16LE text half a character per
+    // byte, escaped text one or more (so this many bytes never show fewer characters).
+    const std::size_t n = view_mode_ == 1 ? max_chars / 3 : view_mode_ == 2 ? max_chars * 2 : max_chars;
+    auto shown = bytes.first(std::min(bytes.size(), n));
+    std::string text = view_mode_ == 1   ? core::to_hex(shown)
+                       : view_mode_ == 2 ? utf16_preview(shown)
+                                         : core::escape_bytes(shown);
+    if (shown.size() < bytes.size()) text += " ...";
+    return text;
+}
+
 void SessionView::draw_transcript(const core::ConversationSnapshot& c) {
     ImGui::RadioButton("Text", &view_mode_, 0);
     ImGui::SameLine();
@@ -396,12 +408,18 @@ void SessionView::draw_transcript(const core::ConversationSnapshot& c) {
                     ImGui::SetTooltip(f.message_end ? "the message ends here" : "the message continues in the next frame");
                 }
                 ImGui::TableNextColumn();
-                std::span<const std::byte> shown(f.bytes.data(), std::min<std::size_t>(f.bytes.size(), 4096));
-                std::string text = view_mode_ == 1 ? core::to_hex(shown)
-                                   : view_mode_ == 2 ? utf16_preview(shown)
-                                                     : core::escape_bytes(shown);
-                if (shown.size() < f.bytes.size()) text += " ...";
-                ImGui::TextUnformatted(text.c_str());
+                // A row shows what fits on one line; hovering shows more. Rendering whole
+                // 4 KiB frames on every visible row made each frame escape and lay out
+                // ~100 KiB of text, which is what a flooding peer's rows are.
+                ImGui::TextUnformatted(preview(f.bytes, kRowPreviewChars).c_str());
+                if (f.bytes.size() > 0 && ImGui::IsItemHovered()) {
+                    ImGui::BeginTooltip();
+                    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 60.0f);
+                    ImGui::TextUnformatted(preview(f.bytes, kTooltipPreviewChars).c_str());
+                    ImGui::PopTextWrapPos();
+                    ImGui::TextDisabled("%zu bytes; Save transcript keeps every byte", f.bytes.size());
+                    ImGui::EndTooltip();
+                }
             }
         }
         if (follow_ && frames.size() != last_frames_) ImGui::SetScrollHereY(1.0f);

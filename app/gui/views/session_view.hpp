@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "pipescope/session.hpp"
@@ -48,6 +49,12 @@ private:
     void draw_posix_server_fields();
     void draw_session();
     void draw_transcript(const core::ConversationSnapshot& c);
+    // The bytes as the chosen view shows them, cut to about max_chars characters.
+    [[nodiscard]] std::string preview(std::span<const std::byte> bytes, std::size_t max_chars) const;
+
+    // Characters of a frame a transcript row shows, and its tooltip.
+    static constexpr std::size_t kRowPreviewChars = 240;
+    static constexpr std::size_t kTooltipPreviewChars = 3000;
 
     Role role_;
     Factory factory_;
