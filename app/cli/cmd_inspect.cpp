@@ -78,7 +78,7 @@ int exit_code_for(core::InspectState s) {
         case core::InspectState::NotFound: return 2;
         case core::InspectState::Denied: return 3;
         case core::InspectState::Busy: return 4;
-        case core::InspectState::Timeout: return 5;
+        case core::InspectState::TimedOut: return 5;
         default: return 1;
     }
 }

@@ -13,7 +13,7 @@ std::string_view to_string(FieldState state) {
         case FieldState::Busy: return "busy";
         case FieldState::Denied: return "denied";
         case FieldState::NotFound: return "not found";
-        case FieldState::Timeout: return "timeout";
+        case FieldState::TimedOut: return "timeout";
         case FieldState::Unsupported: return "unsupported";
         case FieldState::Unknown: return "unknown";
         case FieldState::Failed: return "failed";
@@ -27,7 +27,7 @@ std::string_view to_string(InspectState state) {
         case InspectState::Busy: return "busy";
         case InspectState::Denied: return "denied";
         case InspectState::NotFound: return "not found";
-        case InspectState::Timeout: return "timeout";
+        case InspectState::TimedOut: return "timeout";
         case InspectState::Cancelled: return "cancelled";
         case InspectState::Error: return "error";
     }

@@ -39,7 +39,7 @@ FieldState state_for_errno(int e) {
         case EPERM: return FieldState::Denied;
         case ENOENT: return FieldState::NotFound;
         case EAGAIN: return FieldState::Busy;
-        case ETIMEDOUT: return FieldState::Timeout;
+        case ETIMEDOUT: return FieldState::TimedOut;
         default: return FieldState::Failed;
     }
 }
@@ -50,7 +50,7 @@ InspectState inspect_state_for(ErrorCode c) {
         case ErrorCode::AccessDenied: return InspectState::Denied;
         case ErrorCode::Busy:
         case ErrorCode::WouldBlock: return InspectState::Busy;
-        case ErrorCode::Timeout: return InspectState::Timeout;
+        case ErrorCode::Timeout: return InspectState::TimedOut;
         case ErrorCode::Cancelled: return InspectState::Cancelled;
         default: return InspectState::Error;
     }
@@ -100,7 +100,7 @@ void fail_whole(PipeDetails& d, Error err) {
     FieldState fs = d.state == InspectState::Busy       ? FieldState::Busy
                     : d.state == InspectState::Denied   ? FieldState::Denied
                     : d.state == InspectState::NotFound ? FieldState::NotFound
-                    : d.state == InspectState::Timeout  ? FieldState::Timeout
+                    : d.state == InspectState::TimedOut  ? FieldState::TimedOut
                                                         : FieldState::Failed;
     mark_unreached(d, fs, err.to_string());
     d.error = std::move(err);

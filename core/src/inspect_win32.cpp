@@ -119,7 +119,7 @@ void fail_whole(PipeDetails& d, InspectState state, Error err) {
     FieldState fs = state == InspectState::Busy       ? FieldState::Busy
                     : state == InspectState::Denied   ? FieldState::Denied
                     : state == InspectState::NotFound ? FieldState::NotFound
-                    : state == InspectState::Timeout  ? FieldState::Timeout
+                    : state == InspectState::TimedOut  ? FieldState::TimedOut
                                                       : FieldState::Failed;
     std::string why = err.to_string();
     for_each_connected_field(d, [&](auto& f, const char* src) { f.fail(fs, src, true, why); });
@@ -286,7 +286,7 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options, st
                 Error e = win32_error(ERROR_SEM_TIMEOUT, "WaitNamedPipeW", d.name);
                 e.message = "every instance stayed busy (ERROR_PIPE_BUSY (231)) for the whole " +
                             std::to_string(options.timeout.count()) + " ms. Next: retry later or raise --timeout";
-                fail_whole(d, InspectState::Timeout, std::move(e));
+                fail_whole(d, InspectState::TimedOut, std::move(e));
             }
             return finish();
         }

@@ -88,7 +88,7 @@ TEST(Field, SetAndFailKeepProvenance) {
     EXPECT_FALSE(f.value.has_value());
     EXPECT_EQ(to_string(f.state), "busy");
     EXPECT_EQ(f.note, "all instances are busy");
-    EXPECT_EQ(to_string(InspectState::Timeout), "timeout");
+    EXPECT_EQ(to_string(InspectState::TimedOut), "timeout");
     EXPECT_EQ(to_string(InspectState::NotFound), "not found");
 }
 

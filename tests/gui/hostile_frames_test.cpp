@@ -9,10 +9,7 @@
 
 #include <gtest/gtest.h>
 
-// inspect.hpp before transport.hpp: GCC's -Wshadow takes InspectState::Timeout for a shadow
-// of core::Timeout when the type is seen first.
 #include "pipescope/inspect.hpp"
-
 #include "gui/headless.hpp"
 #include "reliability/hostile_servers.hpp"
 #include "views/inspector_view.hpp"

@@ -128,7 +128,7 @@ TEST(InspectPosix, BusyWithoutWaitTimeoutWithABound) {
     auto t0 = std::chrono::steady_clock::now();
     PipeDetails timed = inspect_pipe(name_of(srv.name), bounded);
     auto took = std::chrono::steady_clock::now() - t0;
-    EXPECT_EQ(timed.state, InspectState::Timeout) << (timed.error ? timed.error->to_string() : "");
+    EXPECT_EQ(timed.state, InspectState::TimedOut) << (timed.error ? timed.error->to_string() : "");
     EXPECT_GE(took, 250ms);
     EXPECT_LT(took, 3s) << "the bound holds";
 }

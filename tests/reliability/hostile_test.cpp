@@ -210,7 +210,7 @@ TEST(AllInstancesBusy, ProbeTimesOutNamingTheWaitTheErrorAndThePipe) {
 #endif
     PipeDetails d = probe(ep);
     ASSERT_TRUE(d.error.has_value());
-    EXPECT_EQ(d.state, InspectState::Timeout) << d.error->to_string();
+    EXPECT_EQ(d.state, InspectState::TimedOut) << d.error->to_string();
     const std::string text = d.error->to_string();
     EXPECT_NE(text.find(api), std::string::npos) << text;
     EXPECT_NE(text.find(code), std::string::npos) << text;

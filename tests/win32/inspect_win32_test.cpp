@@ -183,8 +183,8 @@ TEST(InspectWin32, BusyWithoutWaitTimeoutWithABound) {
     auto t0 = std::chrono::steady_clock::now();
     PipeDetails timed = inspect_pipe(pn(name), bounded);
     auto took = std::chrono::steady_clock::now() - t0;
-    EXPECT_EQ(timed.state, InspectState::Timeout) << (timed.error ? timed.error->to_string() : "");
-    EXPECT_EQ(timed.server_pid.state, FieldState::Timeout);
+    EXPECT_EQ(timed.state, InspectState::TimedOut) << (timed.error ? timed.error->to_string() : "");
+    EXPECT_EQ(timed.server_pid.state, FieldState::TimedOut);
     EXPECT_LT(took, 5s) << "the bound holds";
 }
 

@@ -11,7 +11,7 @@ ImVec4 state_color(core::FieldState s) {
     switch (s) {
         case core::FieldState::Ok: return ImVec4(0.45f, 0.85f, 0.5f, 1.0f);
         case core::FieldState::Busy:
-        case core::FieldState::Timeout: return ImVec4(1.0f, 0.75f, 0.3f, 1.0f);
+        case core::FieldState::TimedOut: return ImVec4(1.0f, 0.75f, 0.3f, 1.0f);
         case core::FieldState::Denied:
         case core::FieldState::NotFound:
         case core::FieldState::Failed: return ImVec4(1.0f, 0.45f, 0.42f, 1.0f);
@@ -23,7 +23,7 @@ ImVec4 inspect_color(core::InspectState s) {
     switch (s) {
         case core::InspectState::Ok: return ImVec4(0.45f, 0.85f, 0.5f, 1.0f);
         case core::InspectState::Busy:
-        case core::InspectState::Timeout:
+        case core::InspectState::TimedOut:
         case core::InspectState::Cancelled: return ImVec4(1.0f, 0.75f, 0.3f, 1.0f);
         default: return ImVec4(1.0f, 0.45f, 0.42f, 1.0f);
     }

@@ -33,7 +33,7 @@ enum class FieldState {
     Busy,         // the pipe had no free instance, so the probe could not ask
     Denied,       // the system refused the query (access denied)
     NotFound,     // the pipe vanished
-    Timeout,      // the probe ran out of time before asking
+    TimedOut,     // the probe ran out of time before asking
     Unsupported,  // this system does not offer the query (e.g. Wine, or not for this kind)
     Unknown,      // not asked or not knowable
     Failed,       // the query failed for another reason (see note)
@@ -65,9 +65,9 @@ struct Field {
     }
 };
 
-// The outcome of the whole probe. Busy / Denied / NotFound / Timeout are results, not errors
+// The outcome of the whole probe. Busy / Denied / NotFound / TimedOut are results, not errors
 // to hide: fields that did not need the connection (e.g. Linux owner and mode) may still be Ok.
-enum class InspectState { Ok, Busy, Denied, NotFound, Timeout, Cancelled, Error };
+enum class InspectState { Ok, Busy, Denied, NotFound, TimedOut, Cancelled, Error };
 [[nodiscard]] std::string_view to_string(InspectState state);  // "ok", "busy", ...
 
 // One access control entry in readable form.
