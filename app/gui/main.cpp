@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     bool light = false;
     bool no_settings = false;
     double min_seconds = 0;
-    std::string open_view, bench_preset;
+    std::string open_view, bench_preset, connect_name, serve_name;
     cli.add_option("--screenshot", screenshot_path,
                    "Render --frames frames, save the last one as this PNG, and exit");
     cli.add_option("--frames", frames, "Frames to render before the screenshot")
@@ -81,6 +81,10 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.0, 600.0));
     cli.add_option("--view", open_view, "Tab to show first: pipes, bench, log, or server / client (a new test server or client form)");
     cli.add_option("--bench", bench_preset, "Start a benchmark with this preset (quick, pascal, ...)");
+    cli.add_option("--connect", connect_name,
+                   "Open a test client on this pipe and connect at once (the server sees the connection)");
+    cli.add_option("--serve", serve_name,
+                   "Start a test server on this pipe name at once, with the default (restrictive) security");
     cli.add_flag("--no-settings", no_settings,
                  "Neither read nor write settings and layout (clean state, e.g. for screenshots)");
     try {
@@ -152,9 +156,10 @@ int main(int argc, char** argv) {
         if (role == gui::SessionView::Role::Client) return std::make_unique<core::ClientSession>(endpoint, options);
         return std::make_unique<core::ServerSession>(endpoint, options);
     };
-    auto open_session = [&](gui::SessionView::Role role, std::string name) {
-        app.add_view(std::make_unique<gui::SessionView>(role, std::move(name), session_factory, next_view_id++),
-                     /*focus=*/true);
+    auto open_session = [&](gui::SessionView::Role role, std::string name) -> gui::SessionView& {
+        return static_cast<gui::SessionView&>(app.add_view(
+            std::make_unique<gui::SessionView>(role, std::move(name), session_factory, next_view_id++),
+            /*focus=*/true));
     };
     pipes.on_connect([&](const core::PipeEntry& e) {
         open_session(gui::SessionView::Role::Client,
@@ -180,6 +185,14 @@ int main(int argc, char** argv) {
     else if (open_view == "client") open_session(gui::SessionView::Role::Client, "");
     else if (!open_view.empty()) {
         core::log::app()->warn("--view {}: no such view (pipes, bench, log, server, client)", open_view);
+    }
+    // Sessions asked for on the command line start at once; a bad name or option stays on the
+    // form with its error, as if the user had pressed Connect / Start server.
+    for (auto [role, name] : {std::pair{gui::SessionView::Role::Server, &serve_name},
+                              std::pair{gui::SessionView::Role::Client, &connect_name}}) {
+        if (name->empty()) continue;
+        auto& view = open_session(role, *name);
+        if (!view.start()) core::log::app()->error("{} {}: {}", role == gui::SessionView::Role::Client ? "--connect" : "--serve", *name, view.form_error());
     }
     core::log::app()->info("PipeScope {} started on {}, UI scale {:.2f}, {}", core::version(),
                            core::platform_name(), ui_scale,
