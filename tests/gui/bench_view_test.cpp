@@ -9,16 +9,9 @@
 using namespace pipescope;
 using namespace std::chrono_literals;
 using pipescope::gui::test::Headless;
+using pipescope::gui::test::draw_in_window;
 
 namespace {
-
-void draw_in_window(gui::BenchView& v) {
-    ImGui::SetNextWindowPos(ImVec2(0, 0));
-    ImGui::SetNextWindowSize(ImVec2(1280, 800));
-    ImGui::Begin("bench");
-    v.draw();
-    ImGui::End();
-}
 
 core::Scenario short_pingpong() {
     core::Scenario s;

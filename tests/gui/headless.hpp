@@ -28,4 +28,15 @@ private:
     ImGuiContext* ctx_;
 };
 
+// Draws a view (anything with draw()) in a window that fills the 1280x800 display, as the
+// app's tab does; call it inside Headless::frame.
+template <class View>
+void draw_in_window(View& view) {
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImVec2(1280, 800));
+    ImGui::Begin("view");
+    view.draw();
+    ImGui::End();
+}
+
 }  // namespace pipescope::gui::test

@@ -18,6 +18,7 @@
 using namespace pipescope;
 using namespace std::chrono_literals;
 using pipescope::gui::test::Headless;
+using pipescope::gui::test::draw_in_window;
 using Role = gui::SessionView::Role;
 
 namespace {
@@ -26,14 +27,6 @@ std::unique_ptr<core::Session> real_factory(Role role, const core::Endpoint& e,
                                             const core::SessionOptions& o) {
     if (role == Role::Client) return std::make_unique<core::ClientSession>(e, o);
     return std::make_unique<core::ServerSession>(e, o);
-}
-
-void draw_in_window(gui::SessionView& v) {
-    ImGui::SetNextWindowPos(ImVec2(0, 0));
-    ImGui::SetNextWindowSize(ImVec2(1280, 800));
-    ImGui::Begin("session");
-    v.draw();
-    ImGui::End();
 }
 
 // Draws frames for `duration` and returns the worst frame time in ms.
@@ -129,13 +122,7 @@ TEST(HostileFrames, FramesStayUnder50msWhileARealProbeWaitsOnABusyPipeAndCancelI
 #endif
     gui::InspectorView view(ep.name, core::inspect_pipe, 3);
     Headless ui;
-    auto draw = [&] {
-        ImGui::SetNextWindowPos(ImVec2(0, 0));
-        ImGui::SetNextWindowSize(ImVec2(1280, 800));
-        ImGui::Begin("inspector");
-        view.draw();
-        ImGui::End();
-    };
+    auto draw = [&] { draw_in_window(view); };
     view.start();
     double worst = 0;
     int frames = 0;

@@ -10,18 +10,11 @@
 using namespace pipescope;
 using namespace std::chrono_literals;
 using pipescope::gui::test::Headless;
+using pipescope::gui::test::draw_in_window;
 
 namespace {
 
 core::PipeName name() { return *core::PipeName::parse("\\\\.\\pipe\\target"); }
-
-void draw_in_window(gui::InspectorView& view) {
-    ImGui::SetNextWindowPos(ImVec2(0, 0));
-    ImGui::SetNextWindowSize(ImVec2(1280, 800));
-    ImGui::Begin("inspect");
-    view.draw();
-    ImGui::End();
-}
 
 TEST(InspectorView, AsksBeforeItConnects) {
     std::atomic<int> probes{0};

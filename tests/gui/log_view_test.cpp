@@ -5,6 +5,7 @@
 
 using namespace pipescope;
 using pipescope::gui::test::Headless;
+using pipescope::gui::test::draw_in_window;
 
 namespace {
 
@@ -51,13 +52,7 @@ TEST(LogView, DrawsRowsHeadless) {
     for (int i = 0; i < 500; ++i) ring.push(rec(core::log::Level::Info, "app", "line"));
     gui::LogView view(ring);
     Headless ui;
-    auto draw = [&] {
-        ImGui::SetNextWindowPos(ImVec2(0, 0));
-        ImGui::SetNextWindowSize(ImVec2(1280, 800));
-        ImGui::Begin("log");
-        view.draw();
-        ImGui::End();
-    };
+    auto draw = [&] { draw_in_window(view); };
     ui.frame(draw);
     ui.frame(draw);
     EXPECT_EQ(view.visible().size(), 500u);

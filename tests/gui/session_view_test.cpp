@@ -20,6 +20,7 @@
 using namespace pipescope;
 using namespace std::chrono_literals;
 using pipescope::gui::test::Headless;
+using pipescope::gui::test::draw_in_window;
 using Role = gui::SessionView::Role;
 
 namespace {
@@ -37,14 +38,6 @@ std::string unique_name(const char* what) {
     auto pid = static_cast<unsigned long>(::getpid());
     return "/tmp/pipescope-guitest-" + std::string(what) + "-" + std::to_string(pid) + ".sock";
 #endif
-}
-
-void draw_in_window(gui::SessionView& v) {
-    ImGui::SetNextWindowPos(ImVec2(0, 0));
-    ImGui::SetNextWindowSize(ImVec2(1280, 800));
-    ImGui::Begin("session");
-    v.draw();
-    ImGui::End();
 }
 
 TEST(SessionView, BadNameIsAnErrorInTheForm) {
