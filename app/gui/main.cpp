@@ -188,12 +188,13 @@ int main(int argc, char** argv) {
     }
     // Sessions asked for on the command line start at once; a bad name or option stays on the
     // form with its error, as if the user had pressed Connect / Start server.
-    for (auto [role, name] : {std::pair{gui::SessionView::Role::Server, &serve_name},
-                              std::pair{gui::SessionView::Role::Client, &connect_name}}) {
-        if (name->empty()) continue;
-        auto& view = open_session(role, *name);
-        if (!view.start()) core::log::app()->error("{} {}: {}", role == gui::SessionView::Role::Client ? "--connect" : "--serve", *name, view.form_error());
-    }
+    auto start_session = [&](gui::SessionView::Role role, const std::string& name, const char* flag) {
+        if (name.empty()) return;
+        auto& view = open_session(role, name);
+        if (!view.start()) core::log::app()->error("{} {}: {}", flag, name, view.form_error());
+    };
+    start_session(gui::SessionView::Role::Server, serve_name, "--serve");
+    start_session(gui::SessionView::Role::Client, connect_name, "--connect");
     core::log::app()->info("PipeScope {} started on {}, UI scale {:.2f}, {}", core::version(),
                            core::platform_name(), ui_scale,
                            fonts.embedded ? "Inter + JetBrains Mono" : "built-in font");

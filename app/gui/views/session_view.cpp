@@ -408,9 +408,9 @@ void SessionView::draw_transcript(const core::ConversationSnapshot& c) {
                     ImGui::SetTooltip(f.message_end ? "the message ends here" : "the message continues in the next frame");
                 }
                 ImGui::TableNextColumn();
-                // A row shows what fits on one line; hovering shows more. Rendering whole
-                // 4 KiB frames on every visible row made each frame escape and lay out
-                // ~100 KiB of text, which is what a flooding peer's rows are.
+                // A row shows what fits on one line; hovering shows more. Whole 4 KiB frames
+                // on every visible row (a flooding peer's) made each UI frame escape and lay
+                // out ~100 KiB of text.
                 ImGui::TextUnformatted(preview(f.bytes, kRowPreviewChars).c_str());
                 if (f.bytes.size() > 0 && ImGui::IsItemHovered()) {
                     ImGui::BeginTooltip();
