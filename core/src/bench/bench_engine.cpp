@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
-#include "bench_platform.hpp"
+#include "bench/bench_platform.hpp"
 #include "pipescope/bench.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"

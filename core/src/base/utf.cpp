@@ -1,4 +1,4 @@
-#include "utf.hpp"
+#include "base/utf.hpp"
 
 #include <cstdint>
 

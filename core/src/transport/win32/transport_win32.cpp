@@ -9,7 +9,6 @@
 //   Iocp        the handle bound to its own completion port; GetQueuedCompletionStatus waits,
 //               cancel() posts a wake-up packet.
 // A server keeps N instances listening at once; see Win32Listener for how each model accepts.
-#ifdef _WIN32
 
 #include <windows.h>
 #include <sddl.h>
@@ -21,18 +20,17 @@
 
 #include <spdlog/logger.h>
 
-#include "utf.hpp"
+#include "base/utf.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/pipe_security.hpp"
 #include "pipescope/platform.hpp"
 #include "pipescope/sddl.hpp"
 #include "pipescope/unique_handle.hpp"
-#include "transport_backend.hpp"
+#include "transport/transport_backend.hpp"
 
 namespace pipescope::core {
 
 namespace {
-
 
 std::string narrow(const wchar_t* w, std::size_t len) {
     if (len == 0) return {};
@@ -706,7 +704,9 @@ private:
 
 }  // namespace
 
-Result<std::unique_ptr<Listener>> listen_win32(const Endpoint& ep) {
+std::vector<TransportKind> os_transports() { return {TransportKind::Win32Pipe}; }
+
+Result<std::unique_ptr<Listener>> listen_os(const Endpoint& ep) {
     const std::string display = ep.name.win32_path();
     if (!ep.name.is_local()) {
         return make_error(ErrorCode::InvalidArgument, "CreateNamedPipeW", display,
@@ -747,7 +747,7 @@ Result<std::unique_ptr<Listener>> listen_win32(const Endpoint& ep) {
     return out;
 }
 
-Result<std::unique_ptr<Channel>> connect_win32(const Endpoint& ep, Timeout timeout,
+Result<std::unique_ptr<Channel>> connect_os(const Endpoint& ep, Timeout timeout,
                                                std::stop_token stop) {
     const std::string display = ep.name.win32_path();
     const std::wstring path = detail::utf8_to_wide(display);
@@ -803,4 +803,3 @@ Result<std::unique_ptr<Channel>> connect_win32(const Endpoint& ep, Timeout timeo
 }  // namespace detail
 }  // namespace pipescope::core
 
-#endif  // _WIN32

@@ -8,12 +8,12 @@
 
 #include <spdlog/logger.h>
 
-#include "nt_win32.hpp"
+#include "os/win32/nt.hpp"
 #include "pipescope/inspect.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"
 #include "pipescope/unique_handle.hpp"
-#include "utf.hpp"
+#include "base/utf.hpp"
 
 namespace pipescope::core {
 namespace {

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipescope/bench.hpp"
-#include "json_number.hpp"
+#include "base/json_number.hpp"
 
 namespace pipescope::core {
 

@@ -6,7 +6,7 @@
 
 #include "pipescope/files.hpp"
 #include "pipescope/hex.hpp"
-#include "json_number.hpp"
+#include "base/json_number.hpp"
 
 namespace pipescope::core {
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "transport_backend.hpp"
+#include "transport/transport_backend.hpp"
 
 namespace pipescope::core {
 namespace {
@@ -120,12 +120,7 @@ std::optional<ImpersonationLevel> parse_impersonation_level(std::string_view tex
 }
 
 std::vector<TransportKind> available_transports() {
-#ifdef _WIN32
-    return {TransportKind::Win32Pipe};
-#else
-    return {TransportKind::UnixStream, TransportKind::UnixSeqpacket, TransportKind::Fifo,
-            TransportKind::Tcp};
-#endif
+    return detail::os_transports();
 }
 
 bool transport_available(TransportKind kind) {
@@ -202,11 +197,7 @@ Result<std::unique_ptr<Listener>> listen(const Endpoint& endpoint) {
                               "' is not available on this platform. Next: pick one of the "
                               "available transports");
     }
-#ifdef _WIN32
-    return detail::listen_win32(endpoint);
-#else
-    return detail::listen_posix(endpoint);
-#endif
+    return detail::listen_os(endpoint);
 }
 
 Result<std::unique_ptr<Channel>> connect(const Endpoint& endpoint, Timeout timeout,
@@ -217,11 +208,7 @@ Result<std::unique_ptr<Channel>> connect(const Endpoint& endpoint, Timeout timeo
                               "' is not available on this platform. Next: pick one of the "
                               "available transports");
     }
-#ifdef _WIN32
-    return detail::connect_win32(endpoint, timeout, std::move(stop));
-#else
-    return detail::connect_posix(endpoint, timeout, std::move(stop));
-#endif
+    return detail::connect_os(endpoint, timeout, std::move(stop));
 }
 
 }  // namespace pipescope::core

@@ -1,4 +1,3 @@
-#ifndef _WIN32
 #include <cerrno>
 #include <csignal>
 #include <ctime>
@@ -12,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bench_platform.hpp"
+#include "bench/bench_platform.hpp"
 
 extern char** environ;
 
@@ -131,4 +130,3 @@ void ChildProcess::kill() {
 
 }  // namespace pipescope::core::benchplat
 
-#endif

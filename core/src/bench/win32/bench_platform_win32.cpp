@@ -1,11 +1,10 @@
-#ifdef _WIN32
 #include <atomic>
 #include <cstdio>
 
 #include <windows.h>
 
-#include "utf.hpp"
-#include "bench_platform.hpp"
+#include "base/utf.hpp"
+#include "bench/bench_platform.hpp"
 
 namespace pipescope::core::benchplat {
 
@@ -149,4 +148,3 @@ void ChildProcess::kill() {
 
 }  // namespace pipescope::core::benchplat
 
-#endif

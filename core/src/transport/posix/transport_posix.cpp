@@ -1,7 +1,6 @@
 // POSIX transports: AF_UNIX stream and seqpacket, FIFO pairs, TCP loopback.
 // Every descriptor is non-blocking; a blocking call is a try, then poll(2) on the descriptor
 // and the channel's cancel eventfd with the time left. The fast path is one syscall.
-#ifndef _WIN32
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -27,7 +26,7 @@
 
 #include "pipescope/log.hpp"
 #include "pipescope/unique_handle.hpp"
-#include "transport_backend.hpp"
+#include "transport/transport_backend.hpp"
 
 namespace pipescope::core::detail {
 namespace {
@@ -828,7 +827,12 @@ Result<std::unique_ptr<Channel>> connect_fifo(const Endpoint& ep, Timeout timeou
 
 }  // namespace
 
-Result<std::unique_ptr<Listener>> listen_posix(const Endpoint& endpoint) {
+std::vector<TransportKind> os_transports() {
+    return {TransportKind::UnixStream, TransportKind::UnixSeqpacket, TransportKind::Fifo,
+            TransportKind::Tcp};
+}
+
+Result<std::unique_ptr<Listener>> listen_os(const Endpoint& endpoint) {
     Result<std::unique_ptr<Listener>> r = [&]() -> Result<std::unique_ptr<Listener>> {
         switch (endpoint.kind) {
             case TransportKind::UnixStream:
@@ -845,7 +849,7 @@ Result<std::unique_ptr<Listener>> listen_posix(const Endpoint& endpoint) {
     return r;
 }
 
-Result<std::unique_ptr<Channel>> connect_posix(const Endpoint& endpoint, Timeout timeout,
+Result<std::unique_ptr<Channel>> connect_os(const Endpoint& endpoint, Timeout timeout,
                                                std::stop_token stop) {
     switch (endpoint.kind) {
         case TransportKind::UnixStream:
@@ -864,4 +868,3 @@ namespace pipescope::core {
 Result<std::string> default_pipe_sddl() { return std::string{}; }
 }  // namespace pipescope::core
 
-#endif  // !_WIN32

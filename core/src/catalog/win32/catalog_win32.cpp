@@ -14,12 +14,12 @@
 
 #include <spdlog/logger.h>
 
-#include "nt_win32.hpp"
+#include "os/win32/nt.hpp"
 #include "pipescope/catalog.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"
 #include "pipescope/unique_handle.hpp"
-#include "utf.hpp"
+#include "base/utf.hpp"
 
 namespace pipescope::core {
 namespace {

@@ -6,7 +6,7 @@
 #include <optional>
 #include <utility>
 
-#include "json_number.hpp"
+#include "base/json_number.hpp"
 
 namespace pipescope::core {
 namespace {

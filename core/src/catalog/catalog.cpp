@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "utf.hpp"
+#include "base/utf.hpp"
 
 namespace pipescope::core {
 
