@@ -124,7 +124,7 @@ void expect_partial_results_kept(const BenchReport& r, const Scenario& s) {
 // end of stream, that the peer is gone.
 bool names_io_failure(const std::string& error) {
     bool api = false;
-    for (const char* call : {"read ", "recv ", "send ", "write ", "ReadFile ", "WriteFile ",
+    for (const char* call : {"read ", "recv ", "recvmsg ", "send ", "write ", "ReadFile ", "WriteFile ",
                              "PeekNamedPipe "}) {
         if (error.rfind(call, 0) == 0) api = true;
     }

@@ -9,14 +9,19 @@
 //   Tcp            TCP on loopback, as a baseline
 //
 // Threads: a Channel or Listener is used by one thread at a time for I/O, except that one
-// reader and one writer thread may use a Channel at once (a relay does). Win32 Sync model: a
-// byte-mode read with a finite timeout polls (PeekNamedPipe) so a writer thread is not blocked
-// behind it; on real Windows a blocked synchronous call holds the handle, so full duplex on a
-// Sync message-mode handle wants Overlapped or Iocp instead.
+// reader and one writer thread may use a Channel at once (a relay does). On Windows a blocked
+// synchronous call holds the handle, so full duplex on two threads wants the Overlapped or Iocp
+// model (the default), not Sync.
 // cancel() may be called from any thread and makes a pending call return ErrorCode::Cancelled
 // promptly; it is sticky: every later call on that object also returns Cancelled.
 // Blocking calls take a timeout; none blocks forever unless asked to (kInfinite).
-// Hot path: read() and write() allocate nothing and log nothing.
+// Hot path: in steady state a read() or write() on a connected Channel is one OS call, the one a
+// hand-written blocking loop makes (recv / send / read / write; ReadFile / WriteFile on the Sync
+// model; on Overlapped and Iocp one more wait only when the call is pending). Timeouts and
+// cancel() are enforced from outside the call by a watchdog thread (core/src/os/
+// call_watchdog.hpp): POSIX interrupts a blocked call with SIGURG (installed without
+// SA_RESTART unless the program handles SIGURG itself), Windows with CancelSynchronousIo. No
+// allocation, lock or log per call.
 // FIFO: relies on Linux FIFO semantics (O_RDWR opens); a FIFO channel ignores SIGPIPE
 // process-wide (it sets SIGPIPE to SIG_IGN when it was SIG_DFL) so a vanished reader gives
 // EPIPE, not a signal.
@@ -39,7 +44,15 @@
 namespace pipescope::core {
 
 enum class TransportKind { Win32Pipe, UnixStream, UnixSeqpacket, Fifo, Tcp };
-enum class IoModel { Sync, Overlapped, Iocp };  // Win32Pipe only; POSIX kinds use poll(2)
+// Win32Pipe only (POSIX kinds always make plain blocking calls):
+//   Sync        blocking ReadFile/WriteFile, one call each; a writer thread waits behind a blocked
+//               reader on the same handle (Windows serialises synchronous calls per handle).
+//   Overlapped  FILE_FLAG_OVERLAPPED with an event per direction: one call, plus one wait when
+//               it is pending. Full duplex; what sessions, the CLI client and server and the GUI
+//               forms use by default.
+//   Iocp        the handle on an I/O completion port, no packet for calls that complete at once.
+// Each measures what a program written that way gets; the benchmark defaults to Sync.
+enum class IoModel { Sync, Overlapped, Iocp };
 enum class PipeType { Byte, Message };
 // The server's open mode (PIPE_ACCESS_DUPLEX / INBOUND / OUTBOUND); a client's access.
 enum class PipeDirection { Duplex, Inbound, Outbound };

@@ -1,6 +1,8 @@
 // POSIX transports: AF_UNIX stream and seqpacket, FIFO pairs, TCP loopback.
-// Every descriptor is non-blocking; a blocking call is a try, then poll(2) on the descriptor
-// and the channel's cancel eventfd with the time left. The fast path is one syscall.
+// A connected channel does plain blocking I/O, its timeouts and cancel kept off the hot path by
+// the call watchdog (see PosixChannel). Listeners and dialers are non-blocking: a blocking
+// accept or connect is a try, then poll(2) on the descriptor and a cancel eventfd with the time
+// left.
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -9,6 +11,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -25,6 +28,7 @@
 #include <spdlog/logger.h>
 
 #include "pipescope/log.hpp"
+#include "os/call_watchdog.hpp"
 #include "pipescope/unique_handle.hpp"
 #include "transport/transport_backend.hpp"
 
@@ -116,12 +120,32 @@ PeerInfo peer_of_socket(int fd) {
     return info;
 }
 
+// Clears O_NONBLOCK: a channel's reads and writes are plain blocking calls (see PosixChannel).
+void make_blocking(int fd) {
+    int off = 0;
+    if (fd >= 0) ::ioctl(fd, FIONBIO, &off);
+}
+
+// Whether `fd` is ready for `events` right now (a timeout of 0 never blocks).
+bool ready_now(int fd, short events) {
+    pollfd p{fd, events, 0};
+    return ::poll(&p, 1, 0) > 0;
+}
+
 // One channel over one socket (rfd == wfd) or a FIFO pair (rfd != wfd).
+//
+// Hot path: a read is one recv / recvmsg / read and a write one send / write, on blocking
+// descriptors, exactly what a hand-written loop makes: no poll, no non-blocking try first. The
+// timeout and cancel() come from outside the call: a CallSlot per direction, whose watchdog
+// interrupts a call that outlives its deadline or is cancelled (os/call_watchdog.hpp). A
+// timeout of 0 is a non-blocking try (MSG_DONTWAIT, or poll with 0 for a FIFO).
 class PosixChannel final : public Channel {
 public:
     PosixChannel(TransportKind kind, UniqueFd rfd, UniqueFd wfd, std::string subject)
         : kind_(kind), rfd_(std::move(rfd)), wfd_(std::move(wfd)), subject_(std::move(subject)) {
         const int fd = rfd_.get();
+        make_blocking(fd);
+        if (wfd_.get() != fd) make_blocking(wfd_.get());
         if (kind_ == TransportKind::UnixSeqpacket) {
             // Ask for room for big messages (the kernel doubles the request, capped at
             // wmem_max*2). A send fails with EMSGSIZE above SO_SNDBUF - 32; and measured on
@@ -154,45 +178,47 @@ public:
     }
 
     Result<std::size_t> write(std::span<const std::byte> data, Timeout timeout) override {
-        if (cancel_.fired()) return cancelled_error(subject_);
+        if (wr_slot_.cancelled()) return cancelled_error(subject_);
         if (!wfd_.valid()) {
             return make_error(ErrorCode::NotConnected, "write", subject_,
                               "the channel is closed for writing. Next: reconnect");
         }
-        const auto deadline = deadline_of(timeout);
         const bool message = kind_ == TransportKind::UnixSeqpacket;
+        const bool fifo = kind_ == TransportKind::Fifo;
         if (data.empty() && !message) return std::size_t{0};
+        const char* api = fifo ? "write" : "send";
+        const int flags = MSG_NOSIGNAL | (timeout.count() == 0 ? MSG_DONTWAIT : 0);
+        if (timeout.count() == 0 && fifo && !ready_now(wfd_.get(), POLLOUT)) {
+            return timeout_error("write", subject_);
+        }
+        if (!wr_slot_.arm(timeout)) return cancelled_error(subject_);
         std::size_t done = 0;
-        while (done < data.size() || (data.empty() && done == 0 && message)) {
-            ssize_t n;
-            if (kind_ == TransportKind::Fifo) {
-                n = ::write(wfd_.get(), data.data() + done, data.size() - done);
-            } else {
-                n = ::send(wfd_.get(), data.data() + done, data.size() - done, MSG_NOSIGNAL);
-            }
+        int err = 0;
+        do {
+            const ssize_t n = fifo ? ::write(wfd_.get(), data.data() + done, data.size() - done)
+                                   : ::send(wfd_.get(), data.data() + done, data.size() - done,
+                                            flags);
             if (n >= 0) {
                 done += static_cast<std::size_t>(n);
-                if (message) return data.size();  // a seqpacket send is all or nothing
+                if (message) break;  // a seqpacket send is all or nothing
                 continue;
             }
-            if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                if (done > 0) return done;
-                return errno_error(errno, kind_ == TransportKind::Fifo ? "write" : "send",
-                                   subject_);
-            }
-            int w = wait_fd(wfd_.get(), POLLOUT, cancel_, timeout, deadline);
-            if (w == 1) continue;
-            if (done > 0) return done;
-            if (w == -1) return cancelled_error(subject_);
-            if (w == 0) return timeout_error("write", subject_);
-            return errno_error(errno, "poll", subject_);
+            if (errno == EINTR && !wr_slot_.fired()) continue;  // not ours: go on
+            err = errno;
+            break;
+        } while (done < data.size());
+        const os::CallOutcome outcome = wr_slot_.disarm();
+        if (err == 0) return message ? data.size() : done;
+        if (done > 0) return done;  // what went before the timeout, cancel or error
+        if (err == EINTR || err == EAGAIN || err == EWOULDBLOCK) {
+            if (outcome == os::CallOutcome::Cancelled) return cancelled_error(subject_);
+            return timeout_error("write", subject_);
         }
-        return done;
+        return errno_error(err, api, subject_);
     }
 
     Result<ReadResult> read(std::span<std::byte> buf, Timeout timeout) override {
-        if (cancel_.fired()) return cancelled_error(subject_);
+        if (rd_slot_.cancelled()) return cancelled_error(subject_);
         ReadResult res;
         if (pending_len_ > 0) {  // the rest of a message longer than the last buffer
             std::size_t n = std::min(buf.size(), pending_len_);
@@ -207,59 +233,62 @@ public:
             return make_error(ErrorCode::NotConnected, "read", subject_,
                               "the channel is closed. Next: reconnect");
         }
-        const auto deadline = deadline_of(timeout);
+        const int flags = timeout.count() == 0 ? MSG_DONTWAIT : 0;
+        if (timeout.count() == 0 && kind_ == TransportKind::Fifo &&
+            !ready_now(rfd_.get(), POLLIN)) {
+            return timeout_error("read", subject_);
+        }
+        // Seqpacket: with SO_PASSCRED on, every dequeued message, empty or not, carries an
+        // SCM_CREDENTIALS control message; the end of the stream dequeues nothing and carries
+        // none. That tells a real empty message from EOF without a race (poll for POLLRDHUP
+        // cannot: an empty message may still be queued ahead of the shutdown).
+        iovec iov[2] = {{buf.data(), buf.size()}, {overflow_.get(), overflow_size_}};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+        msghdr msg{};
+        if (!rd_slot_.arm(timeout)) return cancelled_error(subject_);
+        ssize_t n;
         for (;;) {
-            ssize_t n;
             if (kind_ == TransportKind::UnixSeqpacket) {
-                iovec iov[2] = {{buf.data(), buf.size()}, {overflow_.get(), overflow_size_}};
-                // With SO_PASSCRED on, every dequeued message, empty or not, carries an
-                // SCM_CREDENTIALS control message; the end of the stream dequeues nothing and
-                // carries none. That tells a real empty message from EOF without a race (poll
-                // for POLLRDHUP cannot: an empty message may still be queued ahead of the
-                // shutdown).
-                alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
-                msghdr msg{};
+                msg = msghdr{};
                 msg.msg_iov = iov;
                 msg.msg_iovlen = 2;
                 msg.msg_control = control;
                 msg.msg_controllen = sizeof control;
-                n = ::recvmsg(rfd_.get(), &msg, MSG_CMSG_CLOEXEC);
-                if (n > 0 && static_cast<std::size_t>(n) > buf.size()) {
-                    pending_off_ = 0;
-                    pending_len_ = static_cast<std::size_t>(n) - buf.size();
-                    res.bytes = buf.size();
-                    res.message_end = false;
-                    return res;
-                }
-                if (n == 0) {
-                    res.bytes = 0;
-                    res.eof = msg.msg_controllen == 0 && (msg.msg_flags & MSG_CTRUNC) == 0;
-                    return res;
-                }
+                n = ::recvmsg(rfd_.get(), &msg, MSG_CMSG_CLOEXEC | flags);
             } else if (kind_ == TransportKind::Fifo) {
                 n = ::read(rfd_.get(), buf.data(), buf.size());
             } else {
-                n = ::recv(rfd_.get(), buf.data(), buf.size(), 0);
+                n = ::recv(rfd_.get(), buf.data(), buf.size(), flags);
             }
-            if (n > 0) {
-                res.bytes = static_cast<std::size_t>(n);
-                return res;
-            }
-            if (n == 0) {
-                res.eof = buf.size() > 0;
-                return res;
-            }
-            if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                return errno_error(errno, kind_ == TransportKind::Fifo ? "read" : "recv",
-                                   subject_);
-            }
-            int w = wait_fd(rfd_.get(), POLLIN, cancel_, timeout, deadline);
-            if (w == 1) continue;
-            if (w == -1) return cancelled_error(subject_);
-            if (w == 0) return timeout_error("read", subject_);
-            return errno_error(errno, "poll", subject_);
+            if (n >= 0 || errno != EINTR || rd_slot_.fired()) break;
         }
+        const int err = n < 0 ? errno : 0;
+        const os::CallOutcome outcome = rd_slot_.disarm();
+        if (n < 0) {
+            if (err == EINTR || err == EAGAIN || err == EWOULDBLOCK) {
+                if (outcome == os::CallOutcome::Cancelled) return cancelled_error(subject_);
+                return timeout_error("read", subject_);
+            }
+            const char* api = kind_ == TransportKind::Fifo            ? "read"
+                              : kind_ == TransportKind::UnixSeqpacket ? "recvmsg"
+                                                                      : "recv";
+            return errno_error(err, api, subject_);
+        }
+        if (kind_ == TransportKind::UnixSeqpacket) {
+            if (static_cast<std::size_t>(n) > buf.size()) {
+                pending_off_ = 0;
+                pending_len_ = static_cast<std::size_t>(n) - buf.size();
+                res.bytes = buf.size();
+                res.message_end = false;
+                return res;
+            }
+            res.bytes = static_cast<std::size_t>(n);
+            if (n == 0) res.eof = msg.msg_controllen == 0 && (msg.msg_flags & MSG_CTRUNC) == 0;
+            return res;
+        }
+        res.bytes = static_cast<std::size_t>(n);
+        res.eof = n == 0 && buf.size() > 0;
+        return res;
     }
 
     Status close_write() override {
@@ -271,7 +300,10 @@ public:
         return {};
     }
 
-    void cancel() override { cancel_.fire(); }
+    void cancel() override {
+        rd_slot_.cancel();
+        wr_slot_.cancel();
+    }
 
     void close() override {
         if (kind_ == TransportKind::Fifo) {
@@ -308,7 +340,7 @@ private:
     UniqueFd rfd_;
     UniqueFd wfd_;  // for sockets: the same number as rfd_, not closed separately
     std::string subject_;
-    CancelFd cancel_;
+    os::CallSlot rd_slot_, wr_slot_;
     PeerInfo peer_;
     std::unique_ptr<std::byte[]> overflow_;
     std::size_t overflow_size_ = 0;
@@ -371,7 +403,7 @@ public:
         const auto deadline = deadline_of(timeout);
         for (;;) {
             if (cancel_.fired()) return cancelled_error(address_);
-            int c = ::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            int c = ::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
             if (c >= 0) return make_socket_channel(ep_.kind, c, address_);
             if (errno == EINTR || errno == ECONNABORTED) continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK) return errno_error(errno, "accept4", address_);

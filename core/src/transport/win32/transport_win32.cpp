@@ -1,13 +1,16 @@
 // Win32 named pipes with three I/O models:
-//   Sync        synchronous handle; a byte-mode read with a finite timeout polls PeekNamedPipe
-//               (so a writer thread is not serialised behind it); other calls block in
-//               ReadFile/WriteFile, a timer-queue timer enforces the timeout and cancel()
-//               breaks them, both with CancelSynchronousIo. (A zero-length message cannot be
-//               seen by peeking, so message-mode reads block.)
-//   Overlapped  FILE_FLAG_OVERLAPPED, one event per direction, WaitForMultipleObjects with a
-//               cancel event; a timed-out operation is cancelled with CancelIoEx and drained.
-//   Iocp        the handle bound to its own completion port; GetQueuedCompletionStatus waits,
-//               cancel() posts a wake-up packet.
+//   Sync        synchronous handle; one blocking ReadFile/WriteFile per call, as a hand-written
+//               loop makes it. The timeout and cancel() come from the call watchdog, which
+//               breaks a blocked call with CancelSynchronousIo (os/call_watchdog.hpp). On
+//               Windows a blocked synchronous call holds the handle, so a writer thread waits
+//               behind a reader thread: full duplex on two threads wants Overlapped or Iocp.
+//   Overlapped  FILE_FLAG_OVERLAPPED, one event per direction: one ReadFile/WriteFile, and one
+//               WaitForMultipleObjects (with a cancel event) only when the call is pending; a
+//               timed-out operation is cancelled with CancelIoEx and drained.
+//   Iocp        the handle bound to its own completion port with
+//               FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: a call that completes at once is one
+//               ReadFile/WriteFile; a pending one waits in GetQueuedCompletionStatus; cancel()
+//               posts a wake-up packet.
 // A server keeps N instances listening at once; see Win32Listener for how each model accepts.
 
 #include <windows.h>
@@ -21,6 +24,7 @@
 #include <spdlog/logger.h>
 
 #include "base/utf.hpp"
+#include "os/call_watchdog.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/pipe_security.hpp"
 #include "pipescope/platform.hpp"
@@ -128,6 +132,9 @@ public:
           wr_ev_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)) {
         if (io_ == IoModel::Iocp) {
             port_.reset(::CreateIoCompletionPort(h_.get(), nullptr, kIoKey, 0));
+            // A call that completes at once needs no packet and no wait: one ReadFile/WriteFile.
+            skip_on_success_ = port_ && ::SetFileCompletionNotificationModes(
+                                            h_.get(), FILE_SKIP_COMPLETION_PORT_ON_SUCCESS);
         }
         peer_ = peer_of_pipe(h_.get(), server_side_);
     }
@@ -163,41 +170,6 @@ public:
         if (cancelled_.load(std::memory_order_acquire)) return cancelled_error(subject_);
         if (!h_) return win32_error(win32::kInvalidHandle, "ReadFile", subject_);
         const auto deadline = deadline_of(timeout);
-        if (io_ == IoModel::Sync && timeout.count() >= 0 && !message_) {
-            // Poll until data (or the end) is there, then the ReadFile below will not block.
-            // Spin (yielding) for the first millisecond: a reply to a ping usually arrives within
-            // that, and a millisecond sleep would dominate a round trip. Then back off up to
-            // 5 ms a step, so an idle wait costs next to no CPU.
-            DWORD backoff = 1;
-            const auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(1000);
-            for (;;) {
-                if (cancelled_.load(std::memory_order_acquire)) return cancelled_error(subject_);
-                DWORD avail = 0, left_in_msg = 0;
-                if (!::PeekNamedPipe(h_.get(), nullptr, 0, nullptr, &avail, &left_in_msg)) {
-                    DWORD err = ::GetLastError();
-                    if (err == ERROR_BROKEN_PIPE || err == ERROR_PIPE_NOT_CONNECTED) {
-                        eof_api_ = "PeekNamedPipe";
-                        eof_error_ = err;
-                        ReadResult res;
-                        res.eof = true;
-                        return res;
-                    }
-                    return win32_error(err, "PeekNamedPipe", subject_);
-                }
-                if (avail > 0 || left_in_msg > 0) break;
-                DWORD ms = wait_ms(timeout, deadline);
-                if (ms == 0) return timeout_error("ReadFile", subject_);
-                if (std::chrono::steady_clock::now() < spin_until) {
-                    ::SwitchToThread();
-                    continue;
-                }
-                if (::WaitForSingleObject(cancel_ev_.get(), std::min(ms, backoff)) ==
-                    WAIT_OBJECT_0) {
-                    return cancelled_error(subject_);
-                }
-                backoff = std::min<DWORD>(backoff + 1, 5);
-            }
-        }
         auto r = io_op(true, buf.data(), static_cast<DWORD>(std::min<std::size_t>(buf.size(), 1u << 30)),
                        timeout, deadline);
         if (!r) {
@@ -237,20 +209,8 @@ public:
         ::SetEvent(cancel_ev_.get());
         if (port_) ::PostQueuedCompletionStatus(port_.get(), 0, kCancelKey, nullptr);
         if (io_ == IoModel::Sync) {
-            // A blocking ReadFile/WriteFile may be about to start: keep cancelling while a
-            // thread is inside one (bounded).
-            for (int i = 0; i < 2000; ++i) {
-                bool any = false;
-                for (auto* slot : {&sync_reader_, &sync_writer_}) {
-                    HANDLE t = slot->load(std::memory_order_acquire);
-                    if (t) {
-                        any = true;
-                        ::CancelSynchronousIo(t);
-                    }
-                }
-                if (!any) break;
-                ::Sleep(1);
-            }
+            rd_slot_.cancel();  // the watchdog breaks a blocked call (CancelSynchronousIo)
+            wr_slot_.cancel();
         } else if (h_) {
             ::CancelIoEx(h_.get(), nullptr);
         }
@@ -291,35 +251,19 @@ private:
         const char* api = is_read ? "ReadFile" : "WriteFile";
         DWORD got = 0;
         if (io_ == IoModel::Sync) {
-            auto& slot = is_read ? sync_reader_ : sync_writer_;
-            SyncWatch& watch = is_read ? rd_watch_ : wr_watch_;
-            // The real handle of this thread, for CancelSynchronousIo from cancel().
-            HANDLE self = is_read ? reader_thread() : writer_thread();
-            slot.store(self, std::memory_order_release);
-            if (cancelled_.load(std::memory_order_acquire)) {
-                slot.store(nullptr, std::memory_order_release);
-                return cancelled_error(subject_);
-            }
-            // A synchronous call cannot time out by itself: a timer-queue timer cancels it at
-            // the deadline, and again every few ms in case it fired just before the call began.
-            HANDLE timer = nullptr;
-            watch.thread = &slot;
-            watch.fired.store(false, std::memory_order_relaxed);
-            if (timeout.count() >= 0) {
-                ::CreateTimerQueueTimer(&timer, nullptr, &Win32PipeChannel::on_sync_deadline,
-                                        &watch, wait_ms(timeout, deadline), 5,
-                                        WT_EXECUTEDEFAULT);
-            }
+            // One blocking call, as a hand-written loop makes it; the watchdog cancels it at
+            // the deadline or on cancel() (os/call_watchdog.hpp).
+            os::CallSlot& slot = is_read ? rd_slot_ : wr_slot_;
+            if (!slot.arm(timeout)) return cancelled_error(subject_);
             BOOL ok = is_read ? ::ReadFile(h_.get(), p, n, &got, nullptr)
                               : ::WriteFile(h_.get(), p, n, &got, nullptr);
             DWORD err = ok ? 0 : ::GetLastError();
-            slot.store(nullptr, std::memory_order_release);
-            if (timer) ::DeleteTimerQueueTimer(nullptr, timer, INVALID_HANDLE_VALUE);
+            const os::CallOutcome outcome = slot.disarm();
             if (ok) return OpResult{got, false};
             if (err == ERROR_MORE_DATA) return OpResult{got, true};
             if (err == ERROR_OPERATION_ABORTED) {
                 if (got > 0 && !is_read) return OpResult{got, false};
-                if (watch.fired.load() && !cancelled_.load()) return timeout_error(api, subject_);
+                if (outcome == os::CallOutcome::TimedOut) return timeout_error(api, subject_);
                 return cancelled_error(subject_);
             }
             return win32_error(err, api, subject_);
@@ -329,7 +273,6 @@ private:
         op.done.store(false, std::memory_order_relaxed);
         op.ov.hEvent = io_ == IoModel::Overlapped ? (is_read ? rd_ev_.get() : wr_ev_.get())
                                                   : nullptr;
-        if (op.ov.hEvent) ::ResetEvent(op.ov.hEvent);
         BOOL ok = is_read ? ::ReadFile(h_.get(), p, n, nullptr, &op.ov)
                           : ::WriteFile(h_.get(), p, n, nullptr, &op.ov);
         DWORD err = ok ? 0 : ::GetLastError();
@@ -345,8 +288,9 @@ private:
                 else if (w == WAIT_TIMEOUT) timed_out = true;
                 if (cancelled || timed_out) ::CancelIoEx(h_.get(), &op.ov);
             }
-        } else {
-            // Every completion, even an immediate one, queues a packet (no skip modes set).
+        } else if (!ok || !skip_on_success_) {
+            // A call that succeeded at once queued no packet (FILE_SKIP_COMPLETION_PORT_ON_SUCCESS);
+            // pending ones, and ERROR_MORE_DATA (not a success), complete through the port.
             int w = wait_iocp(op, wait_ms(timeout, deadline));
             if (w != 0) {
                 cancelled = w == 1;
@@ -401,36 +345,6 @@ private:
         }
     }
 
-    struct SyncWatch {
-        std::atomic<HANDLE>* thread = nullptr;
-        std::atomic<bool> fired{false};
-    };
-    static VOID CALLBACK on_sync_deadline(PVOID ctx, BOOLEAN) {
-        auto* w = static_cast<SyncWatch*>(ctx);
-        w->fired.store(true, std::memory_order_release);
-        if (HANDLE t = w->thread->load(std::memory_order_acquire)) ::CancelSynchronousIo(t);
-    }
-
-    HANDLE reader_thread() {
-        if (!reader_handle_) reader_handle_ = duplicate_current_thread();
-        else if (reader_tid_ != ::GetCurrentThreadId()) reader_handle_ = duplicate_current_thread();
-        reader_tid_ = ::GetCurrentThreadId();
-        return reader_handle_.get();
-    }
-    HANDLE writer_thread() {
-        if (!writer_handle_ || writer_tid_ != ::GetCurrentThreadId()) {
-            writer_handle_ = duplicate_current_thread();
-        }
-        writer_tid_ = ::GetCurrentThreadId();
-        return writer_handle_.get();
-    }
-    static UniqueHandle duplicate_current_thread() {
-        HANDLE out = nullptr;
-        ::DuplicateHandle(::GetCurrentProcess(), ::GetCurrentThread(), ::GetCurrentProcess(),
-                          &out, 0, FALSE, DUPLICATE_SAME_ACCESS);
-        return UniqueHandle(out);
-    }
-
     UniqueHandle h_;
     IoModel io_;
     bool message_;
@@ -438,11 +352,9 @@ private:
     std::string subject_;
     UniqueHandle cancel_ev_, rd_ev_, wr_ev_, port_;
     Op rd_, wr_;
-    SyncWatch rd_watch_, wr_watch_;
+    os::CallSlot rd_slot_, wr_slot_;  // Sync: the blocking call of each direction
+    bool skip_on_success_ = false;     // Iocp: no packet for a call that completes at once
     std::atomic<bool> cancelled_{false};
-    std::atomic<HANDLE> sync_reader_{nullptr}, sync_writer_{nullptr};
-    UniqueHandle reader_handle_, writer_handle_;
-    DWORD reader_tid_ = 0, writer_tid_ = 0;
     PeerInfo peer_;
     const char* eof_api_ = "ReadFile";
     DWORD eof_error_ = ERROR_BROKEN_PIPE;
