@@ -36,6 +36,9 @@ struct ScriptRule {
     Match match = Match::Prefix;
     std::string pattern;
     std::string reply;
+    // Regex: the pattern compiled once by parse_script (copies of the rule share it). A Regex
+    // rule built by hand without one is compiled on every match.
+    std::shared_ptr<const std::regex> regex;
 };
 
 // Parses a script, one rule per line: `prefix TEXT => REPLY` or `regex PATTERN => REPLY`.
@@ -43,7 +46,8 @@ struct ScriptRule {
 // Errors name the line.
 [[nodiscard]] Result<std::vector<ScriptRule>> parse_script(std::string_view text);
 
-// The first rule matching `unit` (trailing CR/LF ignored), or nullptr.
+// The first rule matching `unit` (trailing CR/LF ignored), or nullptr. Rules from
+// parse_script match with the regexes compiled there, nothing is compiled per call. Any thread.
 [[nodiscard]] const ScriptRule* match_rule(const std::vector<ScriptRule>& rules,
                                            std::string_view unit);
 

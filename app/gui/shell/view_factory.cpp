@@ -1,0 +1,110 @@
+#include "shell/view_factory.hpp"
+
+#include <chrono>
+
+#include <spdlog/logger.h>
+
+#include "window.hpp"
+#include "views/bench_view.hpp"
+#include "views/inspector_view.hpp"
+#include "views/log_view.hpp"
+#include "views/pipes_view.hpp"
+#include "pipescope/bench.hpp"
+#include "pipescope/catalog.hpp"
+#include "pipescope/inspect.hpp"
+#include "pipescope/log.hpp"
+
+namespace pipescope::gui {
+
+namespace {
+
+// The name to open a listed pipe by: a named pipe's full path, or the entry's own path.
+std::string open_name(const core::PipeEntry& e) {
+    return e.kind == core::PipeKind::NamedPipe ? "\\\\.\\pipe\\" + e.name : e.name;
+}
+
+std::unique_ptr<core::Session> make_session(SessionView::Role role, const core::Endpoint& endpoint,
+                                            const core::SessionOptions& options) {
+    if (role == SessionView::Role::Client) {
+        return std::make_unique<core::ClientSession>(endpoint, options);
+    }
+    return std::make_unique<core::ServerSession>(endpoint, options);
+}
+
+}  // namespace
+
+void ViewFactory::open_startup_views(const GuiOptions& options) {
+    open_pipes_view();
+    app_.add_new_menu_item("Test client...",
+                           [this] { open_session(SessionView::Role::Client, ""); });
+    app_.add_new_menu_item("Test server...",
+                           [this] { open_session(SessionView::Role::Server, "pipescope-test"); });
+    open_bench_view(options.bench_preset);
+    emplace_view<LogView>(app_, /*focus=*/false, core::log::ring());
+    std::string view = options.view;
+    if (view.empty() && !options.bench_preset.empty()) view = "bench";
+    show_view(view);
+    start_session(SessionView::Role::Server, options.serve_name, "--serve");
+    start_session(SessionView::Role::Client, options.connect_name, "--connect");
+}
+
+void ViewFactory::open_inspector(const core::PipeName& name) {
+    emplace_view<InspectorView>(app_, /*focus=*/true, name, core::inspect_pipe, next_view_id_++);
+}
+
+SessionView& ViewFactory::open_session(SessionView::Role role, std::string name) {
+    return emplace_view<SessionView>(app_, /*focus=*/true, role, std::move(name), make_session,
+                                     next_view_id_++);
+}
+
+void ViewFactory::open_pipes_view() {
+    auto& pipes = emplace_view<PipesView>(app_, /*focus=*/false, catalog_,
+                                          std::chrono::milliseconds(settings_.refresh_interval_ms),
+                                          settings_.auto_refresh);
+    pipes.on_new_data([] { Window::wake(); });
+    pipes.on_inspect([this](const core::PipeEntry& e) {
+        auto name = core::PipeName::parse(open_name(e));
+        if (name)
+            open_inspector(*name);
+        else
+            core::log::app()->warn("cannot inspect {}: {}", e.name, name.error().to_string());
+    });
+    pipes.on_connect([this](const core::PipeEntry& e) {
+        open_session(SessionView::Role::Client, open_name(e));
+    });
+}
+
+void ViewFactory::open_bench_view(const std::string& preset) {
+    auto& bench_view = emplace_view<BenchView>(app_, /*focus=*/false, bench_);
+    if (preset.empty()) return;
+    if (auto scenario = core::load_preset(preset)) {
+        bench_view.scenario() = *scenario;
+        if (!bench_view.run()) core::log::app()->error("benchmark: {}", bench_view.error());
+    } else {
+        core::log::app()->error("{}", scenario.error().to_string());
+    }
+}
+
+void ViewFactory::show_view(const std::string& view) {
+    if (view == "bench")
+        app_.focus_view("Benchmark");
+    else if (view == "log")
+        app_.focus_view("Log");
+    else if (view == "pipes")
+        app_.focus_view("Pipes");
+    else if (view == "server")
+        open_session(SessionView::Role::Server, "pipescope-test");
+    else if (view == "client")
+        open_session(SessionView::Role::Client, "");
+    else if (!view.empty()) {
+        core::log::app()->warn("--view {}: no such view (pipes, bench, log, server, client)", view);
+    }
+}
+
+void ViewFactory::start_session(SessionView::Role role, const std::string& name, const char* flag) {
+    if (name.empty()) return;
+    auto& view = open_session(role, name);
+    if (!view.start()) core::log::app()->error("{} {}: {}", flag, name, view.form_error());
+}
+
+}  // namespace pipescope::gui
