@@ -26,8 +26,7 @@
 
 namespace pipescope::core::os {
 
-// The thread to interrupt: a pthread_t (POSIX) or a thread HANDLE that stays valid while the
-// thread lives (Windows).
+// The thread to interrupt: a pthread_t (POSIX) or a thread id (Windows).
 struct ThreadRef {
     std::uintptr_t value = 0;
 };

@@ -13,20 +13,15 @@ namespace pipescope::core::os::detail {
 // steady_clock is QueryPerformanceCounter here, a cheap user-mode read: no lag.
 const std::int64_t kCoarseLagNs = 0;
 
-ThreadRef current_thread() noexcept {
-    // A real handle (GetCurrentThread is a pseudo handle), made once per thread and closed when
-    // the thread ends; a slot only uses it while its thread is inside a call.
-    thread_local UniqueHandle self = [] {
-        HANDLE out = nullptr;
-        ::DuplicateHandle(::GetCurrentProcess(), ::GetCurrentThread(), ::GetCurrentProcess(), &out,
-                          0, FALSE, DUPLICATE_SAME_ACCESS);
-        return UniqueHandle(out);
-    }();
-    return ThreadRef{reinterpret_cast<std::uintptr_t>(self.get())};
-}
+// The thread id: a handle is opened only when a call has to be interrupted. (A handle cached in
+// a thread_local would need a destructor at thread exit, which MinGW's emulated TLS runs after
+// freeing the variable's storage: a heap corruption seen under Wine.) The id stays valid while
+// the slot is armed, since its thread is inside the call then.
+ThreadRef current_thread() noexcept { return ThreadRef{::GetCurrentThreadId()}; }
 
 void interrupt(ThreadRef thread) noexcept {
-    if (thread.value != 0) ::CancelSynchronousIo(reinterpret_cast<HANDLE>(thread.value));
+    UniqueHandle h(::OpenThread(THREAD_TERMINATE, FALSE, static_cast<DWORD>(thread.value)));
+    if (h) ::CancelSynchronousIo(h.get());
 }
 
 void prepare_interrupts() {}

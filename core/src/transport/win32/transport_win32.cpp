@@ -7,10 +7,10 @@
 //   Overlapped  FILE_FLAG_OVERLAPPED, one event per direction: one ReadFile/WriteFile, and one
 //               WaitForMultipleObjects (with a cancel event) only when the call is pending; a
 //               timed-out operation is cancelled with CancelIoEx and drained.
-//   Iocp        the handle bound to its own completion port with
-//               FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: a call that completes at once is one
-//               ReadFile/WriteFile; a pending one waits in GetQueuedCompletionStatus; cancel()
-//               posts a wake-up packet.
+//   Iocp        the handle bound to its own completion port; byte mode with
+//               FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, so a call that completes at once is one
+//               ReadFile/WriteFile; a pending one (and every message-mode call) waits in
+//               GetQueuedCompletionStatus; cancel() posts a wake-up packet.
 // A server keeps N instances listening at once; see Win32Listener for how each model accepts.
 
 #include <windows.h>
@@ -133,8 +133,12 @@ public:
         if (io_ == IoModel::Iocp) {
             port_.reset(::CreateIoCompletionPort(h_.get(), nullptr, kIoKey, 0));
             // A call that completes at once needs no packet and no wait: one ReadFile/WriteFile.
-            skip_on_success_ = port_ && ::SetFileCompletionNotificationModes(
-                                            h_.get(), FILE_SKIP_COMPLETION_PORT_ON_SUCCESS);
+            // Byte mode only: a message read that returns ERROR_MORE_DATA at once is not a
+            // success to Windows, which queues its packet, while Wine 8 queues none; whether
+            // a packet follows could not be known, so message handles wait for every packet.
+            skip_on_success_ = port_ && !message_ &&
+                               ::SetFileCompletionNotificationModes(
+                                   h_.get(), FILE_SKIP_COMPLETION_PORT_ON_SUCCESS);
         }
         peer_ = peer_of_pipe(h_.get(), server_side_);
     }
