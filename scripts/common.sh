@@ -5,9 +5,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libimgui-dev libglfw3-dev libspdlog-dev libfmt-dev
   libcli11-dev nlohmann-json3-dev googletest libgtest-dev libgmock-dev libgl-dev libgl1-mesa-dri
-  fonts-inter fonts-jetbrains-mono)
+  fonts-inter fonts-jetbrains-mono ccache)
 TEST_PACKAGES=(g++-mingw-w64-x86-64-posix mingw-w64-tools binutils-mingw-w64-x86-64 wine64 wine
-  xvfb xauth imagemagick dpkg-dev clang libclang-rt-14-dev)
+  xvfb xauth imagemagick dpkg-dev clang libclang-rt-14-dev strace clang-format-14)
 PACKAGE_PACKAGES=(zip)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -29,5 +29,13 @@ ensure_packages() {
   as_root apt-get update -qq
   as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 }
+
+# ccache (CMakeLists.txt uses it when installed): paths below the checkout hash relative to it and
+# the build folder is not hashed, so a second clone of the project hits the first one's cache;
+# the sloppiness is what precompiled headers need.
+export CCACHE_BASEDIR="$ROOT"
+export CCACHE_NOHASHDIR=true
+export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 
 njobs() { nproc 2>/dev/null || echo 2; }
