@@ -316,14 +316,8 @@ void register_bench_peer(CLI::App& app, Context& ctx) {
     cmd->add_option("--result", args->result)->required();
     cmd->add_option("--cpu", args->cpu);
     cmd->callback([args, &ctx] {
-        const auto ep = hex_decode(args->endpoint);
-        const auto sc = hex_decode(args->scenario);
-        if (!ep || !sc) {
-            std::fprintf(stderr, "bench-peer: malformed arguments\n");
-            ctx.exit_code = 2;
-            return;
-        }
-        ctx.exit_code = run_bench_peer(os_transport(), *ep, *sc, args->result, args->cpu);
+        ctx.exit_code =
+            run_bench_peer(os_transport(), args->endpoint, args->scenario, args->result, args->cpu);
     });
 }
 

@@ -206,8 +206,7 @@ struct BenchOptions {
     std::string name_prefix = "pipescope-bench";
 };
 
-struct BenchSideStats;  // per-thread recorder (bench_engine.cpp)
-struct BenchRun;        // the state of one run (bench_engine.cpp)
+struct BenchRun;  // the state of one run (core/src/bench/bench_run.hpp)
 
 class BenchEngine {
 public:
@@ -232,7 +231,6 @@ public:
 
 private:
     void publish(std::shared_ptr<const BenchSnapshot> s);
-    void controller(BenchRun& run);
 
     BenchTransport& transport_;
     BenchOptions options_;
@@ -242,13 +240,11 @@ private:
     std::shared_ptr<const BenchSnapshot> snapshot_;
 };
 
-// The child-process peer (pipescope-cli bench-peer): connects to `endpoint_json`, responds
-// per `scenario_json`, writes a result JSON to `result_path`. Returns the exit code.
-int run_bench_peer(BenchTransport& transport, const std::string& endpoint_json,
-                   const std::string& scenario_json, const std::string& result_path, int cpu);
-
-// Hex, so JSON survives a command line on every platform.
-[[nodiscard]] std::string hex_encode(std::string_view s);
-[[nodiscard]] std::optional<std::string> hex_decode(std::string_view s);
+// The child-process peer (pipescope-cli bench-peer): takes the --endpoint and --scenario
+// arguments the engine passed it (hex JSON), connects, responds per the scenario and writes
+// its result JSON to `result_path`, also when the arguments are malformed. Returns the exit
+// code: 0, 1 (the peer saw an error), 2 (malformed arguments), 3 (no result written).
+int run_bench_peer(BenchTransport& transport, const std::string& endpoint_arg,
+                   const std::string& scenario_arg, const std::string& result_path, int cpu);
 
 }  // namespace pipescope::core
