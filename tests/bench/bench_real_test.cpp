@@ -65,7 +65,7 @@ TEST_P(BenchRealTest, ChildProcessPeer) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Available, BenchRealTest, ::testing::ValuesIn(available_transports()),
-                         [](const auto& p) { return std::string(bench_name(p.param)); });
+                         [](const auto& p) { return std::string(to_string(p.param)); });
 
 // seqpacket caps one message at about the socket send buffer: a bigger message size fails
 // at once with the limit and what to do, instead of an opaque EMSGSIZE mid-run.

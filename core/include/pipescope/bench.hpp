@@ -62,13 +62,8 @@ struct Scenario {
 [[nodiscard]] std::string_view to_string(BenchPattern p);
 [[nodiscard]] std::string_view to_string(CpuPlacement c);
 [[nodiscard]] std::string_view to_string(PayloadPattern p);
-// The CLI's names: win32, unix, seqpacket, fifo, tcp / sync, overlapped, iocp / byte, message.
-[[nodiscard]] std::string_view bench_name(TransportKind k);
-[[nodiscard]] std::string_view bench_name(IoModel io);
-[[nodiscard]] std::string_view bench_name(PipeType t);
-[[nodiscard]] std::optional<TransportKind> parse_bench_transport(std::string_view s);
-[[nodiscard]] std::optional<IoModel> parse_bench_io(std::string_view s);
-[[nodiscard]] std::optional<PipeType> parse_bench_type(std::string_view s);
+// Transports, I/O models and pipe types are named and parsed by transport.hpp's to_string()
+// and parse_transport_kind() / parse_io_model() / parse_pipe_type(), here as everywhere.
 [[nodiscard]] std::optional<BenchPattern> parse_bench_pattern(std::string_view s);
 [[nodiscard]] std::optional<CpuPlacement> parse_cpu_placement(std::string_view s);
 // "1024", "64K", "4M", "1G" (binary multiples).
