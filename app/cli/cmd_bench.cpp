@@ -74,8 +74,8 @@ void print_summary(const BenchReport& r) {
     const auto& s = r.summary;
     std::printf("- - - - - - - - - - - - - - - - - - - - - - - - -\n");
     std::printf("%s %s %s %s, %llu B messages, %s, %s\n", r.transport.c_str(),
-                std::string(bench_name(r.scenario.io)).c_str(),
-                std::string(bench_name(r.scenario.type)).c_str(),
+                std::string(to_string(r.scenario.io)).c_str(),
+                std::string(to_string(r.scenario.type)).c_str(),
                 std::string(to_string(r.scenario.pattern)).c_str(),
                 static_cast<unsigned long long>(r.scenario.message_size),
                 r.scenario.process ? "peer in a child process" : "peer in a thread",
@@ -123,12 +123,12 @@ Result<Scenario> build_scenario(const BenchArgs& a, const CLI::App& cmd) {
     };
     auto given = [&](const char* flag) { return cmd.count(flag) > 0; };
     if (given("--transport")) {
-        auto t = parse_bench_transport(a.transport);
+        auto t = parse_transport_kind(a.transport);
         if (!t) return bad("--transport", "use win32, unix, seqpacket, fifo or tcp");
         s.transport = t;
     }
     if (given("--io")) {
-        auto t = parse_bench_io(a.io);
+        auto t = parse_io_model(a.io);
         if (!t) return bad("--io", "use sync, overlapped or iocp");
         s.io = *t;
     }
@@ -138,7 +138,7 @@ Result<Scenario> build_scenario(const BenchArgs& a, const CLI::App& cmd) {
         s.pattern = *t;
     }
     if (given("--type")) {
-        auto t = parse_bench_type(a.type);
+        auto t = parse_pipe_type(a.type);
         if (!t) return bad("--type", "use byte or message");
         s.type = *t;
     }
@@ -222,8 +222,8 @@ int run_bench(const BenchArgs& a, const CLI::App& cmd) {
         std::size_t shown = 0;
         if (text && scenarios.size() == 1) {
             std::printf("pipescope bench: %s %s, %s, %llu B\n",
-                        std::string(bench_name(resolve_transport(sc))).c_str(),
-                        std::string(bench_name(sc.type)).c_str(),
+                        std::string(to_string(resolve_transport(sc))).c_str(),
+                        std::string(to_string(sc.type)).c_str(),
                         std::string(to_string(sc.pattern)).c_str(),
                         static_cast<unsigned long long>(sc.message_size));
             for (;;) {
@@ -261,8 +261,8 @@ int run_bench(const BenchArgs& a, const CLI::App& cmd) {
                     "pattern", "size", "throughput", "msg/s", "p50", "p99", "ok");
         for (const auto& r : reports)
             std::printf("%-10s %-10s %-8s %-9s %10llu %14s %12.0f %10s %10s %s\n",
-                        r.transport.c_str(), std::string(bench_name(r.scenario.io)).c_str(),
-                        std::string(bench_name(r.scenario.type)).c_str(),
+                        r.transport.c_str(), std::string(to_string(r.scenario.io)).c_str(),
+                        std::string(to_string(r.scenario.type)).c_str(),
                         std::string(to_string(r.scenario.pattern)).c_str(),
                         static_cast<unsigned long long>(r.scenario.message_size),
                         human_rate(r.summary.throughput_bytes_per_sec).c_str(),
@@ -316,14 +316,8 @@ void register_bench_peer(CLI::App& app, Context& ctx) {
     cmd->add_option("--result", args->result)->required();
     cmd->add_option("--cpu", args->cpu);
     cmd->callback([args, &ctx] {
-        const auto ep = hex_decode(args->endpoint);
-        const auto sc = hex_decode(args->scenario);
-        if (!ep || !sc) {
-            std::fprintf(stderr, "bench-peer: malformed arguments\n");
-            ctx.exit_code = 2;
-            return;
-        }
-        ctx.exit_code = run_bench_peer(os_transport(), *ep, *sc, args->result, args->cpu);
+        ctx.exit_code =
+            run_bench_peer(os_transport(), args->endpoint, args->scenario, args->result, args->cpu);
     });
 }
 

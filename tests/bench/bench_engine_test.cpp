@@ -347,7 +347,7 @@ TEST(BenchEngine, SweepRunsEveryPointThroughTheEngine) {
         reports.push_back(engine.run(sc));
         const auto& r = reports.back();
         SCOPED_TRACE("size " + std::to_string(sc.message_size) + " " +
-                     std::string(bench_name(sc.type)));
+                     std::string(to_string(sc.type)));
         EXPECT_TRUE(r.ok) << r.error;
         EXPECT_TRUE(r.scenario == sc) << "the report carries the grid point it ran";
         EXPECT_EQ(r.summary.bytes_sent, 100 * sc.message_size);

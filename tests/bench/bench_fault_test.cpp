@@ -165,7 +165,7 @@ std::vector<FaultCase> fault_cases(bool with_churn) {
 }
 
 std::string fault_name(const ::testing::TestParamInfo<FaultCase>& i) {
-    return std::string(bench_name(i.param.kind)) + "_" + std::string(to_string(i.param.pattern));
+    return std::string(to_string(i.param.kind)) + "_" + std::string(to_string(i.param.pattern));
 }
 
 // ---- A peer whose end vanishes: the real OS transport, with the peer's channel closed ------

@@ -1,6 +1,9 @@
 // Short runs of the engine over the real transports of this build, with the peer in a thread
 // and in a child process (pipescope-cli bench-peer).
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -65,7 +68,34 @@ TEST_P(BenchRealTest, ChildProcessPeer) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Available, BenchRealTest, ::testing::ValuesIn(available_transports()),
-                         [](const auto& p) { return std::string(bench_name(p.param)); });
+                         [](const auto& p) { return std::string(to_string(p.param)); });
+
+// bench-peer's arguments are hex JSON the engine made; malformed ones still get a result file
+// that names the bad argument, so the engine reports why instead of "wrote no result".
+TEST(BenchPeerProcess, MalformedArgumentsWriteAResultNamingThem) {
+    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+    const auto path = (std::filesystem::temp_directory_path() /
+                       ("pipescope-bench-peer-test-" + std::to_string(stamp)))
+                          .string();
+    pipescope::test::ChildProcess child;
+    std::string why;
+    ASSERT_TRUE(child.start(cli_path(),
+                            {"bench-peer", "--endpoint", "zz", "--scenario", "7b7d", "--result", path},
+                            &why))
+        << why;
+    child.close_stdin();
+    const auto code = child.wait(std::chrono::seconds(30));
+    ASSERT_TRUE(code);
+    EXPECT_EQ(*code, 2);
+    std::ifstream in(path, std::ios::binary);
+    ASSERT_TRUE(in) << path;
+    std::stringstream text;
+    text << in.rdbuf();
+    in.close();
+    std::filesystem::remove(path);
+    EXPECT_NE(text.str().find("--endpoint"), std::string::npos) << text.str();
+    EXPECT_NE(text.str().find("malformed argument"), std::string::npos) << text.str();
+}
 
 // seqpacket caps one message at about the socket send buffer: a bigger message size fails
 // at once with the limit and what to do, instead of an opaque EMSGSIZE mid-run.

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "pipescope/bench.hpp"
+#include "pipescope/hex.hpp"
 
 using namespace pipescope::core;
 
@@ -147,11 +148,41 @@ TEST(Sweep, BadSpecsGiveClearErrors) {
     }
 }
 
-TEST(BenchHex, RoundTrip) {
+// Scenarios name and parse transports, I/O models and pipe types as the transport layer
+// does (transport.hpp), so a name the CLI's client takes is one a bench scenario takes.
+TEST(Scenario, NamesTransportsIoModelsAndTypesAsTheTransportLayerDoes) {
+    for (const char* t : {"win32", "unix", "seqpacket", "fifo", "tcp", "UNIX", "stream"}) {
+        const std::string text = std::string(R"({"transport":")") + t + R"("})";
+        auto s = scenario_from_json(text);
+        ASSERT_TRUE(s) << t << ": " << s.error().to_string();
+        ASSERT_TRUE(s->transport) << t;
+        EXPECT_EQ(*s->transport, parse_transport_kind(t)) << t;
+        auto again = scenario_from_json(scenario_to_json(*s));  // written as to_string() names
+        ASSERT_TRUE(again) << t;
+        EXPECT_EQ(*again, *s) << t;
+    }
+    auto s = scenario_from_json(R"({"io":"IOCP","type":"Message"})");
+    ASSERT_TRUE(s) << s.error().to_string();
+    EXPECT_EQ(s->io, IoModel::Iocp);
+    EXPECT_EQ(s->type, PipeType::Message);
+    EXPECT_FALSE(scenario_from_json(R"({"transport":"pipes"})"));
+    auto sweep = expand_sweep(Scenario{}, "transport=unix|Seqpacket");
+    ASSERT_TRUE(sweep) << sweep.error().to_string();
+    ASSERT_EQ(sweep->size(), 2u);
+    EXPECT_EQ((*sweep)[1].transport, TransportKind::UnixSeqpacket);
+}
+
+// The child-process peer gets its JSON arguments as hex without separators.
+TEST(BenchHex, CompactHexRoundTrips) {
     const std::string s = "{\"a\": \"\\\\.\\pipe\\x y\"}";
-    EXPECT_EQ(hex_decode(hex_encode(s)), s);
-    EXPECT_FALSE(hex_decode("abc"));
-    EXPECT_FALSE(hex_decode("zz"));
+    const std::string hex = to_hex(to_bytes(s), "");
+    EXPECT_EQ(hex.size(), s.size() * 2);
+    EXPECT_EQ(hex.find(' '), std::string::npos);
+    auto back = parse_hex(hex);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(back->data()), back->size()), s);
+    EXPECT_FALSE(parse_hex("abc"));
+    EXPECT_FALSE(parse_hex("zz"));
 }
 
 // Integer fields once went through nlohmann's unchecked get<int>() / get<uint32_t>(): 1e10 was

@@ -170,9 +170,9 @@ void BenchView::draw_form() {
     }
     if (!scenario_.comment.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", scenario_.comment.c_str());
     auto kind = core::resolve_transport(scenario_);
-    if (ImGui::BeginCombo("Transport", std::string(core::bench_name(kind)).c_str())) {
+    if (ImGui::BeginCombo("Transport", std::string(core::to_string(kind)).c_str())) {
         for (auto k : core::available_transports()) {
-            if (ImGui::Selectable(std::string(core::bench_name(k)).c_str(), k == kind)) scenario_.transport = k;
+            if (ImGui::Selectable(std::string(core::to_string(k)).c_str(), k == kind)) scenario_.transport = k;
         }
         ImGui::EndCombo();
     }
@@ -334,8 +334,8 @@ void BenchView::draw_sweep() {
         for (const auto& r : sweep_results_) {
             ImGui::TableNextRow();
             ImGui::TableNextColumn(); ImGui::TextUnformatted(r.transport.c_str());
-            ImGui::TableNextColumn(); ImGui::TextUnformatted(std::string(core::bench_name(r.scenario.io)).c_str());
-            ImGui::TableNextColumn(); ImGui::TextUnformatted(std::string(core::bench_name(r.scenario.type)).c_str());
+            ImGui::TableNextColumn(); ImGui::TextUnformatted(std::string(core::to_string(r.scenario.io)).c_str());
+            ImGui::TableNextColumn(); ImGui::TextUnformatted(std::string(core::to_string(r.scenario.type)).c_str());
             ImGui::TableNextColumn(); ImGui::TextUnformatted(format_value(static_cast<double>(r.scenario.message_size), Unit::Bytes).c_str());
             ImGui::TableNextColumn();
             if (r.ok) ImGui::TextUnformatted(format_value(r.summary.throughput_bytes_per_sec, Unit::BytesPerSec).c_str());
@@ -349,8 +349,8 @@ void BenchView::draw_sweep() {
     std::vector<std::pair<std::string, RingSeries>> curves;
     for (const auto& r : sweep_results_) {
         if (!r.ok || r.scenario.message_size == 0) continue;
-        std::string key = r.transport + " " + std::string(core::bench_name(r.scenario.type)) + " " +
-                          std::string(core::bench_name(r.scenario.io));
+        std::string key = r.transport + " " + std::string(core::to_string(r.scenario.type)) + " " +
+                          std::string(core::to_string(r.scenario.io));
         auto it = std::find_if(curves.begin(), curves.end(), [&](const auto& c) { return c.first == key; });
         if (it == curves.end()) {
             curves.emplace_back(key, RingSeries(256));
@@ -384,7 +384,7 @@ void BenchView::draw_history() {
         ImGui::SameLine();
         ImGui::Text("#%d %s %s %s %s: %s, p99 %s%s", i + 1, r.transport.c_str(),
                     std::string(core::to_string(r.scenario.pattern)).c_str(),
-                    std::string(core::bench_name(r.scenario.type)).c_str(),
+                    std::string(core::to_string(r.scenario.type)).c_str(),
                     format_value(static_cast<double>(r.scenario.message_size), Unit::Bytes).c_str(),
                     format_value(r.summary.throughput_bytes_per_sec, Unit::BytesPerSec).c_str(),
                     fmt_ns(r.summary.latency.p99).c_str(), r.ok ? "" : "  (failed)");

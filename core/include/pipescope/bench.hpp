@@ -62,13 +62,8 @@ struct Scenario {
 [[nodiscard]] std::string_view to_string(BenchPattern p);
 [[nodiscard]] std::string_view to_string(CpuPlacement c);
 [[nodiscard]] std::string_view to_string(PayloadPattern p);
-// The CLI's names: win32, unix, seqpacket, fifo, tcp / sync, overlapped, iocp / byte, message.
-[[nodiscard]] std::string_view bench_name(TransportKind k);
-[[nodiscard]] std::string_view bench_name(IoModel io);
-[[nodiscard]] std::string_view bench_name(PipeType t);
-[[nodiscard]] std::optional<TransportKind> parse_bench_transport(std::string_view s);
-[[nodiscard]] std::optional<IoModel> parse_bench_io(std::string_view s);
-[[nodiscard]] std::optional<PipeType> parse_bench_type(std::string_view s);
+// Transports, I/O models and pipe types are named and parsed by transport.hpp's to_string()
+// and parse_transport_kind() / parse_io_model() / parse_pipe_type(), here as everywhere.
 [[nodiscard]] std::optional<BenchPattern> parse_bench_pattern(std::string_view s);
 [[nodiscard]] std::optional<CpuPlacement> parse_cpu_placement(std::string_view s);
 // "1024", "64K", "4M", "1G" (binary multiples).
@@ -206,8 +201,7 @@ struct BenchOptions {
     std::string name_prefix = "pipescope-bench";
 };
 
-struct BenchSideStats;  // per-thread recorder (bench_engine.cpp)
-struct BenchRun;        // the state of one run (bench_engine.cpp)
+struct BenchRun;  // the state of one run (core/src/bench/bench_run.hpp)
 
 class BenchEngine {
 public:
@@ -232,7 +226,6 @@ public:
 
 private:
     void publish(std::shared_ptr<const BenchSnapshot> s);
-    void controller(BenchRun& run);
 
     BenchTransport& transport_;
     BenchOptions options_;
@@ -242,13 +235,11 @@ private:
     std::shared_ptr<const BenchSnapshot> snapshot_;
 };
 
-// The child-process peer (pipescope-cli bench-peer): connects to `endpoint_json`, responds
-// per `scenario_json`, writes a result JSON to `result_path`. Returns the exit code.
-int run_bench_peer(BenchTransport& transport, const std::string& endpoint_json,
-                   const std::string& scenario_json, const std::string& result_path, int cpu);
-
-// Hex, so JSON survives a command line on every platform.
-[[nodiscard]] std::string hex_encode(std::string_view s);
-[[nodiscard]] std::optional<std::string> hex_decode(std::string_view s);
+// The child-process peer (pipescope-cli bench-peer): takes the --endpoint and --scenario
+// arguments the engine passed it (hex JSON), connects, responds per the scenario and writes
+// its result JSON to `result_path`, also when the arguments are malformed. Returns the exit
+// code: 0, 1 (the peer saw an error), 2 (malformed arguments), 3 (no result written).
+int run_bench_peer(BenchTransport& transport, const std::string& endpoint_arg,
+                   const std::string& scenario_arg, const std::string& result_path, int cpu);
 
 }  // namespace pipescope::core

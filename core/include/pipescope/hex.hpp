@@ -16,8 +16,10 @@ namespace pipescope::core {
 // newline, ',', ':', '-') and "0x" prefixes are skipped. An odd digit count or a non-hex
 // character is an InvalidArgument error that names the position.
 [[nodiscard]] Result<std::vector<std::byte>> parse_hex(std::string_view text);
-// "48 65 6c" (lower case, one space between bytes).
-[[nodiscard]] std::string to_hex(std::span<const std::byte> bytes);
+// "48 65 6c" (lower case, `separator` between bytes: one space unless told otherwise; "" gives
+// "48656c").
+[[nodiscard]] std::string to_hex(std::span<const std::byte> bytes,
+                                 std::string_view separator = " ");
 // UTF-8 to UTF-16LE bytes; invalid UTF-8 is an InvalidArgument error naming the offset.
 [[nodiscard]] Result<std::vector<std::byte>> utf8_to_utf16le(std::string_view text);
 // The bytes of a string, unchanged.

@@ -61,12 +61,12 @@ Result<std::vector<std::byte>> parse_hex(std::string_view text) {
     return out;
 }
 
-std::string to_hex(std::span<const std::byte> bytes) {
+std::string to_hex(std::span<const std::byte> bytes, std::string_view separator) {
     static constexpr char kDigits[] = "0123456789abcdef";
     std::string s;
-    s.reserve(bytes.size() * 3);
+    s.reserve(bytes.size() * (2 + separator.size()));
     for (std::size_t i = 0; i < bytes.size(); ++i) {
-        if (i) s.push_back(' ');
+        if (i) s.append(separator);
         auto b = static_cast<unsigned>(bytes[i]);
         s.push_back(kDigits[b >> 4]);
         s.push_back(kDigits[b & 15]);

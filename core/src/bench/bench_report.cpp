@@ -225,8 +225,8 @@ std::string summaries_to_csv(const std::vector<BenchReport>& rs) {
         std::snprintf(line, sizeof line,
                       "%s,%s,%s,%s,%llu,%d,%d,%s,%d,%.0f,%.1f,%llu,%llu,%llu,%llu,%llu,%llu,%llu,"
                       "%.0f,%llu,%llu,%llu\n",
-                      r.transport.c_str(), std::string(bench_name(r.scenario.io)).c_str(),
-                      std::string(bench_name(r.scenario.type)).c_str(),
+                      r.transport.c_str(), std::string(to_string(r.scenario.io)).c_str(),
+                      std::string(to_string(r.scenario.type)).c_str(),
                       std::string(to_string(r.scenario.pattern)).c_str(),
                       static_cast<unsigned long long>(r.scenario.message_size), r.scenario.clients,
                       r.scenario.inflight, std::string(to_string(r.scenario.cpu)).c_str(),

@@ -42,14 +42,6 @@ std::string_view name_of(const std::pair<std::string_view, E> (&table)[N], E e) 
     return "?";
 }
 
-constexpr std::pair<std::string_view, TransportKind> kTransports[] = {
-    {"win32", TransportKind::Win32Pipe},     {"unix", TransportKind::UnixStream},
-    {"seqpacket", TransportKind::UnixSeqpacket}, {"fifo", TransportKind::Fifo},
-    {"tcp", TransportKind::Tcp}};
-constexpr std::pair<std::string_view, IoModel> kIos[] = {
-    {"sync", IoModel::Sync}, {"overlapped", IoModel::Overlapped}, {"iocp", IoModel::Iocp}};
-constexpr std::pair<std::string_view, PipeType> kTypes[] = {{"byte", PipeType::Byte},
-                                                            {"message", PipeType::Message}};
 constexpr std::pair<std::string_view, BenchPattern> kPatterns[] = {
     {"stream", BenchPattern::Stream}, {"pingpong", BenchPattern::PingPong},
     {"reqrep", BenchPattern::ReqRep}, {"churn", BenchPattern::Churn},
@@ -66,14 +58,6 @@ constexpr std::pair<std::string_view, PayloadPattern> kPayloads[] = {
 std::string_view to_string(BenchPattern p) { return name_of(kPatterns, p); }
 std::string_view to_string(CpuPlacement c) { return name_of(kCpus, c); }
 std::string_view to_string(PayloadPattern p) { return name_of(kPayloads, p); }
-std::string_view bench_name(TransportKind k) { return name_of(kTransports, k); }
-std::string_view bench_name(IoModel io) { return name_of(kIos, io); }
-std::string_view bench_name(PipeType t) { return name_of(kTypes, t); }
-std::optional<TransportKind> parse_bench_transport(std::string_view s) {
-    return lookup(kTransports, s);
-}
-std::optional<IoModel> parse_bench_io(std::string_view s) { return lookup(kIos, s); }
-std::optional<PipeType> parse_bench_type(std::string_view s) { return lookup(kTypes, s); }
 std::optional<BenchPattern> parse_bench_pattern(std::string_view s) {
     return lookup(kPatterns, s);
 }
@@ -134,9 +118,9 @@ std::string scenario_to_json(const Scenario& s) {
     json j;
     j["name"] = s.name;
     j["comment"] = s.comment;
-    j["transport"] = s.transport ? std::string(bench_name(*s.transport)) : std::string("auto");
-    j["io"] = bench_name(s.io);
-    j["type"] = bench_name(s.type);
+    j["transport"] = s.transport ? std::string(to_string(*s.transport)) : std::string("auto");
+    j["io"] = to_string(s.io);
+    j["type"] = to_string(s.type);
     j["in_quota"] = s.in_quota;
     j["out_quota"] = s.out_quota;
     j["instances"] = s.instances;
@@ -186,13 +170,13 @@ Result<Scenario> scenario_from(const json& j) {
             else if (key == "comment") s.comment = str();
             else if (key == "transport") {
                 if (str() == "auto") s.transport.reset();
-                else if (auto t = parse_bench_transport(str())) s.transport = t;
+                else if (auto t = parse_transport_kind(str())) s.transport = t;
                 else return enum_err("auto|win32|unix|seqpacket|fifo|tcp");
             } else if (key == "io") {
-                if (auto t = parse_bench_io(str())) s.io = *t;
+                if (auto t = parse_io_model(str())) s.io = *t;
                 else return enum_err("sync|overlapped|iocp");
             } else if (key == "type") {
-                if (auto t = parse_bench_type(str())) s.type = *t;
+                if (auto t = parse_pipe_type(str())) s.type = *t;
                 else return enum_err("byte|message");
             } else if (key == "pattern") {
                 if (auto t = parse_bench_pattern(str())) s.pattern = *t;
@@ -338,11 +322,11 @@ Status apply_word(std::string_view key, std::string_view v, Scenario& s) {
                                          " (one of " + std::string(allowed) + ")");
     };
     if (key == "type") {
-        if (auto t = parse_bench_type(v)) s.type = *t; else return err("byte|message");
+        if (auto t = parse_pipe_type(v)) s.type = *t; else return err("byte|message");
     } else if (key == "io") {
-        if (auto t = parse_bench_io(v)) s.io = *t; else return err("sync|overlapped|iocp");
+        if (auto t = parse_io_model(v)) s.io = *t; else return err("sync|overlapped|iocp");
     } else if (key == "transport") {
-        if (auto t = parse_bench_transport(v)) s.transport = t;
+        if (auto t = parse_transport_kind(v)) s.transport = t;
         else return err("win32|unix|seqpacket|fifo|tcp");
     } else if (key == "pattern") {
         if (auto t = parse_bench_pattern(v)) s.pattern = *t;
