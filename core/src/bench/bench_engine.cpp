@@ -11,6 +11,7 @@
 
 #include "bench/bench_platform.hpp"
 #include "pipescope/bench.hpp"
+#include "pipescope/bench_baseline.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"
 
@@ -842,6 +843,12 @@ void BenchEngine::controller(BenchRun& run) {
         finish(run.cancelled ? BenchState::Cancelled : BenchState::Failed, {}, {});
     };
 
+    // Scenario::baseline: the raw loop first, so it never shares the CPU with the engine's run
+    // (bench_baseline.hpp; the ratios are attached with the summary below).
+    if (sc.baseline)
+        report->baseline = baseline_for_report(
+            sc, {options_.io_timeout, options_.name_prefix + "-raw", &run.cancelled});
+
     // Placement.
     bool pinned_ok = true;
     std::string pin_why;
@@ -1150,6 +1157,7 @@ void BenchEngine::controller(BenchRun& run) {
     }
     s.errors = run.error_count + e.errors + p.errors + (peer_error ? 1 : 0);
     report->placement = placement_text(sc.cpu, pinned_ok && !pin_failed, pin_failed ? "the OS refused" : pin_why);
+    attach_baseline_ratios(*report);  // Scenario::baseline
 
     BenchState state = BenchState::Finished;
     if (run.cancelled) {
