@@ -15,7 +15,9 @@ using namespace pipescope::core;
 
 namespace {
 
-std::string cli_path() { return pipescope::test::native_exe_path(PIPESCOPE_CLI_PATH); }
+std::string cli_path() {
+    return pipescope::test::native_exe_path(PIPESCOPE_CLI_PATH);
+}
 
 // One transport, model and type of this build.
 struct Variant {
@@ -89,7 +91,8 @@ TEST_P(BaselineTest, ByDurationEndsOnTime) {
     s.warmup_s = 0.05;
     const auto t0 = std::chrono::steady_clock::now();
     const auto r = run_baseline(s);
-    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ASSERT_TRUE(r.ok()) << r.error().to_string();
     EXPECT_GT(r->latency.count, 0u);
     EXPECT_GT(r->elapsed_s, 0.0);
@@ -304,17 +307,17 @@ TEST(BaselineCli, JsonHasTheBaselineFields) {
     EXPECT_TRUE(b["ok"].get<bool>()) << b.dump();
     EXPECT_GT(b["throughput_bytes_per_sec"].get<double>(), 0);
     EXPECT_GT(b["latency_ns"]["p50"].get<std::uint64_t>(), 0u);
-    EXPECT_LE(b["latency_ns"]["p50"].get<std::uint64_t>(), b["latency_ns"]["p99"].get<std::uint64_t>());
+    EXPECT_LE(b["latency_ns"]["p50"].get<std::uint64_t>(),
+              b["latency_ns"]["p99"].get<std::uint64_t>());
     EXPECT_GT(b["throughput_ratio"].get<double>(), 0);
     EXPECT_GT(b["p50_ratio"].get<double>(), 0);
 }
 
 TEST(BaselineCli, TextSummaryShowsTheOverhead) {
     int code = 0;
-    const std::string out =
-        run_cli({"bench", "--transport", default_transport(), "--pattern", "stream", "--size",
-                 "64K", "--duration", "0.2", "--baseline"},
-                &code);
+    const std::string out = run_cli({"bench", "--transport", default_transport(), "--pattern",
+                                     "stream", "--size", "64K", "--duration", "0.2", "--baseline"},
+                                    &code);
     ASSERT_EQ(code, 0) << out;
     EXPECT_NE(out.find("baseline (raw loop of OS calls"), std::string::npos) << out;
     EXPECT_NE(out.find("engine overhead: "), std::string::npos) << out;
@@ -323,10 +326,9 @@ TEST(BaselineCli, TextSummaryShowsTheOverhead) {
 
 TEST(BaselineCli, ReqRepSaysItHasNoBaseline) {
     int code = 0;
-    const std::string out =
-        run_cli({"bench", "--transport", default_transport(), "--pattern", "reqrep", "--size",
-                 "64", "--duration", "0.2", "--baseline"},
-                &code);
+    const std::string out = run_cli({"bench", "--transport", default_transport(), "--pattern",
+                                     "reqrep", "--size", "64", "--duration", "0.2", "--baseline"},
+                                    &code);
     ASSERT_EQ(code, 0) << out;
     EXPECT_NE(out.find("reqrep has no baseline"), std::string::npos) << out;
 }

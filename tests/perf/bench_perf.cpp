@@ -70,8 +70,7 @@ std::vector<Variant> variants() {
         {"FIFO", TransportKind::Fifo, IoModel::Sync, PipeType::Byte},
         {"TCP loopback", TransportKind::Tcp, IoModel::Sync, PipeType::Byte},
         {"win32 pipe (byte, sync)", TransportKind::Win32Pipe, IoModel::Sync, PipeType::Byte},
-        {"win32 pipe (byte, ovl)", TransportKind::Win32Pipe, IoModel::Overlapped,
-         PipeType::Byte},
+        {"win32 pipe (byte, ovl)", TransportKind::Win32Pipe, IoModel::Overlapped, PipeType::Byte},
     };
     std::vector<Variant> v;
     for (const auto& x : all)
@@ -111,8 +110,9 @@ BenchReport engine_run(const Scenario& s, const std::string& peer_exe = {}) {
     opt.peer_executable = peer_exe;
     BenchEngine engine(os_transport(), opt);
     auto r = engine.run(s);
-    if (!r.ok) std::fprintf(stderr, "engine %s: %s\n", std::string(to_string(s.pattern)).c_str(),
-                            r.error.c_str());
+    if (!r.ok)
+        std::fprintf(stderr, "engine %s: %s\n", std::string(to_string(s.pattern)).c_str(),
+                     r.error.c_str());
     return r;
 }
 
@@ -163,9 +163,10 @@ bool compare_transport(const Variant& v, const Options& o) {
         const double et = es.ok ? es.summary.throughput_bytes_per_sec : 0;
         const double r50 = rp ? static_cast<double>(rp->latency.p50) : 0;
         const double e50 = ep.ok ? static_cast<double>(ep.summary.latency.p50) : 0;
-        std::printf("  %-24s round %d: stream raw %9.1f MB/s engine %9.1f MB/s | "
-                    "pingpong p50 raw %8.0f ns engine %8.0f ns\n",
-                    v.name, round + 1, rt / 1e6, et / 1e6, r50, e50);
+        std::printf(
+            "  %-24s round %d: stream raw %9.1f MB/s engine %9.1f MB/s | "
+            "pingpong p50 raw %8.0f ns engine %8.0f ns\n",
+            v.name, round + 1, rt / 1e6, et / 1e6, r50, e50);
         if (rt > 0 && et > 0) tp_ratios.push_back(et / rt);
         if (r50 > 0 && e50 > 0) p50_ratios.push_back(e50 / r50);
     }
@@ -174,9 +175,10 @@ bool compare_transport(const Variant& v, const Options& o) {
         return false;
     }
     const double tp = median(tp_ratios), p50 = median(p50_ratios);
-    std::printf("%-24s stream 64 KiB throughput ratio %.3f (goal >= 0.97) %s | "
-                "pingpong 1 B p50 ratio %.3f (goal <= 1.05) %s\n",
-                v.name, tp, tp >= 0.97 ? "met" : "MISSED", p50, p50 <= 1.05 ? "met" : "MISSED");
+    std::printf(
+        "%-24s stream 64 KiB throughput ratio %.3f (goal >= 0.97) %s | "
+        "pingpong 1 B p50 ratio %.3f (goal <= 1.05) %s\n",
+        v.name, tp, tp >= 0.97 ? "met" : "MISSED", p50, p50 <= 1.05 ? "met" : "MISSED");
     return true;
 }
 
@@ -231,12 +233,13 @@ bool compare_child_process(const Options& o) {
         s.process = true;
         const auto e = engine_run(s, PIPESCOPE_CLI_PATH);
         const double eng = e.ok ? e.summary.latency.mean : 0;
-        std::printf("  %-24s round %d: mean round trip raw %8.0f ns engine %8.0f ns "
-                    "(engine p50 %llu, p99 %llu, max %llu ns)\n",
-                    "AF_UNIX 100 B, process", round + 1, raw, eng,
-                    static_cast<unsigned long long>(e.summary.latency.p50),
-                    static_cast<unsigned long long>(e.summary.latency.p99),
-                    static_cast<unsigned long long>(e.summary.latency.max));
+        std::printf(
+            "  %-24s round %d: mean round trip raw %8.0f ns engine %8.0f ns "
+            "(engine p50 %llu, p99 %llu, max %llu ns)\n",
+            "AF_UNIX 100 B, process", round + 1, raw, eng,
+            static_cast<unsigned long long>(e.summary.latency.p50),
+            static_cast<unsigned long long>(e.summary.latency.p99),
+            static_cast<unsigned long long>(e.summary.latency.max));
         if (raw > 0 && eng > 0) ratios.push_back(eng / raw);
     }
     if (ratios.empty()) {
@@ -257,9 +260,12 @@ int main(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         const char* v = argv[i + 1];
-        if (a == "--stream-mib") o.stream_bytes = std::strtoull(v, nullptr, 10) << 20;
-        else if (a == "--pings") o.pings = std::strtoull(v, nullptr, 10);
-        else if (a == "--rounds") o.rounds = std::atoi(v);
+        if (a == "--stream-mib")
+            o.stream_bytes = std::strtoull(v, nullptr, 10) << 20;
+        else if (a == "--pings")
+            o.pings = std::strtoull(v, nullptr, 10);
+        else if (a == "--rounds")
+            o.rounds = std::atoi(v);
         else {
             std::fprintf(stderr, "usage: bench_perf [--stream-mib N] [--pings N] [--rounds R]\n");
             return 2;

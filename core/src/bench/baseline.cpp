@@ -102,10 +102,10 @@ Result<BaselineSummary> run_baseline(const Scenario& s, const BaselineOptions& o
         sh.peer_cpu = s.cpu == CpuPlacement::DifferentCores ? 1 : 0;
     }
     using Secs = std::chrono::duration<double>;
-    const auto warmup = std::chrono::duration_cast<baseline::Clock::duration>(
-        Secs(std::max(0.0, s.warmup_s)));
-    const auto duration = std::chrono::duration_cast<baseline::Clock::duration>(
-        Secs(std::max(0.0, s.duration_s)));
+    const auto warmup =
+        std::chrono::duration_cast<baseline::Clock::duration>(Secs(std::max(0.0, s.warmup_s)));
+    const auto duration =
+        std::chrono::duration_cast<baseline::Clock::duration>(Secs(std::max(0.0, s.duration_s)));
     Status st = baseline::run_os(s, resolve_transport(s), sh, warmup, duration, o);
     if (!st) return std::move(st).error();
     if (sh.engine_error) return *sh.engine_error;
@@ -116,8 +116,8 @@ Result<BaselineSummary> run_baseline(const Scenario& s, const BaselineOptions& o
 
     BaselineSummary b;
     b.ok = true;
-    b.placement = placement_of(s.cpu, pin && !sh.pin_failed,
-                               sh.pin_failed ? "the OS refused" : pin_why);
+    b.placement =
+        placement_of(s.cpu, pin && !sh.pin_failed, sh.pin_failed ? "the OS refused" : pin_why);
     b.elapsed_s = std::chrono::duration<double>(sh.measure_end - sh.measure_start).count();
     const double dt = std::max(1e-9, b.elapsed_s);
     b.bytes_received = sh.bytes;
@@ -134,7 +134,7 @@ BaselineSummary baseline_for_report(const Scenario& s, const BaselineOptions& o)
     const Error& e = r.error();
     // "reqrep has no baseline: ..." reads best alone; an OS failure needs its call and code.
     b.error = e.code == ErrorCode::Unsupported && e.os_kind == OsCodeKind::None ? e.message
-                                                                                 : e.to_string();
+                                                                                : e.to_string();
     return b;
 }
 

@@ -31,12 +31,12 @@ inline constexpr auto kRelaxed = std::memory_order_relaxed;
 // One run's plan and results. The loop threads write their own fields; the supervisor reads
 // them after both threads ended (progress, abort and running while they run).
 struct Shared {
-    bool stream = true;      // else pingpong
-    bool message = false;    // one read per message; else byte mode, loop on short reads
+    bool stream = true;    // else pingpong
+    bool message = false;  // one read per message; else byte mode, loop on short reads
     std::size_t size = 1;
-    std::uint64_t count = 0; // measured messages / round trips; 0: until `deadline`
+    std::uint64_t count = 0;  // measured messages / round trips; 0: until `deadline`
     Clock::time_point t0, warm_end, deadline;
-    bool timed = true;       // by duration (deadline) rather than count
+    bool timed = true;                   // by duration (deadline) rather than count
     int engine_cpu = -1, peer_cpu = -1;  // -1: unpinned
 
     std::atomic<std::uint64_t> progress{0};  // bytes (stream) or round trips, for the watchdog

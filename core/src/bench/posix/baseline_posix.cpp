@@ -176,9 +176,8 @@ Status run_fifo(Shared& sh, Clock::duration warmup, Clock::duration duration,
     ignore_sigpipe();
     static std::atomic<unsigned> counter{0};
     const char* tmp = std::getenv("TMPDIR");
-    const std::string base = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + o.name_prefix +
-                             "-" + std::to_string(::getpid()) + "-" +
-                             std::to_string(counter++);
+    const std::string base = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + o.name_prefix + "-" +
+                             std::to_string(::getpid()) + "-" + std::to_string(counter++);
     const std::string c2s = base + ".c2s", s2c = base + ".s2c";
     for (const auto& p : {c2s, s2c}) {
         if (::mkfifo(p.c_str(), 0600) != 0) {
@@ -208,15 +207,20 @@ Status run_os(const Scenario& s, TransportKind kind, Shared& sh, Clock::duration
               Clock::duration duration, const BaselineOptions& o) {
     (void)s;
     switch (kind) {
-    case TransportKind::UnixStream:
-        sh.message = false;
-        return run_socketpair(sh, SOCK_STREAM, warmup, duration, o);
-    case TransportKind::UnixSeqpacket:
-        sh.message = true;
-        return run_socketpair(sh, SOCK_SEQPACKET, warmup, duration, o);
-    case TransportKind::Tcp: sh.message = false; return run_tcp(sh, warmup, duration, o);
-    case TransportKind::Fifo: sh.message = false; return run_fifo(sh, warmup, duration, o);
-    case TransportKind::Win32Pipe: break;
+        case TransportKind::UnixStream:
+            sh.message = false;
+            return run_socketpair(sh, SOCK_STREAM, warmup, duration, o);
+        case TransportKind::UnixSeqpacket:
+            sh.message = true;
+            return run_socketpair(sh, SOCK_SEQPACKET, warmup, duration, o);
+        case TransportKind::Tcp:
+            sh.message = false;
+            return run_tcp(sh, warmup, duration, o);
+        case TransportKind::Fifo:
+            sh.message = false;
+            return run_fifo(sh, warmup, duration, o);
+        case TransportKind::Win32Pipe:
+            break;
     }
     return make_error(ErrorCode::Unsupported, "baseline", std::string(bench_name(kind)),
                       "no raw loop for this transport on this platform");

@@ -17,7 +17,9 @@ namespace pipescope::core::baseline {
 namespace {
 
 // The peer closing its end reads as the end of the stream.
-bool is_end(DWORD err) { return err == ERROR_BROKEN_PIPE || err == ERROR_PIPE_NOT_CONNECTED; }
+bool is_end(DWORD err) {
+    return err == ERROR_BROKEN_PIPE || err == ERROR_PIPE_NOT_CONNECTED;
+}
 
 // Sync model: one blocking ReadFile / WriteFile per call. The watchdog wakes a blocked call
 // with CancelSynchronousIo on the thread, whose handle open() takes.
@@ -126,11 +128,11 @@ Status connect_pipe(const Scenario& s, bool overlapped, const std::string& name,
                                 : PIPE_TYPE_BYTE | PIPE_READMODE_BYTE) |
                        PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS;
     server.reset(CreateNamedPipeW(wname.c_str(),
-                                  PIPE_ACCESS_DUPLEX | FILE_FLAG_FIRST_PIPE_INSTANCE | flags,
-                                  mode, 1, s.out_quota, s.in_quota, 0, nullptr));
+                                  PIPE_ACCESS_DUPLEX | FILE_FLAG_FIRST_PIPE_INSTANCE | flags, mode,
+                                  1, s.out_quota, s.in_quota, 0, nullptr));
     if (!server) return win32_error(GetLastError(), "CreateNamedPipeW", name);
-    client.reset(CreateFileW(wname.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr,
-                             OPEN_EXISTING, flags, nullptr));
+    client.reset(CreateFileW(wname.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
+                             flags, nullptr));
     if (!client) return win32_error(GetLastError(), "CreateFileW", name);
     if (message) {
         DWORD read_mode = PIPE_READMODE_MESSAGE;
