@@ -15,6 +15,7 @@
 
 #include "commands.hpp"
 #include "pipescope/bench.hpp"
+#include "pipescope/bench_baseline.hpp"
 
 namespace pipescope::cli {
 
@@ -26,7 +27,7 @@ struct BenchArgs {
     std::string transport, io, pattern, size, type, quota, preset, sweep, cpu, compare;
     double duration = 0, rate = 0;
     int clients = 0, inflight = 0;
-    bool verify = false, process = false, json = false, csv = false;
+    bool verify = false, process = false, baseline = false, json = false, csv = false;
 };
 
 std::string self_exe() {
@@ -70,6 +71,23 @@ void print_interval(const IntervalSample& i) {
                 human_ns(i.p50_ns).c_str(), human_ns(i.p99_ns).c_str(), human_ns(i.max_ns).c_str());
 }
 
+// Scenario::baseline: the raw loop's figures, then the engine's overhead against them.
+void print_baseline(const BenchReport& r) {
+    if (!r.baseline) return;
+    const BaselineSummary& b = *r.baseline;
+    if (b.ok) {
+        std::printf("baseline (raw loop of OS calls, peer in a thread, %s): %s  %10.0f msg/s",
+                    b.placement.c_str(),
+                    human_rate(b.throughput_bytes_per_sec).c_str(), b.messages_per_sec);
+        if (b.latency.count > 0)
+            std::printf("  p50 %s  p99 %s  max %s  mean %s", human_ns(b.latency.p50).c_str(),
+                        human_ns(b.latency.p99).c_str(), human_ns(b.latency.max).c_str(),
+                        human_ns(std::uint64_t(b.latency.mean)).c_str());
+        std::printf("\n");
+    }
+    std::printf("%s\n", baseline_overhead_text(r).c_str());
+}
+
 void print_summary(const BenchReport& r) {
     const auto& s = r.summary;
     std::printf("- - - - - - - - - - - - - - - - - - - - - - - - -\n");
@@ -99,6 +117,7 @@ void print_summary(const BenchReport& r) {
                     static_cast<unsigned long long>(s.integrity.duplicated),
                     static_cast<unsigned long long>(s.integrity.reordered),
                     static_cast<unsigned long long>(s.integrity.corrupted));
+    print_baseline(r);
     if (!r.ok) std::printf("FAILED: %s\n", r.error.c_str());
 }
 
@@ -166,6 +185,7 @@ Result<Scenario> build_scenario(const BenchArgs& a, const CLI::App& cmd) {
     if (given("--rate")) s.rate_per_sec = a.rate;
     if (given("--verify")) s.verify = true;
     if (given("--process")) s.process = true;
+    if (given("--baseline")) s.baseline = true;
     return s;
 }
 
@@ -226,6 +246,13 @@ int run_bench(const BenchArgs& a, const CLI::App& cmd) {
                         std::string(to_string(sc.type)).c_str(),
                         std::string(to_string(sc.pattern)).c_str(),
                         static_cast<unsigned long long>(sc.message_size));
+            if (sc.baseline) {
+                if (auto st = baseline_supported(sc))
+                    std::printf("baseline: the raw loop runs first, then the engine\n");
+                else
+                    std::printf("baseline: none (%s)\n", st.error().message.c_str());
+                std::fflush(stdout);
+            }
             for (;;) {
                 auto snap = engine.snapshot();
                 for (; shown < snap->intervals.size(); ++shown) print_interval(snap->intervals[shown]);
@@ -289,6 +316,9 @@ void register_bench(CLI::App& app, Context& ctx) {
     cmd->add_option("--quota", args->quota, "in and out quota in bytes");
     cmd->add_flag("--verify", args->verify, "sequence number + checksum in every message");
     cmd->add_flag("--process", args->process, "run the peer in a child process");
+    cmd->add_flag("--baseline", args->baseline,
+                  "stream/pingpong: first run the raw loop of OS calls on the same transport, "
+                  "model, type, size and placement, and report the engine's overhead");
     cmd->add_option("--cpu", args->cpu, "same|different|unpinned: CPU placement of the two sides");
     cmd->add_option("--preset", args->preset,
                     "start from a preset: " + [] {

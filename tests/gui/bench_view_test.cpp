@@ -1,4 +1,5 @@
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -80,3 +81,38 @@ TEST(BenchView, SweepRunsEveryScenarioInTurn) {
 }
 
 }  // namespace
+
+TEST(BenchView, BaselineCheckboxAsksForARawLoopAndTheDashboardShowsTheRatio) {
+    core::BenchEngine engine(core::os_transport(), core::BenchOptions{});
+    gui::BenchView view(engine);
+    view.scenario() = short_pingpong();
+    view.scenario().duration_s = 0.3;
+    Headless ui;
+    auto draw = [&] { draw_in_window(view); };
+    ui.frame(draw);
+    ASSERT_FALSE(view.scenario().baseline);
+    const ImVec2 box = view.baseline_checkbox_center();
+    ASSERT_GT(box.x, 0.0f) << "the checkbox was not drawn";
+    ui.click(box.x, box.y, draw);
+    ASSERT_TRUE(view.scenario().baseline) << "clicking the checkbox did not set the option";
+    ASSERT_TRUE(view.run()) << view.error();
+    for (int i = 0; i < 1000 && view.running(); ++i) {
+        ui.frame(draw);
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_FALSE(view.running()) << "the run did not finish";
+    ASSERT_EQ(view.history().size(), 1u);
+    const auto& r = view.history().back();
+    ASSERT_TRUE(r.ok) << r.error;
+    ASSERT_TRUE(r.baseline.has_value());
+    ASSERT_TRUE(r.baseline->ok) << r.baseline->error;
+    ASSERT_GT(r.baseline->p50_ratio, 0.0);
+    ui.frame(draw);  // the Summary tab of the finished run
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%.3fx p50", r.baseline->p50_ratio);
+    EXPECT_NE(view.drawn_baseline_line().find(ratio), std::string::npos)
+        << "dashboard shows '" << view.drawn_baseline_line() << "', expected " << ratio;
+    // Clicking again clears it.
+    ui.click(box.x, box.y, draw);
+    EXPECT_FALSE(view.scenario().baseline);
+}

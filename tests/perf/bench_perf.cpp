@@ -1,32 +1,36 @@
-// bench_perf: what the benchmark engine costs on top of the transport. For each transport it
-// measures, in the same run and with both ends pinned to the same CPU, the engine and a
-// hand-written loop over the same Channel API, configuration and buffer sizes:
+// bench_perf: what the benchmark engine costs on top of the operating system. For each
+// transport of this build it measures, in the same run and with both ends pinned to CPU 0,
+// the engine (BenchEngine through the public API) and the raw baseline loop of plain OS
+// calls (run_baseline, bench_baseline.hpp: never through PipeScope's Channel layer), on
+// the same configuration:
 //   stream   64 KiB writes, bytes/s at the receiver     goal: engine / raw >= 0.97
 //   pingpong 1 B, p50 round trip                        goal: engine / raw <= 1.05
-// plus the recorder's cost per sample (LatencyHistogram::record) in ns.
-// Rounds alternate raw and engine; each side's best round is compared (on a shared VM the
-// best is the least disturbed), and every round is printed.
-//   bench_perf [--stream-mib N] [--pings N] [--rounds R] [--cpu C]
+// natively AF_UNIX stream, AF_UNIX seqpacket, FIFO and TCP loopback; on Windows (Wine) the
+// Win32 pipe on the Sync and the Overlapped model. Then, on POSIX, AF_UNIX 100 B ping-pong
+// with the peer in a child process (`bench --process`) against a hand-written fork +
+// socketpair loop, mean round trip, goal <= 1.03; plus the recorder's cost per sample.
+// Rounds alternate raw and engine; every round is printed, and each ratio is the median of
+// the rounds' ratios.
+//   bench_perf [--stream-mib N] [--pings N] [--rounds R]
 // Not a test: it asserts nothing about speed. Run it pinned (`taskset -c 0`, see WINE.md).
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <future>
 #include <string>
-#include <thread>
 #include <vector>
 
 #ifdef _WIN32
 #include <windows.h>
 #else
 #include <sched.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #endif
 
 #include "pipescope/bench.hpp"
+#include "pipescope/bench_baseline.hpp"
 #include "pipescope/histogram.hpp"
 #include "pipescope/transport.hpp"
 
@@ -39,7 +43,6 @@ struct Options {
     std::uint64_t stream_bytes = 1024ull << 20;
     std::uint64_t pings = 20000;
     int rounds = 3;
-    int cpu = 0;
 };
 
 bool pin(int cpu) {
@@ -53,133 +56,33 @@ bool pin(int cpu) {
 #endif
 }
 
-int pid() {
-#ifdef _WIN32
-    return static_cast<int>(GetCurrentProcessId());
-#else
-    return static_cast<int>(getpid());
-#endif
-}
-
-// Win32: overlapped I/O. A Sync byte-mode read with a timeout polls PeekNamedPipe with a
-// backoff of up to 5 ms (see transport.hpp), which would put milliseconds into every round
-// trip of both loops and hide what the engine costs.
-IoModel io_for(TransportKind kind) {
-    return kind == TransportKind::Win32Pipe ? IoModel::Overlapped : IoModel::Sync;
-}
-
-Endpoint endpoint_for(TransportKind kind) {
-    static int counter = 0;
-    Endpoint ep;
-    ep.kind = kind;
-    ep.io = io_for(kind);
-    ep.name = PipeName::parse("pipescope-perf-" + std::to_string(pid()) + "-" +
-                              std::to_string(counter++))
-                  .value();
-    return ep;
-}
-
-struct Pair {
-    std::unique_ptr<Listener> listener;
-    std::unique_ptr<Channel> server, client;
+struct Variant {
+    const char* name;
+    TransportKind kind;
+    IoModel io;
+    PipeType type;
 };
 
-// A connected pair; the client connects from a thread pinned like the engine's peer.
-bool connect_pair(TransportKind kind, Pair& p) {
-    auto l = listen(endpoint_for(kind));
-    if (!l) {
-        std::fprintf(stderr, "listen: %s\n", l.error().to_string().c_str());
-        return false;
-    }
-    p.listener = std::move(l).value();
-    auto c = std::async(std::launch::async,
-                        [&] { return connect(p.listener->client_endpoint(), Timeout{5000}); });
-    auto s = p.listener->accept(Timeout{5000});
-    auto cc = c.get();
-    if (!s || !cc) {
-        std::fprintf(stderr, "connect: %s\n",
-                     (!s ? s.error() : cc.error()).to_string().c_str());
-        return false;
-    }
-    p.server = std::move(s).value();
-    p.client = std::move(cc).value();
-    return true;
+std::vector<Variant> variants() {
+    const Variant all[] = {
+        {"AF_UNIX stream", TransportKind::UnixStream, IoModel::Sync, PipeType::Byte},
+        {"AF_UNIX seqpacket", TransportKind::UnixSeqpacket, IoModel::Sync, PipeType::Message},
+        {"FIFO", TransportKind::Fifo, IoModel::Sync, PipeType::Byte},
+        {"TCP loopback", TransportKind::Tcp, IoModel::Sync, PipeType::Byte},
+        {"win32 pipe (byte, sync)", TransportKind::Win32Pipe, IoModel::Sync, PipeType::Byte},
+        {"win32 pipe (byte, ovl)", TransportKind::Win32Pipe, IoModel::Overlapped, PipeType::Byte},
+    };
+    std::vector<Variant> v;
+    for (const auto& x : all)
+        if (transport_available(x.kind)) v.push_back(x);
+    return v;
 }
 
-// The raw loop for stream: the server writes 64 KiB chunks, the client reads them into a
-// 64 KiB buffer (what the engine's sink does); bytes/s from first write to last byte read.
-double raw_stream(TransportKind kind, const Options& o) {
-    Pair p;
-    if (!connect_pair(kind, p)) return 0;
-    constexpr std::size_t kChunk = 64 * 1024;
-    const std::uint64_t total = o.stream_bytes / kChunk * kChunk;
-    std::atomic<bool> failed{false};
-    std::thread reader([&] {
-        pin(o.cpu);
-        std::vector<std::byte> buf(kChunk);
-        std::uint64_t got = 0;
-        while (got < total) {
-            auto r = p.client->read(buf, Timeout{5000});
-            if (!r || r->eof) {
-                failed = true;
-                return;
-            }
-            got += r->bytes;
-        }
-    });
-    pin(o.cpu);
-    std::vector<std::byte> chunk(kChunk, std::byte{0x5a});
-    const auto t0 = Clock::now();
-    for (std::uint64_t sent = 0; sent < total; sent += kChunk) {
-        if (!p.server->write_all(chunk, Timeout{5000})) {
-            failed = true;
-            break;
-        }
-    }
-    reader.join();
-    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    return failed ? 0 : static_cast<double>(total) / s;
-}
-
-// The raw loop for pingpong: 1 byte out, 1 byte back, each round trip timed with
-// steady_clock; the exact p50 of the sorted samples.
-double raw_pingpong_p50(TransportKind kind, const Options& o) {
-    Pair p;
-    if (!connect_pair(kind, p)) return 0;
-    std::thread echo([&] {
-        pin(o.cpu);
-        std::vector<std::byte> buf(64 * 1024);
-        for (;;) {
-            auto r = p.client->read(buf, Timeout{5000});
-            if (!r || r->eof || r->bytes == 0) return;
-            if (!p.client->write_all(std::span(buf).first(r->bytes), Timeout{5000})) return;
-        }
-    });
-    pin(o.cpu);
-    std::vector<std::uint64_t> rtt;
-    rtt.reserve(o.pings);
-    std::byte b[1] = {std::byte{1}};
-    for (std::uint64_t i = 0; i < o.pings; ++i) {
-        const auto t0 = Clock::now();
-        if (!p.server->write_all(b, Timeout{5000})) break;
-        auto r = p.server->read(b, Timeout{5000});
-        if (!r || r->eof) break;
-        rtt.push_back(static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count()));
-    }
-    (void)p.server->close_write();
-    p.server->close();
-    echo.join();
-    if (rtt.size() != o.pings) return 0;
-    std::sort(rtt.begin(), rtt.end());
-    return static_cast<double>(rtt[(rtt.size() - 1) / 2]);  // nearest rank, like the engine
-}
-
-Scenario engine_scenario(TransportKind kind, BenchPattern pattern) {
+Scenario scenario_for(const Variant& v, BenchPattern pattern) {
     Scenario s;
-    s.transport = kind;
-    s.io = io_for(kind);
-    s.type = PipeType::Byte;
+    s.transport = v.kind;
+    s.io = v.io;
+    s.type = v.type;
     s.pattern = pattern;
     s.cpu = CpuPlacement::SameCore;
     s.payload = PayloadPattern::Zeros;
@@ -187,30 +90,47 @@ Scenario engine_scenario(TransportKind kind, BenchPattern pattern) {
     return s;
 }
 
-double engine_stream(TransportKind kind, const Options& o) {
-    auto s = engine_scenario(kind, BenchPattern::Stream);
+Scenario stream_scenario(const Variant& v, const Options& o) {
+    auto s = scenario_for(v, BenchPattern::Stream);
     s.message_size = 64 * 1024;
     s.message_count = o.stream_bytes / s.message_size;
-    BenchEngine engine(os_transport(), BenchOptions{});
-    const auto r = engine.run(s);
-    if (!r.ok) {
-        std::fprintf(stderr, "engine stream: %s\n", r.error.c_str());
-        return 0;
-    }
-    return r.summary.throughput_bytes_per_sec;
+    return s;
 }
 
-double engine_pingpong_p50(TransportKind kind, const Options& o) {
-    auto s = engine_scenario(kind, BenchPattern::PingPong);
+Scenario pingpong_scenario(const Variant& v, const Options& o) {
+    auto s = scenario_for(v, BenchPattern::PingPong);
     s.message_size = 1;
     s.message_count = o.pings;
-    BenchEngine engine(os_transport(), BenchOptions{});
-    const auto r = engine.run(s);
-    if (!r.ok) {
-        std::fprintf(stderr, "engine pingpong: %s\n", r.error.c_str());
-        return 0;
+    return s;
+}
+
+// 0 when the run failed (said on stderr).
+BenchReport engine_run(const Scenario& s, const std::string& peer_exe = {}) {
+    BenchOptions opt;
+    opt.peer_executable = peer_exe;
+    BenchEngine engine(os_transport(), opt);
+    auto r = engine.run(s);
+    if (!r.ok)
+        std::fprintf(stderr, "engine %s: %s\n", std::string(to_string(s.pattern)).c_str(),
+                     r.error.c_str());
+    return r;
+}
+
+std::optional<BaselineSummary> raw_run(const Scenario& s) {
+    auto r = run_baseline(s);
+    if (!r) {
+        std::fprintf(stderr, "raw %s: %s\n", std::string(to_string(s.pattern)).c_str(),
+                     r.error().to_string().c_str());
+        return std::nullopt;
     }
-    return static_cast<double>(r.summary.latency.p50);
+    return std::move(r).value();
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 double record_cost_ns() {
@@ -231,14 +151,107 @@ double record_cost_ns() {
     return ns / kN;
 }
 
-const char* name_of(TransportKind k) {
-    switch (k) {
-    case TransportKind::Win32Pipe: return "win32 pipe (byte, ovl)";
-    case TransportKind::UnixStream: return "AF_UNIX stream";
-    case TransportKind::Fifo: return "FIFO";
-    default: return "?";
+// One transport: rounds of raw and engine, stream then pingpong. False when a run failed.
+bool compare_transport(const Variant& v, const Options& o) {
+    std::vector<double> tp_ratios, p50_ratios;
+    for (int round = 0; round < o.rounds; ++round) {
+        const auto rs = raw_run(stream_scenario(v, o));
+        const auto es = engine_run(stream_scenario(v, o));
+        const auto rp = raw_run(pingpong_scenario(v, o));
+        const auto ep = engine_run(pingpong_scenario(v, o));
+        const double rt = rs ? rs->throughput_bytes_per_sec : 0;
+        const double et = es.ok ? es.summary.throughput_bytes_per_sec : 0;
+        const double r50 = rp ? static_cast<double>(rp->latency.p50) : 0;
+        const double e50 = ep.ok ? static_cast<double>(ep.summary.latency.p50) : 0;
+        std::printf(
+            "  %-24s round %d: stream raw %9.1f MB/s engine %9.1f MB/s | "
+            "pingpong p50 raw %8.0f ns engine %8.0f ns\n",
+            v.name, round + 1, rt / 1e6, et / 1e6, r50, e50);
+        if (rt > 0 && et > 0) tp_ratios.push_back(et / rt);
+        if (r50 > 0 && e50 > 0) p50_ratios.push_back(e50 / r50);
     }
+    if (tp_ratios.empty() || p50_ratios.empty()) {
+        std::printf("%-24s FAILED (see the errors above)\n", v.name);
+        return false;
+    }
+    const double tp = median(tp_ratios), p50 = median(p50_ratios);
+    std::printf(
+        "%-24s stream 64 KiB throughput ratio %.3f (goal >= 0.97) %s | "
+        "pingpong 1 B p50 ratio %.3f (goal <= 1.05) %s\n",
+        v.name, tp, tp >= 0.97 ? "met" : "MISSED", p50, p50 <= 1.05 ? "met" : "MISSED");
+    return true;
 }
+
+#ifndef _WIN32
+// The hand-written two-process loop: fork, a socketpair, 100 B each way, blocking
+// read/write, the child echoing; mean round trip in ns, 0 on failure.
+double fork_socketpair_mean_ns(std::uint64_t pings, std::size_t size) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return 0;
+    const pid_t pid = fork();
+    if (pid < 0) return 0;
+    auto read_whole = [](int fd, char* p, std::size_t n) {
+        for (std::size_t got = 0; got < n;) {
+            const ssize_t r = read(fd, p + got, n - got);
+            if (r <= 0) return false;
+            got += static_cast<std::size_t>(r);
+        }
+        return true;
+    };
+    std::vector<char> buf(size, 'x');
+    if (pid == 0) {
+        close(sv[0]);
+        while (read_whole(sv[1], buf.data(), size))
+            if (write(sv[1], buf.data(), size) != static_cast<ssize_t>(size)) break;
+        _exit(0);
+    }
+    close(sv[1]);
+    double total_ns = 0;
+    std::uint64_t done = 0;
+    for (; done < pings; ++done) {
+        const auto t1 = Clock::now();
+        if (write(sv[0], buf.data(), size) != static_cast<ssize_t>(size)) break;
+        if (!read_whole(sv[0], buf.data(), size)) break;
+        total_ns += std::chrono::duration<double, std::nano>(Clock::now() - t1).count();
+    }
+    close(sv[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return done == pings ? total_ns / static_cast<double>(pings) : 0;
+}
+
+// AF_UNIX 100 B ping-pong, peer in a child process: engine (--process) against fork +
+// socketpair, mean round trip.
+bool compare_child_process(const Options& o) {
+    std::vector<double> ratios;
+    for (int round = 0; round < o.rounds; ++round) {
+        const double raw = fork_socketpair_mean_ns(o.pings, 100);
+        Scenario s = scenario_for(variants().front(), BenchPattern::PingPong);
+        s.transport = TransportKind::UnixStream;
+        s.message_size = 100;
+        s.message_count = o.pings;
+        s.process = true;
+        const auto e = engine_run(s, PIPESCOPE_CLI_PATH);
+        const double eng = e.ok ? e.summary.latency.mean : 0;
+        std::printf(
+            "  %-24s round %d: mean round trip raw %8.0f ns engine %8.0f ns "
+            "(engine p50 %llu, p99 %llu, max %llu ns)\n",
+            "AF_UNIX 100 B, process", round + 1, raw, eng,
+            static_cast<unsigned long long>(e.summary.latency.p50),
+            static_cast<unsigned long long>(e.summary.latency.p99),
+            static_cast<unsigned long long>(e.summary.latency.max));
+        if (raw > 0 && eng > 0) ratios.push_back(eng / raw);
+    }
+    if (ratios.empty()) {
+        std::printf("%-24s FAILED (see the errors above)\n", "AF_UNIX 100 B, process");
+        return false;
+    }
+    const double r = median(ratios);
+    std::printf("%-24s child-process pingpong 100 B mean ratio %.3f (goal <= 1.03) %s\n",
+                "AF_UNIX 100 B, process", r, r <= 1.03 ? "met" : "MISSED");
+    return true;
+}
+#endif
 
 }  // namespace
 
@@ -247,54 +260,34 @@ int main(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         const char* v = argv[i + 1];
-        if (a == "--stream-mib") o.stream_bytes = std::strtoull(v, nullptr, 10) << 20;
-        else if (a == "--pings") o.pings = std::strtoull(v, nullptr, 10);
-        else if (a == "--rounds") o.rounds = std::atoi(v);
-        else if (a == "--cpu") o.cpu = std::atoi(v);
+        if (a == "--stream-mib")
+            o.stream_bytes = std::strtoull(v, nullptr, 10) << 20;
+        else if (a == "--pings")
+            o.pings = std::strtoull(v, nullptr, 10);
+        else if (a == "--rounds")
+            o.rounds = std::atoi(v);
         else {
-            std::fprintf(stderr,
-                         "usage: bench_perf [--stream-mib N] [--pings N] [--rounds R] [--cpu C]\n");
+            std::fprintf(stderr, "usage: bench_perf [--stream-mib N] [--pings N] [--rounds R]\n");
             return 2;
         }
     }
     if (o.stream_bytes < (64u << 10) || o.pings < 1 || o.rounds < 1) return 2;
-    // The engine pins its threads to CPU 0 (CpuPlacement::SameCore); the raw loops follow.
-    o.cpu = 0;
-    const bool pinned = pin(o.cpu);
+    // The engine pins its threads to CPU 0 (CpuPlacement::SameCore), the raw loops too.
+    const bool pinned = pin(0);
     std::printf("bench_perf: stream %llu MiB, pingpong %llu round trips, %d rounds, %s\n",
                 static_cast<unsigned long long>(o.stream_bytes >> 20),
                 static_cast<unsigned long long>(o.pings), o.rounds,
                 pinned ? "both ends pinned to cpu 0" : "UNPINNED (affinity refused)");
+    std::printf("raw = run_baseline (plain OS calls, no Channel); engine = BenchEngine\n");
     std::printf("recorder: %.2f ns per sample (LatencyHistogram::record)\n", record_cost_ns());
 
-    std::vector<TransportKind> kinds;
-    for (auto k : {TransportKind::Win32Pipe, TransportKind::UnixStream, TransportKind::Fifo})
-        if (transport_available(k)) kinds.push_back(k);
-
     int failures = 0;
-    for (auto k : kinds) {
-        double raw_tp = 0, eng_tp = 0, raw_p50 = 0, eng_p50 = 0;
-        for (int round = 0; round < o.rounds; ++round) {
-            const double rt = raw_stream(k, o), et = engine_stream(k, o);
-            const double rp = raw_pingpong_p50(k, o), ep = engine_pingpong_p50(k, o);
-            std::printf("  %-24s round %d: stream raw %8.1f MB/s engine %8.1f MB/s | "
-                        "pingpong p50 raw %8.0f ns engine %8.0f ns\n",
-                        name_of(k), round + 1, rt / 1e6, et / 1e6, rp, ep);
-            raw_tp = std::max(raw_tp, rt);
-            eng_tp = std::max(eng_tp, et);
-            if (rp > 0) raw_p50 = raw_p50 == 0 ? rp : std::min(raw_p50, rp);
-            if (ep > 0) eng_p50 = eng_p50 == 0 ? ep : std::min(eng_p50, ep);
-        }
-        if (raw_tp <= 0 || eng_tp <= 0 || raw_p50 <= 0 || eng_p50 <= 0) {
-            std::printf("%-24s FAILED (see the errors above)\n", name_of(k));
-            ++failures;
-            continue;
-        }
-        const double tp_ratio = eng_tp / raw_tp, rt_ratio = eng_p50 / raw_p50;
-        std::printf("%-24s stream 64 KiB throughput ratio %.3f (goal >= 0.97) %s | "
-                    "pingpong 1 B p50 ratio %.3f (goal <= 1.05) %s\n",
-                    name_of(k), tp_ratio, tp_ratio >= 0.97 ? "met" : "MISSED", rt_ratio,
-                    rt_ratio <= 1.05 ? "met" : "MISSED");
-    }
+    for (const auto& v : variants())
+        if (!compare_transport(v, o)) ++failures;
+#ifndef _WIN32
+    if (!compare_child_process(o)) ++failures;
+#else
+    std::printf("child-process pingpong against fork + socketpair: POSIX only\n");
+#endif
     return failures ? 1 : 0;
 }

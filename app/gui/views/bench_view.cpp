@@ -6,6 +6,7 @@
 
 #include <imgui.h>
 
+#include "pipescope/bench_baseline.hpp"
 #include "pipescope/files.hpp"
 #include "widgets/chart.hpp"
 #include "widgets/ui_helpers.hpp"
@@ -202,6 +203,16 @@ void BenchView::draw_form() {
     enum_combo("CPU placement", scenario_.cpu, {core::CpuPlacement::Unpinned, core::CpuPlacement::SameCore, core::CpuPlacement::DifferentCores});
     ImGui::Checkbox("Verify integrity", &scenario_.verify);
     ImGui::Checkbox("Peer in a child process", &scenario_.process);
+    ImGui::Checkbox("Compare with a raw loop (baseline)", &scenario_.baseline);
+    baseline_checkbox_center_ = ImVec2((ImGui::GetItemRectMin().x + ImGui::GetItemRectMax().x) / 2,
+                                       (ImGui::GetItemRectMin().y + ImGui::GetItemRectMax().y) / 2);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("First runs the plainest loop of OS calls on the same transport, model, type,\n"
+                          "size and placement, then the engine, and shows what the engine costs.\n"
+                          "Stream and pingpong only.");
+    if (scenario_.baseline) {
+        if (auto st = core::baseline_supported(scenario_); !st) ImGui::TextDisabled("no baseline: %s", st.error().message.c_str());
+    }
     ImGui::PopItemWidth();
     ImGui::Separator();
     if (!running_) {
@@ -251,6 +262,37 @@ void BenchView::draw_summary(const core::Summary& s) {
     ImGui::EndTable();
 }
 
+void BenchView::draw_baseline(const core::BenchReport& r) {
+    drawn_baseline_line_ = core::baseline_overhead_text(r);
+    if (!r.baseline) return;
+    ImGui::Spacing();
+    ImGui::TextUnformatted(drawn_baseline_line_.c_str());
+    const core::BaselineSummary& b = *r.baseline;
+    if (!b.ok) return;
+    constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
+    if (!ImGui::BeginTable("##baseline", 4, flags)) return;
+    auto ratio = [](double x) {
+        char buf[32] = "-";
+        if (x > 0) std::snprintf(buf, sizeof buf, "%.3fx", x);
+        return std::string(buf);
+    };
+    auto row = [](const char* a, const std::string& va, const char* c, const std::string& vc) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn(); ImGui::TextDisabled("%s", a);
+        ImGui::TableNextColumn(); ImGui::TextUnformatted(va.c_str());
+        ImGui::TableNextColumn(); ImGui::TextDisabled("%s", c);
+        ImGui::TableNextColumn(); ImGui::TextUnformatted(vc.c_str());
+    };
+    row("raw loop throughput", format_value(b.throughput_bytes_per_sec, Unit::BytesPerSec), "engine / raw", ratio(b.throughput_ratio));
+    if (b.latency.count > 0) {
+        row("raw loop p50", fmt_ns(b.latency.p50), "engine / raw", ratio(b.p50_ratio));
+        row("raw loop p99 / max", fmt_ns(b.latency.p99) + " / " + fmt_ns(b.latency.max), "placement", b.placement);
+    } else {
+        row("raw loop messages", format_value(b.messages_per_sec, Unit::PerSec), "placement", b.placement);
+    }
+    ImGui::EndTable();
+}
+
 void BenchView::draw_live() {
     if (shown_) {
         const auto& s = *shown_;
@@ -278,7 +320,10 @@ void BenchView::draw_live() {
 
     if (ImGui::BeginTabBar("##benchtabs")) {
         if (ImGui::BeginTabItem("Summary")) {
-            if (shown_ && shown_->report) draw_summary(shown_->report->summary);
+            if (shown_ && shown_->report) {
+                draw_summary(shown_->report->summary);
+                draw_baseline(*shown_->report);
+            }
             else if (shown_) {
                 core::Summary partial;
                 partial.latency = shown_->latency;

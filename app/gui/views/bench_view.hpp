@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <imgui.h>
+
 #include "pipescope/bench.hpp"
 #include "views/view.hpp"
 #include "widgets/chart_math.hpp"
@@ -43,11 +45,16 @@ public:
     [[nodiscard]] const RingSeries& p99_series() const { return p99_; }
     [[nodiscard]] const std::vector<core::BenchReport>& history() const { return history_; }
     [[nodiscard]] const std::vector<core::BenchReport>& sweep_results() const { return sweep_results_; }
+    // The screen centre of the "Compare with a raw loop (baseline)" checkbox as last drawn,
+    // and the baseline line the dashboard last drew (empty when none): for headless tests.
+    [[nodiscard]] ImVec2 baseline_checkbox_center() const { return baseline_checkbox_center_; }
+    [[nodiscard]] const std::string& drawn_baseline_line() const { return drawn_baseline_line_; }
 
 private:
     void draw_form();
     void draw_live();
     void draw_summary(const core::Summary& s);
+    void draw_baseline(const core::BenchReport& r);
     void draw_histogram();
     void draw_sweep();
     void draw_history();
@@ -58,6 +65,8 @@ private:
     bool apply_size_field();   // reads the form's size back, if the user edited it
 
     core::BenchEngine& engine_;
+    ImVec2 baseline_checkbox_center_{0, 0};
+    std::string drawn_baseline_line_;
     core::Scenario scenario_;
     std::string error_;
     bool running_ = false;

@@ -55,6 +55,9 @@ struct Scenario {
     bool verify = false;                   // sequence number + checksum in each message
     bool process = false;                  // peer in a child process
     CpuPlacement cpu = CpuPlacement::Unpinned;
+    // Stream and pingpong: also run the raw loop of OS calls for the same transport, model,
+    // type, size and placement (bench_baseline.hpp) before the measured run, and report both.
+    bool baseline = false;
 
     friend bool operator==(const Scenario&, const Scenario&) = default;
 };
@@ -137,6 +140,22 @@ struct Summary {
     IntegrityCounts integrity;
 };
 
+// The raw loop's result next to an engine run (Scenario::baseline; see bench_baseline.hpp).
+// Ratios are engine / raw loop: throughput_ratio below 1 and p50_ratio above 1 are the
+// engine's cost; 0 when not known (no baseline, or a side measured nothing).
+struct BaselineSummary {
+    bool ok = false;
+    std::string error;       // why there is no baseline figure (pattern, transport, failure)
+    std::string placement;   // as BenchReport::placement, for the raw loop's two threads
+    double elapsed_s = 0;
+    double throughput_bytes_per_sec = 0;  // bytes received by the receiving side
+    double messages_per_sec = 0;          // messages (stream) or round trips (pingpong) per s
+    std::uint64_t bytes_received = 0;
+    LatencySummary latency;               // pingpong: round trips; stream: empty
+    double throughput_ratio = 0;
+    double p50_ratio = 0;
+};
+
 struct BenchReport {
     Scenario scenario;
     std::string transport;   // the resolved transport name
@@ -147,11 +166,14 @@ struct BenchReport {
     Summary summary;
     std::vector<IntervalSample> intervals;
     std::vector<LatencyBar> latency_bars;  // the summary's latency distribution, coarsened
+    std::optional<BaselineSummary> baseline;  // set when Scenario::baseline asked for one
 };
 
 // The report as JSON: throughput_bytes_per_sec, messages_per_sec, latency_ns{min,p50,p90,
 // p99,p999,p9999,max,mean,stdev}, bytes_sent, bytes_received, errors, integrity, intervals,
-// the full scenario, ...
+// the full scenario, baseline{ok, error, placement, elapsed_s, throughput_bytes_per_sec,
+// messages_per_sec, bytes_received, latency_ns{...}, throughput_ratio, p50_ratio} when asked
+// (ratios null when not known), ...
 [[nodiscard]] std::string report_to_json(const BenchReport& r, int indent = 2);
 [[nodiscard]] Result<BenchReport> report_from_json(std::string_view json);
 // The time series as CSV (one row per interval, with a header).

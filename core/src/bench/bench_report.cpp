@@ -81,6 +81,65 @@ std::uint64_t counter_or_0(const json& obj, const char* key) {
 }
 std::uint64_t counter_at(const json& obj, const char* key) { return counter(obj.at(key), key); }
 
+json latency_json(const LatencySummary& l) {
+    return {{"count", l.count}, {"min", l.min},     {"p50", l.p50},   {"p90", l.p90},
+            {"p99", l.p99},     {"p999", l.p999},   {"p9999", l.p9999}, {"max", l.max},
+            {"mean", l.mean},   {"stdev", l.stdev}};
+}
+
+// A ratio is a number >= 0, or null for "not known" (stored as 0).
+json ratio_json(double x) { return x > 0 ? json(x) : json(nullptr); }
+double ratio_from(const json& obj, const char* key) {
+    const auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return 0;
+    const double x = it->get<double>();  // throws on a non-number, caught by the caller
+    if (!(x >= 0)) throw BadCounter{key};
+    return x;
+}
+
+json baseline_json(const BaselineSummary& b) {
+    return {{"ok", b.ok},
+            {"error", b.error},
+            {"placement", b.placement},
+            {"elapsed_s", b.elapsed_s},
+            {"throughput_bytes_per_sec", b.throughput_bytes_per_sec},
+            {"messages_per_sec", b.messages_per_sec},
+            {"bytes_received", b.bytes_received},
+            {"latency_ns", latency_json(b.latency)},
+            {"throughput_ratio", ratio_json(b.throughput_ratio)},
+            {"p50_ratio", ratio_json(b.p50_ratio)}};
+}
+
+// Every field optional (a failed baseline has only ok and error); counters checked like the
+// report's own.
+BaselineSummary baseline_from(const json& j) {
+    if (!j.is_object()) throw BadCounter{"baseline"};
+    BaselineSummary b;
+    b.ok = j.value("ok", false);
+    b.error = j.value("error", std::string());
+    b.placement = j.value("placement", std::string());
+    b.elapsed_s = j.value("elapsed_s", 0.0);
+    b.throughput_bytes_per_sec = j.value("throughput_bytes_per_sec", 0.0);
+    b.messages_per_sec = j.value("messages_per_sec", 0.0);
+    b.bytes_received = counter_or_0(j, "bytes_received");
+    if (const auto it = j.find("latency_ns"); it != j.end()) {
+        const json& l = *it;
+        b.latency.count = counter_or_0(l, "count");
+        b.latency.min = counter_or_0(l, "min");
+        b.latency.p50 = counter_or_0(l, "p50");
+        b.latency.p90 = counter_or_0(l, "p90");
+        b.latency.p99 = counter_or_0(l, "p99");
+        b.latency.p999 = counter_or_0(l, "p999");
+        b.latency.p9999 = counter_or_0(l, "p9999");
+        b.latency.max = counter_or_0(l, "max");
+        b.latency.mean = l.value("mean", 0.0);
+        b.latency.stdev = l.value("stdev", 0.0);
+    }
+    b.throughput_ratio = ratio_from(j, "throughput_ratio");
+    b.p50_ratio = ratio_from(j, "p50_ratio");
+    return b;
+}
+
 SideTotals side_from(const json& j) {
     SideTotals t;
     t.bytes_sent = counter_or_0(j, "bytes_sent");
@@ -103,11 +162,7 @@ std::string report_to_json(const BenchReport& r, int indent) {
     j["elapsed_s"] = s.elapsed_s;
     j["throughput_bytes_per_sec"] = s.throughput_bytes_per_sec;
     j["messages_per_sec"] = s.messages_per_sec;
-    j["latency_ns"] = {{"count", s.latency.count}, {"min", s.latency.min},
-                       {"p50", s.latency.p50},     {"p90", s.latency.p90},
-                       {"p99", s.latency.p99},     {"p999", s.latency.p999},
-                       {"p9999", s.latency.p9999}, {"max", s.latency.max},
-                       {"mean", s.latency.mean},   {"stdev", s.latency.stdev}};
+    j["latency_ns"] = latency_json(s.latency);
     j["bytes_sent"] = s.bytes_sent;
     j["bytes_received"] = s.bytes_received;
     j["errors"] = s.errors;
@@ -128,6 +183,7 @@ std::string report_to_json(const BenchReport& r, int indent) {
     for (const auto& b : r.latency_bars) bars.push_back({{"upper_ns", b.upper_ns}, {"count", b.count}});
     j["latency_histogram"] = bars;
     j["scenario"] = json::parse(scenario_to_json(r.scenario));
+    if (r.baseline) j["baseline"] = baseline_json(*r.baseline);
     return j.dump(indent);
 }
 
@@ -186,6 +242,8 @@ Result<BenchReport> report_from_json(std::string_view text) {
             r.latency_bars.push_back(
                 {counter_at(b, "upper_ns"), counter_at(b, "count")});
         }
+        if (const auto it = j.find("baseline"); it != j.end() && !it->is_null())
+            r.baseline = baseline_from(*it);
         auto sc = scenario_from_json_value(j.at("scenario"));
         if (!sc) return std::move(sc).error();
         r.scenario = std::move(sc).value();
@@ -268,6 +326,29 @@ std::string compare_reports(const BenchReport& a, const BenchReport& b) {
     row("latency_ns.max", double(x.latency.max), double(y.latency.max));
     row("latency_ns.mean", x.latency.mean, y.latency.mean);
     row("errors", double(x.errors), double(y.errors));
+    // The raw loops next to each run (bench --baseline): figures and engine/raw ratios.
+    if (a.baseline || b.baseline) {
+        static const BaselineSummary none;
+        const BaselineSummary& p = a.baseline ? *a.baseline : none;
+        const BaselineSummary& q = b.baseline ? *b.baseline : none;
+        row("baseline.throughput_b/s", p.throughput_bytes_per_sec, q.throughput_bytes_per_sec);
+        row("baseline.latency_ns.p50", double(p.latency.p50), double(q.latency.p50));
+        auto ratio_row = [&](const char* name, double u, double v) {
+            char cu[32] = "-", cv[32] = "-";
+            if (u > 0) std::snprintf(cu, sizeof cu, "%.3f", u);
+            if (v > 0) std::snprintf(cv, sizeof cv, "%.3f", v);
+            std::snprintf(line, sizeof line, "%-26s %16s %16s\n", name, cu, cv);
+            o << line;
+        };
+        ratio_row("baseline.throughput_ratio", p.throughput_ratio, q.throughput_ratio);
+        ratio_row("baseline.p50_ratio", p.p50_ratio, q.p50_ratio);
+        auto note = [&](const char* side, const std::optional<BaselineSummary>& bs) {
+            if (!bs) o << "baseline " << side << ": none asked\n";
+            else if (!bs->ok) o << "baseline " << side << ": none (" << bs->error << ")\n";
+        };
+        note("a", a.baseline);
+        note("b", b.baseline);
+    }
     return o.str();
 }
 

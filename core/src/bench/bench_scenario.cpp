@@ -137,6 +137,7 @@ std::string scenario_to_json(const Scenario& s) {
     j["verify"] = s.verify;
     j["process"] = s.process;
     j["cpu"] = to_string(s.cpu);
+    if (s.baseline) j["baseline"] = true;  // absent when off: older readers keep working
     return j.dump(2);
 }
 
@@ -207,6 +208,7 @@ Result<Scenario> scenario_from(const json& j) {
             else if (key == "interval_s") s.interval_s = v.get<double>();
             else if (key == "verify") s.verify = v.get<bool>();
             else if (key == "process") s.process = v.get<bool>();
+            else if (key == "baseline") s.baseline = v.get<bool>();
             else return bad(key, "unknown scenario key '" + key + "'");
         }
     } catch (const json::exception& e) {

@@ -10,6 +10,7 @@
 #include "bench/channel_io.hpp"
 #include "bench/drivers.hpp"
 #include "bench/responders.hpp"
+#include "pipescope/bench_baseline.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"
 
@@ -67,6 +68,12 @@ RunController::~RunController() {
 }
 
 void RunController::run() {
+    // Scenario::baseline: the raw loop first, so it never shares the CPU with the engine's run
+    // (bench_baseline.hpp); its ratios are attached with the summary.
+    if (sc_.baseline) {
+        report_->baseline =
+            baseline_for_report(sc_, {opt_.io_timeout, opt_.name_prefix + "-raw", &run_.cancelled});
+    }
     place();
     if (auto s = listen(); !s) return fail_now(s.error());
     if (auto s = start_peer(); !s) return fail_now(s.error());
@@ -78,6 +85,7 @@ void RunController::run() {
     stop_and_join();
     collect_peer_result();
     write_summary();
+    attach_baseline_ratios(*report_);
     const BenchState state = verdict();
     finish(state, std::move(intervals_), report_->summary.latency);
 }

@@ -1,0 +1,181 @@
+// Raw baselines, portable parts: what has a baseline, the watchdog, the figures, the ratios
+// and their wording. The loops are in baseline_loops.hpp, the OS ends in posix/ and win32/.
+#include <algorithm>
+#include <cstdio>
+
+#include "bench/baseline_loops.hpp"
+#include "bench/bench_platform.hpp"
+#include "pipescope/bench_baseline.hpp"
+
+namespace pipescope::core {
+
+namespace {
+
+Error unsupported(const Scenario& s, std::string why) {
+    return make_error(ErrorCode::Unsupported, "baseline", std::string(to_string(s.pattern)),
+                      std::move(why));
+}
+
+std::string placement_of(CpuPlacement p, bool pinned, const std::string& why) {
+    if (p == CpuPlacement::Unpinned) return "unpinned";
+    if (!pinned) return "unpinned (pinning failed: " + why + ")";
+    if (p == CpuPlacement::SameCore) return "same core (raw loop cpu 0, peer cpu 0)";
+    return "different cores (raw loop cpu 0, peer cpu 1)";
+}
+
+}  // namespace
+
+Status baseline_supported(const Scenario& s) {
+    if (s.pattern != BenchPattern::Stream && s.pattern != BenchPattern::PingPong)
+        return unsupported(s, std::string(to_string(s.pattern)) +
+                                  " has no baseline: raw loops exist for the stream and "
+                                  "pingpong patterns only");
+    if (s.message_size == 0 || s.message_size > 64ULL * 1024 * 1024)
+        return unsupported(s, "the message size must be 1 byte to 64 MiB");
+    const TransportKind kind = resolve_transport(s);
+    if (!transport_available(kind))
+        return make_error(ErrorCode::Unsupported, "baseline", std::string(to_string(kind)),
+                          "the " + std::string(to_string(kind)) +
+                              " transport is not available on this platform, so it has no raw "
+                              "loop. Next: pick one of this platform's transports");
+    if (kind == TransportKind::Win32Pipe && s.io == IoModel::Iocp)
+        return make_error(ErrorCode::Unsupported, "baseline", "iocp",
+                          "the iocp model has no raw loop (sync and overlapped have). Next: "
+                          "compare with --io overlapped");
+    return {};
+}
+
+namespace baseline {
+
+Status supervise(Shared& sh, const BaselineOptions& o, const std::function<void()>& poke) {
+    // An infinite (negative) or zero bound would never, or at once, end the run.
+    const auto stall = std::chrono::duration_cast<Clock::duration>(
+        o.stall_timeout.count() > 0 ? o.stall_timeout : Timeout{5000});
+    std::uint64_t last_progress = sh.progress.load(kRelaxed);
+    auto last_change = Clock::now();
+    std::optional<Error> why;
+    while (sh.running.load() > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        const auto now = Clock::now();
+        if (!sh.abort.load()) {
+            const std::uint64_t p = sh.progress.load(kRelaxed);
+            if (p != last_progress) {
+                last_progress = p;
+                last_change = now;
+            }
+            if (o.cancel && o.cancel->load()) {
+                why = make_error(ErrorCode::Cancelled, "baseline", "raw loop", "cancelled");
+            } else if (now - last_change > stall) {
+                why = make_error(ErrorCode::Timeout, "baseline", "raw loop",
+                                 "no progress for " + std::to_string(o.stall_timeout.count()) +
+                                     " ms; the watchdog ended the run. Next: check the "
+                                     "transport with a short run");
+            } else if (sh.timed && now > sh.deadline + stall) {
+                why = make_error(ErrorCode::Timeout, "baseline", "raw loop",
+                                 "the run went on past its duration; the watchdog ended it");
+            }
+            if (why) sh.abort = true;
+        }
+        if (sh.abort.load()) poke();  // again every 10 ms: a wake-up may land between calls
+    }
+    if (why) return *why;
+    return {};
+}
+
+}  // namespace baseline
+
+Result<BaselineSummary> run_baseline(const Scenario& s, const BaselineOptions& o) {
+    if (auto st = baseline_supported(s); !st) return std::move(st).error();
+    baseline::Shared sh;
+    sh.stream = s.pattern == BenchPattern::Stream;
+    sh.size = static_cast<std::size_t>(s.message_size);
+    sh.timed = s.message_count == 0;
+    sh.count = s.message_count;
+    std::string pin_why;
+    bool pin = s.cpu != CpuPlacement::Unpinned;
+    if (s.cpu == CpuPlacement::DifferentCores && benchplat::cpu_count() < 2) {
+        pin = false;
+        pin_why = "only one CPU available";
+    }
+    if (pin) {
+        sh.engine_cpu = 0;
+        sh.peer_cpu = s.cpu == CpuPlacement::DifferentCores ? 1 : 0;
+    }
+    using Secs = std::chrono::duration<double>;
+    const auto warmup =
+        std::chrono::duration_cast<baseline::Clock::duration>(Secs(std::max(0.0, s.warmup_s)));
+    const auto duration =
+        std::chrono::duration_cast<baseline::Clock::duration>(Secs(std::max(0.0, s.duration_s)));
+    Status st = baseline::run_os(s, resolve_transport(s), sh, warmup, duration, o);
+    if (!st) return std::move(st).error();
+    if (sh.engine_error) return *sh.engine_error;
+    if (sh.peer_error) return *sh.peer_error;
+    if (sh.messages == 0)
+        return make_error(ErrorCode::Io, "baseline", "raw loop",
+                          "no message completed. Next: run longer (duration or count)");
+
+    BaselineSummary b;
+    b.ok = true;
+    b.placement =
+        placement_of(s.cpu, pin && !sh.pin_failed, sh.pin_failed ? "the OS refused" : pin_why);
+    b.elapsed_s = std::chrono::duration<double>(sh.measure_end - sh.measure_start).count();
+    const double dt = std::max(1e-9, b.elapsed_s);
+    b.bytes_received = sh.bytes;
+    b.throughput_bytes_per_sec = static_cast<double>(sh.bytes) / dt;
+    b.messages_per_sec = static_cast<double>(sh.messages) / dt;
+    if (!sh.stream) b.latency = summarize(sh.rtt);
+    return b;
+}
+
+BaselineSummary baseline_for_report(const Scenario& s, const BaselineOptions& o) {
+    auto r = run_baseline(s, o);
+    if (r) return std::move(r).value();
+    BaselineSummary b;
+    const Error& e = r.error();
+    // "reqrep has no baseline: ..." reads best alone; an OS failure needs its call and code.
+    b.error = e.code == ErrorCode::Unsupported && e.os_kind == OsCodeKind::None ? e.message
+                                                                                : e.to_string();
+    return b;
+}
+
+void attach_baseline_ratios(BenchReport& r) {
+    if (!r.baseline) return;
+    BaselineSummary& b = *r.baseline;
+    b.throughput_ratio = 0;
+    b.p50_ratio = 0;
+    if (!b.ok) return;
+    if (b.throughput_bytes_per_sec > 0 && r.summary.throughput_bytes_per_sec > 0)
+        b.throughput_ratio = r.summary.throughput_bytes_per_sec / b.throughput_bytes_per_sec;
+    if (b.latency.p50 > 0 && r.summary.latency.p50 > 0)
+        b.p50_ratio =
+            static_cast<double>(r.summary.latency.p50) / static_cast<double>(b.latency.p50);
+}
+
+std::string baseline_overhead_text(const BenchReport& r) {
+    if (!r.baseline) return {};
+    const BaselineSummary& b = *r.baseline;
+    if (!b.ok) return "baseline: none (" + b.error + ")";
+    if (b.throughput_ratio <= 0 && b.p50_ratio <= 0)
+        return "baseline: ran, but the engine run has no figure to compare";
+    // Overhead is the engine's cost: throughput it lost, and p50 it added. Both positive when
+    // the engine is slower than the raw loop, negative when it measured faster.
+    std::string cost = "engine overhead:", ratios = " (engine/raw loop:";
+    char buf[96];
+    if (b.throughput_ratio > 0) {
+        std::snprintf(buf, sizeof buf, " %+.1f%% throughput", (1.0 - b.throughput_ratio) * 100);
+        cost += buf;
+        std::snprintf(buf, sizeof buf, " %.3fx throughput", b.throughput_ratio);
+        ratios += buf;
+    }
+    if (b.p50_ratio > 0) {
+        std::snprintf(buf, sizeof buf, "%s %+.1f%% p50", b.throughput_ratio > 0 ? "," : "",
+                      (b.p50_ratio - 1.0) * 100);
+        cost += buf;
+        std::snprintf(buf, sizeof buf, "%s %.3fx p50", b.throughput_ratio > 0 ? "," : "",
+                      b.p50_ratio);
+        ratios += buf;
+    }
+    return cost + ratios + ")";
+}
+
+}  // namespace pipescope::core
