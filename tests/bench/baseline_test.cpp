@@ -136,8 +136,8 @@ TEST_P(BaselineTest, EngineRunCarriesTheBaselineAndItsRatios) {
 INSTANTIATE_TEST_SUITE_P(Available, BaselineTest, ::testing::ValuesIn(variants()),
                          [](const auto& p) {
                              return std::string(to_string(p.param.kind)) +
-                                    std::string(bench_name(p.param.io)) +
-                                    std::string(bench_name(p.param.type));
+                                    std::string(to_string(p.param.io)) +
+                                    std::string(to_string(p.param.type));
                          });
 
 TEST(Baseline, UnavailableTransportIsUnsupported) {
@@ -288,7 +288,7 @@ std::string run_cli(const std::vector<std::string>& args, int* exit_code) {
 }
 
 std::string default_transport() {
-    return std::string(bench_name(available_transports().front()));
+    return std::string(to_string(available_transports().front()));
 }
 
 }  // namespace
