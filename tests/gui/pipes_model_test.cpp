@@ -162,18 +162,19 @@ TEST(PipesModel, ExportsTheVisibleRowsButNotRemovedOnes) {
 TEST(PipesModel, BannerSaysWhyTheListIsMissingOrIncomplete) {
     PipesModel m;
     EXPECT_EQ(m.banner(std::nullopt), "");
-    EXPECT_EQ(m.status_detail(false), "listing: ...");
+    EXPECT_EQ(PipesModel::status_detail(nullptr, false), "listing: ...");
     core::Snapshot s;
     s.notes = {"3 processes could not be opened", "1 handle query timed out"};
     s.sources_used = static_cast<std::uint32_t>(core::CatalogSource::ProcNetUnix) |
                      static_cast<std::uint32_t>(core::CatalogSource::ProcFd);
     (void)m.update(std::make_shared<const core::Snapshot>(s), t0);
     EXPECT_EQ(m.banner(std::nullopt), "3 processes could not be opened\n1 handle query timed out");
-    EXPECT_EQ(m.status_detail(false).rfind("listing: /proc/net/unix + /proc/*/fd", 0), 0u)
-        << m.status_detail(false);
+    const auto detail = PipesModel::status_detail(m.shown().get(), false);
+    EXPECT_EQ(detail.rfind("listing: /proc/net/unix + /proc/*/fd", 0), 0u) << detail;
     const auto err = core::make_error(core::ErrorCode::AccessDenied, "fake", "", "denied");
     EXPECT_EQ(m.banner(err).rfind("Cannot list pipes: ", 0), 0u);
-    EXPECT_EQ(m.status_detail(true), "listing: unavailable (see the Pipes tab)");
+    EXPECT_EQ(PipesModel::status_detail(m.shown().get(), true),
+              "listing: unavailable (see the Pipes tab)");
 }
 
 }  // namespace

@@ -186,9 +186,9 @@ std::string PipesModel::banner(const std::optional<core::Error>& error) const {
     return text;
 }
 
-std::string PipesModel::status_detail(bool failed) const {
+std::string PipesModel::status_detail(const core::Snapshot* latest, bool failed) {
     if (failed) return "listing: unavailable (see the Pipes tab)";
-    if (!shown_) return "listing: ...";
+    if (!latest) return "listing: ...";
     static const std::pair<core::CatalogSource, const char*> kNames[] = {
         {core::CatalogSource::NtDirectory, "NT directory"},
         {core::CatalogSource::HandleTable, "handle table"},
@@ -198,12 +198,12 @@ std::string PipesModel::status_detail(bool failed) const {
     };
     std::string text;
     for (const auto& [bit, name] : kNames) {
-        if ((shown_->sources_used & static_cast<std::uint32_t>(bit)) == 0) continue;
+        if ((latest->sources_used & static_cast<std::uint32_t>(bit)) == 0) continue;
         if (!text.empty()) text += " + ";
         text += name;
     }
 #ifdef _WIN32
-    if (!(shown_->sources_used & static_cast<std::uint32_t>(core::CatalogSource::NtDirectory))) {
+    if (!(latest->sources_used & static_cast<std::uint32_t>(core::CatalogSource::NtDirectory))) {
         text += " only (the pipe directory cannot be listed here)";
     }
 #endif

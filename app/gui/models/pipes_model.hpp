@@ -69,8 +69,9 @@ class PipesModel {
 
     // The banner when the system cannot list (or lists with gaps), else empty.
     [[nodiscard]] std::string banner(const std::optional<core::Error>& error) const;
-    // "listing: NT directory + handle table", "listing: /proc/net/unix + /proc/*/fd", ...
-    [[nodiscard]] std::string status_detail(bool failed) const;
+    // "listing: NT directory + handle table", "listing: /proc/net/unix + /proc/*/fd", ... for
+    // a snapshot (nullptr: none yet) or a failed listing.
+    [[nodiscard]] static std::string status_detail(const core::Snapshot* latest, bool failed);
 
     // Cell texts.
     [[nodiscard]] static std::string count_text(const std::optional<std::int64_t>& v);

@@ -17,14 +17,24 @@ constexpr std::chrono::milliseconds kMinInterval{100};
 }  // namespace
 
 PipesView::PipesView(core::PipeCatalog& catalog, std::chrono::milliseconds interval,
-                     bool auto_refresh)
+                     bool auto_refresh, std::function<void()> wake_ui)
     : catalog_(catalog),
       interval_ms_ui_(static_cast<int>(interval.count())),
-      auto_refresh_ui_(auto_refresh) {}
+      auto_refresh_ui_(auto_refresh) {
+    // The UI wakes on news only: the first list, a change, an error, a recovery.
+    auto on_change = [wake_ui](const std::shared_ptr<const core::Snapshot>&,
+                               const core::SnapshotDiff&) {
+        if (wake_ui) wake_ui();
+    };
+    auto on_error = [wake_ui](const core::Error&) {
+        if (wake_ui) wake_ui();
+    };
+    catalog_.start(watch_interval(), std::move(on_change), std::move(on_error));
+}
 
 PipesView::~PipesView() {
     // Joins the watcher: at most one refresh in progress (listing is bounded).
-    if (watching_) catalog_.stop();
+    catalog_.stop();
 }
 
 std::optional<std::chrono::milliseconds> PipesView::watch_interval() const {
@@ -56,23 +66,11 @@ std::string PipesView::task_status() const {
 }
 
 std::string PipesView::status_detail() const {
-    return model_.status_detail(catalog_.last_error().has_value());
+    // The catalog's latest, not the model's: the status bar shows while another tab draws.
+    return PipesModel::status_detail(catalog_.latest().get(), catalog_.last_error().has_value());
 }
 
 void PipesView::sync() {
-    if (!watching_) {
-        // The UI wakes on news only: the first list, a change, an error, a recovery.
-        auto wake = wake_ui_;
-        catalog_.start(
-            watch_interval(),
-            [wake](const std::shared_ptr<const core::Snapshot>&, const core::SnapshotDiff&) {
-                if (wake) wake();
-            },
-            [wake](const core::Error&) {
-                if (wake) wake();
-            });
-        watching_ = true;
-    }
     model_.update(catalog_.latest(), PipesModel::Clock::now());
 }
 

@@ -1,6 +1,6 @@
 // The pipe list: draws the pipes model (filter, sort, new-row highlight, removed-row fade, full
 // pipes) and sends commands to the catalog's watcher (refresh now, interval). The watcher is
-// the catalog's thread, started at the first draw and stopped with the view. Listing never
+// the catalog's thread, started and stopped with the view. Listing never
 // connects to a pipe; Inspect and Connect hand the pipe to callbacks that open other views.
 // UI thread only.
 #pragma once
@@ -21,9 +21,11 @@ class PipesView final : public View {
     using EntryAction = std::function<void(const core::PipeEntry&)>;
     using Row = PipesModel::Row;
 
-    // The view starts `catalog`'s watcher at its first draw (every `interval` when
-    // auto_refresh, else only on request) and stops it when destroyed.
-    PipesView(core::PipeCatalog& catalog, std::chrono::milliseconds interval, bool auto_refresh);
+    // The view starts `catalog`'s watcher at once (every `interval` when auto_refresh, else
+    // only on request) and stops it when destroyed. `wake_ui` is called on the watcher thread
+    // after a refresh with something new to show, so an idle UI wakes up (glfwPostEmptyEvent).
+    PipesView(core::PipeCatalog& catalog, std::chrono::milliseconds interval, bool auto_refresh,
+              std::function<void()> wake_ui = {});
     ~PipesView() override;
 
     [[nodiscard]] std::string title() const override { return "Pipes###pipes"; }
@@ -35,15 +37,12 @@ class PipesView final : public View {
 
     void on_inspect(EntryAction action) { on_inspect_ = std::move(action); }
     void on_connect(EntryAction action) { on_connect_ = std::move(action); }
-    // Called on the watcher thread after a refresh with something new to show, so an idle UI
-    // wakes up (glfwPostEmptyEvent). Set it before the first draw.
-    void on_new_data(std::function<void()> wake) { wake_ui_ = std::move(wake); }
 
     // Asks the catalog's watcher for a refresh now (F5). Never blocks.
     void request_refresh();
     void set_filter(const std::string& text);
     void set_auto_refresh(bool on, std::chrono::milliseconds interval);
-    // Starts the watcher if needed and loads the latest snapshot (also done by draw()).
+    // Loads the latest snapshot into the model (also done by draw()).
     void sync();
 
     [[nodiscard]] const PipesModel& model() const { return model_; }
@@ -69,8 +68,6 @@ class PipesView final : public View {
     core::PipeCatalog& catalog_;
     PipesModel model_;
     EntryAction on_inspect_, on_connect_;
-    std::function<void()> wake_ui_;
-    bool watching_ = false;  // this view started the catalog's watcher
 
     char filter_buf_[256] = {};
     char export_path_[512] = "pipes.csv";
