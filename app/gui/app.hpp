@@ -8,11 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "shell/palette.hpp"
 #include "views/view.hpp"
 
 namespace pipescope::gui {
-
-enum class Theme { Dark, Light };
 
 struct AppOptions {
     Theme theme = Theme::Dark;

@@ -418,4 +418,105 @@ TEST(PipeCatalog, StopIsPromptWithALongInterval) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
 }
 
+TEST(PipeCatalog, RequestRefreshWakesAWatcherThatRefreshesOnlyOnRequest) {
+    std::atomic<int> lists{0};
+    PipeCatalog cat([&]() -> Result<Snapshot> {
+        ++lists;
+        return Snapshot{};
+    });
+    cat.request_refresh();  // no watcher: nothing happens, nothing blocks
+    EXPECT_EQ(lists.load(), 0);
+    cat.start(std::nullopt);
+    auto wait_for = [&](int n) {
+        for (auto end = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < end;) {
+            if (lists.load() >= n) return true;
+            std::this_thread::sleep_for(1ms);
+        }
+        return false;
+    };
+    ASSERT_TRUE(wait_for(1)) << "the first refresh runs at once";
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(lists.load(), 1) << "no interval: no refresh until asked";
+    cat.request_refresh();
+    ASSERT_TRUE(wait_for(2));
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(lists.load(), 2) << "one request, one refresh";
+    cat.set_interval(5ms);
+    ASSERT_TRUE(wait_for(5)) << "an interval set later takes effect";
+    cat.set_interval(std::nullopt);
+    std::this_thread::sleep_for(30ms);
+    const int settled = lists.load();
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(lists.load(), settled) << "back to refreshing only on request";
+    cat.stop();
+}
+
+TEST(PipeCatalog, RefreshingIsTrueWhileTheListerRuns) {
+    std::mutex m;
+    std::condition_variable cv;
+    bool entered = false, release = false;
+    PipeCatalog cat([&]() -> Result<Snapshot> {
+        std::unique_lock lock(m);
+        entered = true;
+        cv.notify_all();
+        cv.wait(lock, [&] { return release; });
+        return Snapshot{};
+    });
+    EXPECT_FALSE(cat.refreshing());
+    std::thread t([&] { (void)cat.refresh(); });
+    {
+        std::unique_lock lock(m);
+        ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return entered; }));
+    }
+    EXPECT_TRUE(cat.refreshing());
+    {
+        std::lock_guard lock(m);
+        release = true;
+    }
+    cv.notify_all();
+    t.join();
+    EXPECT_FALSE(cat.refreshing());
+}
+
+TEST(PipeCatalog, WatcherReportsTheFirstSuccessAfterAnError) {
+    std::atomic<int> round{0};
+    PipeCatalog cat([&]() -> Result<Snapshot> {
+        if (++round == 2) return make_error(ErrorCode::AccessDenied, "fake", "", "denied");
+        return snapshot({entry("a", 1)});  // the same list every time: no diff
+    });
+    std::mutex m;
+    std::condition_variable cv;
+    int changes = 0, errors = 0;
+    cat.start(
+        std::nullopt,
+        [&](const std::shared_ptr<const Snapshot>&, const SnapshotDiff&) {
+            std::lock_guard lock(m);
+            ++changes;
+            cv.notify_all();
+        },
+        [&](const Error&) {
+            std::lock_guard lock(m);
+            ++errors;
+            cv.notify_all();
+        });
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return changes == 1; }));
+    lock.unlock();
+    cat.request_refresh();
+    lock.lock();
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return errors == 1; }));
+    lock.unlock();
+    cat.request_refresh();
+    lock.lock();
+    EXPECT_TRUE(cv.wait_for(lock, 5s, [&] { return changes == 2; }))
+        << "the recovery is reported although the list did not change";
+    lock.unlock();
+    cat.request_refresh();
+    std::this_thread::sleep_for(50ms);
+    lock.lock();
+    EXPECT_EQ(changes, 2) << "an unchanged list after a success is not reported";
+    lock.unlock();
+    cat.stop();
+}
+
 }  // namespace

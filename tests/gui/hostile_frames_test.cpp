@@ -89,7 +89,7 @@ TEST(HostileFrames, FramesStayUnder50msWhileConnectedToANeverAnsweringServer) {
     ASSERT_TRUE(view.start()) << view.form_error();
     auto s = view.session()->wait_for(connected, 5000ms);
     ASSERT_TRUE(connected(*s)) << s->status;
-    ASSERT_TRUE(view.send(0, "PING\n"));
+    ASSERT_TRUE(view.send(gui::SendMode::Text, "PING\n"));
     int frames = 0;
     double worst = worst_frame_ms(ui, view, 1000ms, &frames);
     EXPECT_GT(frames, 10);

@@ -112,7 +112,7 @@ TEST(SessionView, ClientTalksToAnEchoServerAndTheTranscriptShowsBothWays) {
         [](const core::SessionSnapshot& s) { return !s.conversations.empty() && s.conversations.back().connected; }, 10000ms);
     ASSERT_FALSE(connected->conversations.empty()) << connected->status;
 
-    ASSERT_TRUE(client.send(0, "hello pipe"));
+    ASSERT_TRUE(client.send(gui::SendMode::Text, "hello pipe"));
     auto got = client.session()->wait_for([](const core::SessionSnapshot& s) { return s.totals.bytes_in >= 10; }, 10000ms);
     EXPECT_EQ(got->totals.bytes_out, 10u);
     EXPECT_EQ(got->totals.bytes_in, 10u);
@@ -145,8 +145,8 @@ TEST(SessionView, BadHexIsReportedNotSent) {
     ASSERT_TRUE(client.start());
     client.session()->wait_for(
         [](const core::SessionSnapshot& s) { return !s.conversations.empty() && s.conversations.back().connected; }, 10000ms);
-    EXPECT_FALSE(client.send(2, "48 6"));
-    EXPECT_TRUE(client.send(2, "48 69"));
+    EXPECT_FALSE(client.send(gui::SendMode::Hex, "48 6"));
+    EXPECT_TRUE(client.send(gui::SendMode::Hex, "48 69"));
     auto got = server.session()->wait_for([](const core::SessionSnapshot& s) { return s.totals.bytes_in >= 2; }, 10000ms);
     EXPECT_EQ(got->totals.bytes_in, 2u) << "only the valid hex was sent";
     client.stop();

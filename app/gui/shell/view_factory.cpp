@@ -60,8 +60,7 @@ SessionView& ViewFactory::open_session(SessionView::Role role, std::string name)
 void ViewFactory::open_pipes_view() {
     auto& pipes = emplace_view<PipesView>(app_, /*focus=*/false, catalog_,
                                           std::chrono::milliseconds(settings_.refresh_interval_ms),
-                                          settings_.auto_refresh);
-    pipes.on_new_data([] { Window::wake(); });
+                                          settings_.auto_refresh, [] { Window::wake(); });
     pipes.on_inspect([this](const core::PipeEntry& e) {
         auto name = core::PipeName::parse(open_name(e));
         if (name)

@@ -8,16 +8,12 @@
 
 #include "pipescope/bench_baseline.hpp"
 #include "pipescope/files.hpp"
+#include "shell/palette.hpp"
 #include "widgets/chart.hpp"
 #include "widgets/ui_helpers.hpp"
 
 namespace pipescope::gui {
 namespace {
-
-constexpr ImU32 kBlue = IM_COL32(90, 170, 255, 255);
-constexpr ImU32 kGreen = IM_COL32(110, 210, 120, 255);
-constexpr ImU32 kOrange = IM_COL32(255, 165, 70, 255);
-constexpr ImU32 kRed = IM_COL32(255, 95, 90, 255);
 
 std::string fmt_ns(std::uint64_t ns) { return format_value(static_cast<double>(ns), Unit::Nanoseconds); }
 
@@ -229,7 +225,7 @@ void BenchView::draw_form() {
     if (!running_ && ImGui::Button("Run sweep")) run_sweep(sweep_buf_);
     if (in_sweep_) ImGui::TextDisabled("sweep: %zu done, %zu to go", sweep_results_.size(), sweep_queue_.size());
     if (!error_.empty()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.45f, 0.42f, 1.0f));
+        ImGui::PushStyleColor(ImGuiCol_Text, current_palette().error);
         ImGui::TextWrapped("%s", error_.c_str());
         ImGui::PopStyleColor();
     }
@@ -306,12 +302,13 @@ void BenchView::draw_live() {
                             format_value(static_cast<double>(s.bytes_received), Unit::Bytes).c_str());
     }
     const float chart_h = std::max(140.0f, (ImGui::GetContentRegionAvail().y - 260) / 2);
-    ChartSeries rate[] = {{"throughput", &throughput_, kBlue}};
+    const Palette& pal = current_palette();
+    ChartSeries rate[] = {{"throughput", &throughput_, pal.throughput}};
     ChartOptions rate_opts;
     rate_opts.y_unit = Unit::BytesPerSec;
     rate_opts.y_floor = 0;
     line_chart("##throughput", ImVec2(-1, chart_h), rate, rate_opts);
-    ChartSeries lat[] = {{"p50", &p50_, kGreen}, {"p99", &p99_, kOrange}, {"max", &max_, kRed}};
+    ChartSeries lat[] = {{"p50", &p50_, pal.latency_p50}, {"p99", &p99_, pal.latency_p99}, {"max", &max_, pal.latency_max}};
     ChartOptions lat_opts;
     lat_opts.y_unit = Unit::Nanoseconds;
     lat_opts.log_y = true;
@@ -364,7 +361,7 @@ void BenchView::draw_histogram() {
         }
     }
     ImGui::TextDisabled("latency distribution since the start of measurement (log scale; hover a bar)");
-    bar_chart("##histogram", ImVec2(-1, -1), hist_x_, hist_y_, Unit::Nanoseconds, kBlue);
+    bar_chart("##histogram", ImVec2(-1, -1), hist_x_, hist_y_, Unit::Nanoseconds, current_palette().throughput);
 }
 
 void BenchView::draw_sweep() {
@@ -384,7 +381,7 @@ void BenchView::draw_sweep() {
             ImGui::TableNextColumn(); ImGui::TextUnformatted(format_value(static_cast<double>(r.scenario.message_size), Unit::Bytes).c_str());
             ImGui::TableNextColumn();
             if (r.ok) ImGui::TextUnformatted(format_value(r.summary.throughput_bytes_per_sec, Unit::BytesPerSec).c_str());
-            else ImGui::TextColored(ImVec4(1, 0.45f, 0.42f, 1), "failed");
+            else ImGui::TextColored(current_palette().error, "failed");
             ImGui::TableNextColumn(); ImGui::TextUnformatted(format_value(r.summary.messages_per_sec, Unit::PerSec).c_str());
             ImGui::TableNextColumn(); ImGui::TextUnformatted(fmt_ns(r.summary.latency.p99).c_str());
         }
@@ -403,7 +400,7 @@ void BenchView::draw_sweep() {
         }
         it->second.push(std::log2(static_cast<double>(r.scenario.message_size)), r.summary.throughput_bytes_per_sec);
     }
-    static const ImU32 colors[] = {kBlue, kOrange, kGreen, kRed, IM_COL32(200, 130, 255, 255)};
+    const auto& colors = current_palette().series;
     std::vector<ChartSeries> series;
     for (std::size_t i = 0; i < curves.size(); ++i) series.push_back({curves[i].first.c_str(), &curves[i].second, colors[i % 5]});
     ChartOptions opts;

@@ -4,28 +4,30 @@
 
 #include <imgui.h>
 
+#include "shell/palette.hpp"
+
 namespace pipescope::gui {
 namespace {
 
 ImVec4 state_color(core::FieldState s) {
     switch (s) {
-        case core::FieldState::Ok: return ImVec4(0.45f, 0.85f, 0.5f, 1.0f);
+        case core::FieldState::Ok: return current_palette().ok;
         case core::FieldState::Busy:
-        case core::FieldState::TimedOut: return ImVec4(1.0f, 0.75f, 0.3f, 1.0f);
+        case core::FieldState::TimedOut: return current_palette().caution;
         case core::FieldState::Denied:
         case core::FieldState::NotFound:
-        case core::FieldState::Failed: return ImVec4(1.0f, 0.45f, 0.42f, 1.0f);
-        default: return ImVec4(0.6f, 0.6f, 0.65f, 1.0f);
+        case core::FieldState::Failed: return current_palette().error;
+        default: return current_palette().dim;
     }
 }
 
 ImVec4 inspect_color(core::InspectState s) {
     switch (s) {
-        case core::InspectState::Ok: return ImVec4(0.45f, 0.85f, 0.5f, 1.0f);
+        case core::InspectState::Ok: return current_palette().ok;
         case core::InspectState::Busy:
         case core::InspectState::TimedOut:
-        case core::InspectState::Cancelled: return ImVec4(1.0f, 0.75f, 0.3f, 1.0f);
-        default: return ImVec4(1.0f, 0.45f, 0.42f, 1.0f);
+        case core::InspectState::Cancelled: return current_palette().caution;
+        default: return current_palette().error;
     }
 }
 
@@ -49,8 +51,8 @@ void field_row(const char* label, const core::Field<T>& f, std::string (*fmt)(co
         if (!f.note.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", f.note.c_str());
     }
     ImGui::TableNextColumn();
-    if (f.connected) ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.3f, 1.0f), "connected");
-    else ImGui::TextColored(ImVec4(0.5f, 0.75f, 1.0f, 1.0f), "passive");
+    if (f.connected) ImGui::TextColored(current_palette().caution, "connected");
+    else ImGui::TextColored(current_palette().passive, "passive");
     ImGui::TableNextColumn();
     ImGui::TextDisabled("%s", f.source.empty() ? "-" : f.source.c_str());
 }
@@ -132,7 +134,7 @@ void InspectorView::draw() {
 }
 
 void InspectorView::draw_confirm() {
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.8f, 0.4f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_Text, current_palette().notice);
     ImGui::TextWrapped("Inspecting connects to this pipe. The server sees a client arrive and "
                        "leave, and the connection takes one of its instances for a moment.");
     ImGui::PopStyleColor();
@@ -167,7 +169,7 @@ void InspectorView::draw_result(const core::PipeDetails& d) {
     // Risk flags first: they are why people look.
     auto flag = [](const char* label, const core::Field<bool>& f) {
         if (f.ok() && *f.value) {
-            ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.42f, 1.0f), "RISK: %s", label);
+            ImGui::TextColored(current_palette().error, "RISK: %s", label);
         }
     };
     flag("NULL DACL: anyone may do anything with this pipe", d.null_dacl);
@@ -225,7 +227,7 @@ void InspectorView::draw_result(const core::PipeDetails& d) {
             for (const auto& ace : *d.aces.value) {
                 ImGui::TableNextRow();
                 ImGui::TableNextColumn();
-                if (ace.type == "deny") ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.45f, 1.0f), "deny");
+                if (ace.type == "deny") ImGui::TextColored(current_palette().deny, "deny");
                 else ImGui::TextUnformatted(ace.type.c_str());
                 ImGui::TableNextColumn();
                 ImGui::TextUnformatted(ace.trustee.c_str());

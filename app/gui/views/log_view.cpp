@@ -8,16 +8,18 @@
 
 #include <imgui.h>
 
+#include "shell/palette.hpp"
+
 namespace pipescope::gui {
 namespace {
 
 ImVec4 level_color(core::log::Level level) {
     switch (level) {
-        case core::log::Level::Warn: return ImVec4(1.0f, 0.78f, 0.3f, 1.0f);
+        case core::log::Level::Warn: return current_palette().log_warning;
         case core::log::Level::Error:
-        case core::log::Level::Critical: return ImVec4(1.0f, 0.42f, 0.4f, 1.0f);
+        case core::log::Level::Critical: return current_palette().log_error;
         case core::log::Level::Debug:
-        case core::log::Level::Trace: return ImVec4(0.6f, 0.6f, 0.65f, 1.0f);
+        case core::log::Level::Trace: return current_palette().dim;
         default: return ImGui::GetStyleColorVec4(ImGuiCol_Text);
     }
 }

@@ -2,272 +2,76 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 
 #include <imgui.h>
 
-#include "pipescope/catalog_export.hpp"
-#include "pipescope/files.hpp"
+#include "shell/palette.hpp"
 
 namespace pipescope::gui {
 namespace {
 
-constexpr float kHighlightSeconds = 3.0f;
-constexpr float kFadeSeconds = 3.0f;
 constexpr int kKeyF5 = 294;  // GLFW_KEY_F5: ImGui 1.86 indexes KeysDown by the platform key code
 constexpr int kKeyF = 'F';
-
-enum Column { ColName, ColKind, ColInstances, ColMax, ColServer, ColClients, ColSource, ColCount };
-
-std::string count_text(const std::optional<std::int64_t>& v) {
-    if (!v) return "?";
-    if (*v < 0) return "unlimited";
-    return std::to_string(*v);
-}
-
-std::string holders_text(const std::vector<core::ProcessRef>& v) {
-    std::string s;
-    for (const auto& p : v) {
-        if (!s.empty()) s += ", ";
-        s += std::to_string(p.pid);
-        if (!p.name.empty()) s += " " + p.name;
-    }
-    return s;
-}
-
-bool at_limit(const core::PipeEntry& e) {
-    return e.current_instances && e.max_instances && *e.max_instances > 0 &&
-           *e.current_instances >= *e.max_instances;
-}
-
-int compare_rows(const PipesView::Row& a, const PipesView::Row& b, int column) {
-    auto cmp_opt = [](const std::optional<std::int64_t>& x, const std::optional<std::int64_t>& y) {
-        // Unknown sorts first, unlimited (-1) last.
-        auto key = [](const std::optional<std::int64_t>& v) -> std::int64_t {
-            if (!v) return -2;
-            return *v < 0 ? INT64_MAX : *v;
-        };
-        auto kx = key(x), ky = key(y);
-        return kx < ky ? -1 : kx > ky ? 1 : 0;
-    };
-    switch (column) {
-        case ColKind: {
-            int d = static_cast<int>(a.entry.kind) - static_cast<int>(b.entry.kind);
-            if (d) return d;
-            break;
-        }
-        case ColInstances:
-            if (int d = cmp_opt(a.entry.current_instances, b.entry.current_instances)) return d;
-            break;
-        case ColMax:
-            if (int d = cmp_opt(a.entry.max_instances, b.entry.max_instances)) return d;
-            break;
-        case ColServer: {
-            auto pa = a.entry.server_pids.empty() ? 0u : a.entry.server_pids.front().pid;
-            auto pb = b.entry.server_pids.empty() ? 0u : b.entry.server_pids.front().pid;
-            if (pa != pb) return pa < pb ? -1 : 1;
-            break;
-        }
-        case ColClients: {
-            auto ca = a.entry.client_pids.size(), cb = b.entry.client_pids.size();
-            if (ca != cb) return ca < cb ? -1 : 1;
-            break;
-        }
-        case ColSource:
-            if (a.entry.sources != b.entry.sources) return a.entry.sources < b.entry.sources ? -1 : 1;
-            break;
-        default: break;
-    }
-    int d = a.entry.name.compare(b.entry.name);
-    return d < 0 ? -1 : d > 0 ? 1 : 0;
-}
+constexpr std::chrono::milliseconds kMinInterval{100};
 
 }  // namespace
 
-PipesView::PipesView(core::PipeCatalog& catalog, std::chrono::milliseconds interval, bool auto_refresh)
+PipesView::PipesView(core::PipeCatalog& catalog, std::chrono::milliseconds interval,
+                     bool auto_refresh, std::function<void()> wake_ui)
     : catalog_(catalog),
-      auto_refresh_(auto_refresh),
-      interval_(interval),
       interval_ms_ui_(static_cast<int>(interval.count())),
       auto_refresh_ui_(auto_refresh) {
-    worker_ = std::jthread([this] { worker(); });
+    // The UI wakes on news only: the first list, a change, an error, a recovery.
+    auto on_change = [wake_ui](const std::shared_ptr<const core::Snapshot>&,
+                               const core::SnapshotDiff&) {
+        if (wake_ui) wake_ui();
+    };
+    auto on_error = [wake_ui](const core::Error&) {
+        if (wake_ui) wake_ui();
+    };
+    catalog_.start(watch_interval(), std::move(on_change), std::move(on_error));
 }
 
 PipesView::~PipesView() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    // jthread joins: at most one refresh in progress (listing is bounded).
+    // Joins the watcher: at most one refresh in progress (listing is bounded).
+    catalog_.stop();
 }
 
-void PipesView::worker() {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-        if (!refresh_requested_) {
-            if (auto_refresh_) {
-                wake_.wait_for(lock, interval_, [&] { return refresh_requested_ || stopping_; });
-            } else {
-                wake_.wait(lock, [&] { return refresh_requested_ || stopping_; });
-            }
-            if (stopping_) break;
-        }
-        refresh_requested_ = false;
-        refreshing_ = true;
-        lock.unlock();
-        // The result is read back through latest()/last_error(); wake an idle UI only when
-        // there is something new to show.
-        auto result = catalog_.refresh();
-        const bool failed = !result;
-        if (wake_ui_ && (failed || failed != last_failed_ || first_refresh_ || !result->diff.empty())) wake_ui_();
-        first_refresh_ = false;
-        last_failed_ = failed;
-        lock.lock();
-        refreshing_ = false;
-    }
+std::optional<std::chrono::milliseconds> PipesView::watch_interval() const {
+    if (!auto_refresh_ui_) return std::nullopt;
+    return std::max(std::chrono::milliseconds(interval_ms_ui_), kMinInterval);
 }
 
 void PipesView::request_refresh() {
-    {
-        std::lock_guard lock(mutex_);
-        refresh_requested_ = true;
-    }
-    wake_.notify_all();
+    catalog_.request_refresh();
 }
 
 void PipesView::set_auto_refresh(bool on, std::chrono::milliseconds interval) {
-    {
-        std::lock_guard lock(mutex_);
-        auto_refresh_ = on;
-        interval_ = std::max(interval, std::chrono::milliseconds(100));
-    }
     auto_refresh_ui_ = on;
     interval_ms_ui_ = static_cast<int>(interval.count());
-    wake_.notify_all();
+    catalog_.set_interval(watch_interval());
 }
 
 void PipesView::set_filter(const std::string& text) {
-    filter_ = text;
     std::snprintf(filter_buf_, sizeof filter_buf_, "%s", text.c_str());
-    apply_filter_and_sort();
+    model_.set_filter(text);
 }
 
 bool PipesView::wants_frames() const {
-    {
-        std::lock_guard lock(mutex_);
-        if (refreshing_) return true;
-    }
-    return !added_at_.empty() || !removed_.empty();
+    return catalog_.refreshing() || model_.animating();
 }
 
 std::string PipesView::task_status() const {
-    std::lock_guard lock(mutex_);
-    return refreshing_ ? "listing pipes..." : "";
+    return catalog_.refreshing() ? "listing pipes..." : "";
 }
 
 std::string PipesView::status_detail() const {
-    if (catalog_.last_error()) return "listing: unavailable (see the Pipes tab)";
-    if (!shown_) return "listing: ...";
-    static const std::pair<core::CatalogSource, const char*> kNames[] = {
-        {core::CatalogSource::NtDirectory, "NT directory"},
-        {core::CatalogSource::HandleTable, "handle table"},
-        {core::CatalogSource::ProcNetUnix, "/proc/net/unix"},
-        {core::CatalogSource::ProcFd, "/proc/*/fd"},
-        {core::CatalogSource::Folder, "folders"},
-    };
-    std::string text;
-    for (const auto& [bit, name] : kNames) {
-        if (shown_->sources_used & static_cast<std::uint32_t>(bit)) text += (text.empty() ? "" : " + ") + std::string(name);
-    }
-#ifdef _WIN32
-    if (!(shown_->sources_used & static_cast<std::uint32_t>(core::CatalogSource::NtDirectory))) {
-        text += " only (the pipe directory cannot be listed here)";
-    }
-#endif
-    return "listing: " + (text.empty() ? std::string("none") : text);
-}
-
-std::string PipesView::banner() const {
-    auto err = catalog_.last_error();
-    if (err) return "Cannot list pipes: " + err->to_string();
-    if (shown_ && !shown_->notes.empty()) {
-        std::string text;
-        for (const auto& n : shown_->notes) {
-            if (!text.empty()) text += "\n";
-            text += n;
-        }
-        return text;
-    }
-    return {};
+    // The catalog's latest, not the model's: the status bar shows while another tab draws.
+    return PipesModel::status_detail(catalog_.latest().get(), catalog_.last_error().has_value());
 }
 
 void PipesView::sync() {
-    auto latest = catalog_.latest();
-    const auto now = std::chrono::steady_clock::now();
-    bool changed = false;
-    if (latest && latest != shown_) {
-        if (shown_) {
-            auto d = core::diff(*shown_, *latest);
-            for (const auto& e : d.added) added_at_[e.key()] = now;
-            for (const auto& e : d.removed) {
-                added_at_.erase(e.key());
-                removed_.push_back({e, now});
-            }
-        }
-        // A removed pipe that came back is no longer shown as removed.
-        std::erase_if(removed_, [&](const Removed& r) { return latest->find(r.entry.key()) != nullptr; });
-        shown_ = latest;
-        changed = true;
-    }
-    // Expire highlights and fades; only a change of the row set needs a rebuild.
-    changed |= std::erase_if(removed_, [&](const Removed& r) {
-                   return std::chrono::duration<float>(now - r.at).count() > kFadeSeconds;
-               }) > 0;
-    changed |= std::erase_if(added_at_, [&](const auto& kv) {
-                   return std::chrono::duration<float>(now - kv.second).count() > kHighlightSeconds;
-               }) > 0;
-    if (changed) rebuild_rows();
-}
-
-void PipesView::rebuild_rows() {
-    rows_.clear();
-    if (shown_) {
-        rows_.reserve(shown_->entries.size() + removed_.size());
-        for (const auto& e : shown_->entries) {
-            Row r{e, false, std::nullopt};
-            if (!added_at_.empty()) {
-                if (auto it = added_at_.find(e.key()); it != added_at_.end()) r.changed_at = it->second;
-            }
-            rows_.push_back(std::move(r));
-        }
-    }
-    for (const auto& rm : removed_) rows_.push_back({rm.entry, true, rm.at});
-    apply_filter_and_sort();
-}
-
-void PipesView::apply_filter_and_sort() {
-    visible_.clear();
-    for (const auto& r : rows_) {
-        if (core::entry_matches(r.entry, filter_)) visible_.push_back(&r);
-    }
-    const int column = sort_column_;
-    const bool ascending = sort_ascending_;
-    std::stable_sort(visible_.begin(), visible_.end(), [&](const Row* a, const Row* b) {
-        int c = compare_rows(*a, *b, column);
-        return ascending ? c < 0 : c > 0;
-    });
-}
-
-std::string PipesView::export_to(const std::string& path, bool json) {
-    std::vector<core::PipeEntry> entries;
-    for (const Row* r : visible_) {
-        if (!r->removed) entries.push_back(r->entry);
-    }
-    std::string text = json ? core::entries_to_json(entries) : core::entries_to_csv(entries);
-    auto st = core::write_file_atomic(path, text);
-    if (!st) return "Export failed: " + st.error().to_string();
-    return "Exported " + std::to_string(entries.size()) + " pipes to " + path;
+    model_.update(catalog_.latest(), PipesModel::Clock::now());
 }
 
 void PipesView::draw() {
@@ -278,20 +82,23 @@ void PipesView::draw() {
     }
     if (io.KeyCtrl && ImGui::IsKeyPressed(kKeyF, false)) focus_filter_ = true;
     draw_toolbar();
-    std::string b = banner();
-    if (!b.empty()) {
-        bool hard = catalog_.last_error().has_value();
-        ImGui::PushStyleColor(ImGuiCol_ChildBg, hard ? ImVec4(0.45f, 0.16f, 0.16f, 0.6f)
-                                                     : ImVec4(0.45f, 0.36f, 0.12f, 0.45f));
-        float lines = static_cast<float>(std::count(b.begin(), b.end(), '\n') + 1);
-        ImGui::BeginChild("##banner", ImVec2(0, ImGui::GetTextLineHeightWithSpacing() * std::min(lines, 4.0f) +
-                                                   ImGui::GetStyle().WindowPadding.y * 2),
-                          false);
-        ImGui::TextWrapped("%s", b.c_str());
-        ImGui::EndChild();
-        ImGui::PopStyleColor();
-    }
+    draw_banner();
     draw_table();
+}
+
+void PipesView::draw_banner() {
+    const std::string b = banner();
+    if (b.empty()) return;
+    const Palette& pal = current_palette();
+    const bool hard = catalog_.last_error().has_value();
+    ImGui::PushStyleColor(ImGuiCol_ChildBg, hard ? pal.banner_error : pal.banner_warning);
+    const float lines = static_cast<float>(std::count(b.begin(), b.end(), '\n') + 1);
+    const float height = ImGui::GetTextLineHeightWithSpacing() * std::min(lines, 4.0f) +
+                         ImGui::GetStyle().WindowPadding.y * 2;
+    ImGui::BeginChild("##banner", ImVec2(0, height), false);
+    ImGui::TextWrapped("%s", b.c_str());
+    ImGui::EndChild();
+    ImGui::PopStyleColor();
 }
 
 void PipesView::draw_toolbar() {
@@ -300,17 +107,12 @@ void PipesView::draw_toolbar() {
         focus_filter_ = false;
     }
     ImGui::SetNextItemWidth(280);
-    if (ImGui::InputTextWithHint("##filter", "Filter (Ctrl+F): name, kind, PID, process", filter_buf_,
-                                 sizeof filter_buf_)) {
-        filter_ = filter_buf_;
-        apply_filter_and_sort();
+    if (ImGui::InputTextWithHint("##filter", "Filter (Ctrl+F): name, kind, PID, process",
+                                 filter_buf_, sizeof filter_buf_)) {
+        model_.set_filter(filter_buf_);
     }
     ImGui::SameLine();
-    bool busy;
-    {
-        std::lock_guard lock(mutex_);
-        busy = refreshing_;
-    }
+    const bool busy = catalog_.refreshing();
     if (ImGui::Button(busy ? "Listing...###refresh" : "Refresh (F5)###refresh")) request_refresh();
     ImGui::SameLine();
     if (ImGui::Checkbox("Auto", &auto_refresh_ui_)) {
@@ -322,45 +124,49 @@ void PipesView::draw_toolbar() {
         set_auto_refresh(auto_refresh_ui_, std::chrono::milliseconds(interval_ms_ui_));
     }
     ImGui::SameLine();
-    if (ImGui::Button("Export...")) ImGui::OpenPopup("##export");
-    if (ImGui::BeginPopup("##export")) {
-        ImGui::TextUnformatted("Export the rows shown (after the filter)");
-        ImGui::SetNextItemWidth(360);
-        ImGui::InputText("File", export_path_, sizeof export_path_);
-        if (ImGui::Button("CSV")) export_message_ = export_to(export_path_, false);
-        ImGui::SameLine();
-        if (ImGui::Button("JSON")) export_message_ = export_to(export_path_, true);
-        if (!export_message_.empty()) ImGui::TextWrapped("%s", export_message_.c_str());
-        ImGui::EndPopup();
-    }
+    draw_export_popup();
     ImGui::SameLine();
-    if (shown_) {
-        ImGui::TextDisabled("%zu pipes, %zu shown  |  listed in %.1f ms via %s", shown_->entries.size(),
-                            visible_.size(), shown_->list_duration.count() / 1000.0,
-                            core::sources_to_string(shown_->sources_used).c_str());
+    if (const auto& shown = model_.shown()) {
+        ImGui::TextDisabled("%zu pipes, %zu shown  |  listed in %.1f ms via %s",
+                            shown->entries.size(), model_.visible_rows().size(),
+                            static_cast<double>(shown->list_duration.count()) / 1000.0,
+                            core::sources_to_string(shown->sources_used).c_str());
     } else {
         ImGui::TextDisabled(catalog_.last_error() ? "no list" : "listing...");
     }
 }
 
+void PipesView::draw_export_popup() {
+    if (ImGui::Button("Export...")) ImGui::OpenPopup("##export");
+    if (!ImGui::BeginPopup("##export")) return;
+    ImGui::TextUnformatted("Export the rows shown (after the filter)");
+    ImGui::SetNextItemWidth(360);
+    ImGui::InputText("File", export_path_, sizeof export_path_);
+    if (ImGui::Button("CSV")) export_message_ = export_to(export_path_, false);
+    ImGui::SameLine();
+    if (ImGui::Button("JSON")) export_message_ = export_to(export_path_, true);
+    if (!export_message_.empty()) ImGui::TextWrapped("%s", export_message_.c_str());
+    ImGui::EndPopup();
+}
+
 void PipesView::draw_row_menu(const Row& row) {
-    if (ImGui::BeginPopupContextItem("##rowmenu")) {
-        ImGui::TextDisabled("%s", row.entry.name.c_str());
-        ImGui::Separator();
-        if (ImGui::MenuItem("Copy name")) ImGui::SetClipboardText(row.entry.name.c_str());
-        ImGui::Separator();
-        ImGui::TextDisabled("These connect to the pipe:");
-        if (ImGui::MenuItem("Inspect...", nullptr, false, !row.removed && on_inspect_ != nullptr)) {
-            on_inspect_(row.entry);
-        }
-        if (ImGui::MenuItem("Connect as client...", nullptr, false, !row.removed && on_connect_ != nullptr)) {
-            on_connect_(row.entry);
-        }
-        ImGui::Separator();
-        if (ImGui::MenuItem("Export list as CSV")) export_message_ = export_to("pipes.csv", false);
-        if (ImGui::MenuItem("Export list as JSON")) export_message_ = export_to("pipes.json", true);
-        ImGui::EndPopup();
+    if (!ImGui::BeginPopupContextItem("##rowmenu")) return;
+    ImGui::TextDisabled("%s", row.entry.name.c_str());
+    ImGui::Separator();
+    if (ImGui::MenuItem("Copy name")) ImGui::SetClipboardText(row.entry.name.c_str());
+    ImGui::Separator();
+    ImGui::TextDisabled("These connect to the pipe:");
+    if (ImGui::MenuItem("Inspect...", nullptr, false, !row.removed && on_inspect_ != nullptr)) {
+        on_inspect_(row.entry);
     }
+    if (ImGui::MenuItem("Connect as client...", nullptr, false,
+                        !row.removed && on_connect_ != nullptr)) {
+        on_connect_(row.entry);
+    }
+    ImGui::Separator();
+    if (ImGui::MenuItem("Export list as CSV")) export_message_ = export_to("pipes.csv", false);
+    if (ImGui::MenuItem("Export list as JSON")) export_message_ = export_to("pipes.json", true);
+    ImGui::EndPopup();
 }
 
 void PipesView::draw_table() {
@@ -369,79 +175,95 @@ void PipesView::draw_table() {
                                       ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable |
                                       ImGuiTableFlags_Sortable | ImGuiTableFlags_Hideable |
                                       ImGuiTableFlags_Reorderable;
-    if (!ImGui::BeginTable("##pipes", ColCount, flags)) return;
+    if (!ImGui::BeginTable("##pipes", static_cast<int>(PipeColumn::Count), flags)) return;
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("Name", ImGuiTableColumnFlags_WidthStretch | ImGuiTableColumnFlags_DefaultSort, 0, ColName);
-    ImGui::TableSetupColumn("Kind", ImGuiTableColumnFlags_WidthFixed, 110, ColKind);
-    ImGui::TableSetupColumn("Instances", ImGuiTableColumnFlags_WidthFixed, 80, ColInstances);
-    ImGui::TableSetupColumn("Max", ImGuiTableColumnFlags_WidthFixed, 80, ColMax);
-    ImGui::TableSetupColumn("Server", ImGuiTableColumnFlags_WidthFixed, 160, ColServer);
-    ImGui::TableSetupColumn("Clients", ImGuiTableColumnFlags_WidthFixed, 160, ColClients);
-    ImGui::TableSetupColumn("Source", ImGuiTableColumnFlags_WidthFixed, 120, ColSource);
+    auto column = [](const char* label, ImGuiTableColumnFlags f, float width, PipeColumn id) {
+        ImGui::TableSetupColumn(label, f, width, static_cast<ImGuiID>(id));
+    };
+    column("Name", ImGuiTableColumnFlags_WidthStretch | ImGuiTableColumnFlags_DefaultSort, 0,
+           PipeColumn::Name);
+    column("Kind", ImGuiTableColumnFlags_WidthFixed, 110, PipeColumn::Kind);
+    column("Instances", ImGuiTableColumnFlags_WidthFixed, 80, PipeColumn::Instances);
+    column("Max", ImGuiTableColumnFlags_WidthFixed, 80, PipeColumn::Max);
+    column("Server", ImGuiTableColumnFlags_WidthFixed, 160, PipeColumn::Server);
+    column("Clients", ImGuiTableColumnFlags_WidthFixed, 160, PipeColumn::Clients);
+    column("Source", ImGuiTableColumnFlags_WidthFixed, 120, PipeColumn::Source);
     ImGui::TableHeadersRow();
 
     if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsDirty) {
         if (specs->SpecsCount > 0) {
-            sort_column_ = static_cast<int>(specs->Specs[0].ColumnUserID);
-            sort_ascending_ = specs->Specs[0].SortDirection != ImGuiSortDirection_Descending;
+            model_.set_sort(static_cast<PipeColumn>(specs->Specs[0].ColumnUserID),
+                            specs->Specs[0].SortDirection != ImGuiSortDirection_Descending);
         }
         specs->SpecsDirty = false;
-        apply_filter_and_sort();
     }
 
-    const ImVec4 text = ImGui::GetStyleColorVec4(ImGuiCol_Text);
+    const auto now = PipesModel::Clock::now();
+    const auto& rows = model_.visible_rows();
     ImGuiListClipper clipper;
-    clipper.Begin(static_cast<int>(visible_.size()));
+    clipper.Begin(static_cast<int>(rows.size()));
     while (clipper.Step()) {
         for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
-            const Row& row = *visible_[static_cast<std::size_t>(i)];
-            const auto& e = row.entry;
-            ImGui::TableNextRow();
-            float alpha = 1.0f;
-            const float age = row.changed_at
-                ? std::chrono::duration<float>(std::chrono::steady_clock::now() - *row.changed_at).count()
-                : 1e9f;
-            if (row.removed) {
-                alpha = std::clamp(1.0f - age / kFadeSeconds, 0.15f, 1.0f) * 0.7f;
-                ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, IM_COL32(150, 60, 60, static_cast<int>(90 * alpha)));
-            } else if (age < kHighlightSeconds) {
-                float t = 1.0f - age / kHighlightSeconds;
-                ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, IM_COL32(70, 170, 90, static_cast<int>(110 * t)));
-            } else if (at_limit(e)) {
-                ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, IM_COL32(190, 130, 40, 60));
-            }
-            ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(text.x, text.y, text.z, text.w * alpha));
-            ImGui::PushID(i);
-            ImGui::TableNextColumn();
-            ImGui::Selectable(e.name.c_str(), false, ImGuiSelectableFlags_SpanAllColumns);
-            if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(0) && !row.removed && on_inspect_) {
-                on_inspect_(e);
-            }
-            draw_row_menu(row);
-            ImGui::TableNextColumn();
-            ImGui::TextUnformatted(std::string(core::to_string(e.kind)).c_str());
-            ImGui::TableNextColumn();
-            if (at_limit(e)) {
-                ImGui::TextColored(ImVec4(1.0f, 0.7f, 0.3f, alpha), "%s FULL", count_text(e.current_instances).c_str());
-                if (ImGui::IsItemHovered()) ImGui::SetTooltip("Every instance is in use: a new client gets ERROR_PIPE_BUSY (231)");
-            } else {
-                ImGui::TextUnformatted(count_text(e.current_instances).c_str());
-            }
-            ImGui::TableNextColumn();
-            ImGui::TextUnformatted(e.kind == core::PipeKind::NamedPipe ? count_text(e.max_instances).c_str() : "-");
-            ImGui::TableNextColumn();
-            ImGui::TextUnformatted(holders_text(e.server_pids).c_str());
-            ImGui::TableNextColumn();
-            std::string clients = holders_text(e.client_pids);
-            if (e.connections > 0 && clients.empty()) clients = std::to_string(e.connections) + " connected";
-            ImGui::TextUnformatted(clients.c_str());
-            ImGui::TableNextColumn();
-            ImGui::TextUnformatted(row.removed ? "gone" : core::sources_to_string(e.sources).c_str());
-            ImGui::PopID();
-            ImGui::PopStyleColor();
+            draw_row(*rows[static_cast<std::size_t>(i)], i, now);
         }
     }
     ImGui::EndTable();
+}
+
+void PipesView::draw_row(const Row& row, int index, PipesModel::Clock::time_point now) {
+    const Palette& pal = current_palette();
+    const auto& e = row.entry;
+    ImGui::TableNextRow();
+    const PipesModel::RowLook look = PipesModel::look(row, now);
+    switch (look.mark) {
+        case PipesModel::RowMark::Removed:
+            ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1,
+                                   scale_alpha(pal.row_removed, look.mark_strength));
+            break;
+        case PipesModel::RowMark::New:
+            ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1,
+                                   scale_alpha(pal.row_new, look.mark_strength));
+            break;
+        case PipesModel::RowMark::Full:
+            ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, pal.row_full);
+            break;
+        case PipesModel::RowMark::None:
+            break;
+    }
+    const float alpha = look.text_alpha;
+    ImGui::PushStyleColor(ImGuiCol_Text,
+                          with_alpha(ImGui::GetStyleColorVec4(ImGuiCol_Text), alpha));
+    ImGui::PushID(index);
+    ImGui::TableNextColumn();
+    ImGui::Selectable(e.name.c_str(), false, ImGuiSelectableFlags_SpanAllColumns);
+    if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(0) && !row.removed && on_inspect_) {
+        on_inspect_(e);
+    }
+    draw_row_menu(row);
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(std::string(core::to_string(e.kind)).c_str());
+    ImGui::TableNextColumn();
+    if (PipesModel::at_limit(e)) {
+        ImGui::TextColored(with_alpha(pal.warning, alpha), "%s FULL",
+                           PipesModel::count_text(e.current_instances).c_str());
+        if (ImGui::IsItemHovered()) {
+            ImGui::SetTooltip("Every instance is in use: a new client gets ERROR_PIPE_BUSY (231)");
+        }
+    } else {
+        ImGui::TextUnformatted(PipesModel::count_text(e.current_instances).c_str());
+    }
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(e.kind == core::PipeKind::NamedPipe
+                               ? PipesModel::count_text(e.max_instances).c_str()
+                               : "-");
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(PipesModel::holders_text(e.server_pids).c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(PipesModel::clients_text(e).c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(row.removed ? "gone" : core::sources_to_string(e.sources).c_str());
+    ImGui::PopID();
+    ImGui::PopStyleColor();
 }
 
 }  // namespace pipescope::gui

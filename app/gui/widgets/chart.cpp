@@ -4,8 +4,14 @@
 #include <limits>
 #include <vector>
 
+#include "shell/palette.hpp"
+
 namespace pipescope::gui {
 namespace {
+
+ImU32 color_of(const ChartSeries& s) {
+    return s.color != 0 ? s.color : current_palette().series[0];
+}
 
 constexpr float kLeftAxis = 84.0f;  // room for "888 MB/s" at the default font size
 constexpr float kBottomAxis = 20.0f;
@@ -135,7 +141,7 @@ ChartHover line_chart(const char* id, ImVec2 size, std::span<const ChartSeries> 
     // Series: a vertical min/max stroke per column, joined by the last value of each column.
     dl->PushClipRect(f.min, f.max, true);
     for (std::size_t s = 0; s < series.size(); ++s) {
-        const ImU32 col = series[s].color;
+        const ImU32 col = color_of(series[s]);
         bool have_prev = false;
         ImVec2 prev;
         for (int c = 0; c < pixels; ++c) {
@@ -157,7 +163,7 @@ ChartHover line_chart(const char* id, ImVec2 size, std::span<const ChartSeries> 
     float lx = f.min.x + 8, ly = f.min.y + 4;
     for (const auto& s : series) {
         float sq = ImGui::GetFontSize() * 0.6f;
-        dl->AddRectFilled(ImVec2(lx, ly + sq * 0.4f), ImVec2(lx + sq, ly + sq * 1.4f), s.color);
+        dl->AddRectFilled(ImVec2(lx, ly + sq * 0.4f), ImVec2(lx + sq, ly + sq * 1.4f), color_of(s));
         dl->AddText(ImVec2(lx + sq + 4, ly), text_col, s.label);
         lx += sq + 16 + ImGui::CalcTextSize(s.label).x;
     }
@@ -178,7 +184,7 @@ ChartHover line_chart(const char* id, ImVec2 size, std::span<const ChartSeries> 
             const auto& cols = reduced[s];
             int at = c;
             while (at >= 0 && cols[static_cast<std::size_t>(at)].empty) --at;
-            ImGui::PushStyleColor(ImGuiCol_Text, series[s].color);
+            ImGui::PushStyleColor(ImGuiCol_Text, color_of(series[s]));
             ImGui::TextUnformatted(series[s].label);
             ImGui::PopStyleColor();
             ImGui::SameLine();

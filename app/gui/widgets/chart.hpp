@@ -17,7 +17,7 @@ namespace pipescope::gui {
 struct ChartSeries {
     const char* label = "";
     const RingSeries* data = nullptr;
-    ImU32 color = IM_COL32(90, 170, 255, 255);
+    ImU32 color = 0;  // 0: the palette's first series colour
 };
 
 struct ChartOptions {

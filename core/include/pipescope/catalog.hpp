@@ -8,6 +8,7 @@
 // PipeCatalog refreshes on request or on an interval in its own thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -250,12 +251,23 @@ public:
     // The last listing error (nullopt after a successful refresh).
     [[nodiscard]] std::optional<Error> last_error() const;
 
-    // Starts a watcher thread that refreshes every `interval` (first refresh at once).
-    // Replaces a running watcher.
-    void start(std::chrono::milliseconds interval, OnChange on_change = {}, OnError on_error = {});
+    // Starts a watcher thread that refreshes every `interval` (first refresh at once), or only
+    // when asked (request_refresh) when `interval` is nullopt. on_change runs after a refresh
+    // that changed something, after the first one, and after the first success that follows
+    // an error. Replaces a running watcher.
+    void start(std::optional<std::chrono::milliseconds> interval, OnChange on_change = {},
+               OnError on_error = {});
     // Stops the watcher and waits for it (at most one refresh in progress).
     void stop();
     [[nodiscard]] bool running() const;
+    // Asks the running watcher to refresh now (once, however often it is asked before it
+    // wakes). Never blocks on a listing; does nothing without a watcher.
+    void request_refresh();
+    // Changes the running watcher's interval (nullopt: refresh only on request). The next
+    // refresh is due `interval` after the last one ended. Never blocks on a listing.
+    void set_interval(std::optional<std::chrono::milliseconds> interval);
+    // True while a refresh (the watcher's or a caller's) is listing.
+    [[nodiscard]] bool refreshing() const { return refreshing_.load() > 0; }
 
 private:
     Lister lister_;
@@ -263,8 +275,10 @@ private:
     std::shared_ptr<const Snapshot> latest_;
     std::optional<Error> last_error_;
     std::mutex refresh_mutex_;  // one refresh at a time
+    std::atomic<int> refreshing_{0};
     struct WatchWake;
-    std::shared_ptr<WatchWake> wake_;  // how stop() wakes the watcher
+    std::shared_ptr<WatchWake> wake_;  // how stop() and request_refresh() wake the watcher;
+                                       // guarded by mutex_
     std::jthread watcher_;
 };
 

@@ -396,6 +396,11 @@ PipeCatalog::~PipeCatalog() { stop(); }
 
 Result<PipeCatalog::Refresh> PipeCatalog::refresh() {
     std::lock_guard serial(refresh_mutex_);
+    ++refreshing_;
+    struct Done {
+        std::atomic<int>& n;
+        ~Done() { --n; }
+    } done{refreshing_};
     Result<Snapshot> listed = lister_ ? lister_() : Result<Snapshot>(Snapshot{});
     if (!listed) {
         std::lock_guard lock(mutex_);
@@ -433,39 +438,103 @@ struct PipeCatalog::WatchWake {
     std::mutex m;
     std::condition_variable cv;
     bool stop = false;
+    bool refresh_now = false;
+    std::optional<std::chrono::milliseconds> interval;
 };
 
-void PipeCatalog::start(std::chrono::milliseconds interval, OnChange on_change, OnError on_error) {
+namespace {
+
+// Waits until the next refresh is due (asked for, or `interval` after `last`); false when
+// stopping. Re-reads the interval on every wake-up, so set_interval takes effect at once.
+template <class Wake>
+bool wait_for_next_refresh(Wake& w, std::chrono::steady_clock::time_point last) {
+    std::unique_lock lock(w.m);
+    for (;;) {
+        if (w.stop) return false;
+        if (w.refresh_now) {
+            w.refresh_now = false;
+            return true;
+        }
+        if (!w.interval) {
+            w.cv.wait(lock);
+            continue;
+        }
+        const auto due = last + *w.interval;
+        if (std::chrono::steady_clock::now() >= due) return true;
+        w.cv.wait_until(lock, due);
+    }
+}
+
+}  // namespace
+
+void PipeCatalog::start(std::optional<std::chrono::milliseconds> interval, OnChange on_change,
+                        OnError on_error) {
     stop();
     auto wake = std::make_shared<WatchWake>();
-    wake_ = wake;
-    watcher_ = std::jthread([this, wake, interval, on_change = std::move(on_change),
+    wake->interval = interval;
+    {
+        std::lock_guard lock(mutex_);
+        wake_ = wake;
+    }
+    watcher_ = std::jthread([this, wake, on_change = std::move(on_change),
                              on_error = std::move(on_error)] {
         bool first = true;
-        for (;;) {
+        bool failed = false;
+        do {
             auto r = refresh();
             if (!r) {
                 if (on_error) on_error(r.error());
-            } else if (on_change && (first || !r->diff.empty())) {
+            } else if (on_change && (first || failed || !r->diff.empty())) {
                 on_change(r->snapshot, r->diff);
             }
             first = false;
-            std::unique_lock lock(wake->m);
-            if (wake->cv.wait_for(lock, interval, [&] { return wake->stop; })) return;
-        }
+            failed = !r;
+        } while (wait_for_next_refresh(*wake, std::chrono::steady_clock::now()));
     });
 }
 
 void PipeCatalog::stop() {
-    if (wake_) {
+    std::shared_ptr<WatchWake> wake;
+    {
+        std::lock_guard lock(mutex_);
+        wake = std::move(wake_);
+    }
+    if (wake) {
         {
-            std::lock_guard lock(wake_->m);
-            wake_->stop = true;
+            std::lock_guard lock(wake->m);
+            wake->stop = true;
         }
-        wake_->cv.notify_all();
+        wake->cv.notify_all();
     }
     if (watcher_.joinable()) watcher_.join();
-    wake_.reset();
+}
+
+void PipeCatalog::request_refresh() {
+    std::shared_ptr<WatchWake> wake;
+    {
+        std::lock_guard lock(mutex_);
+        wake = wake_;
+    }
+    if (!wake) return;
+    {
+        std::lock_guard lock(wake->m);
+        wake->refresh_now = true;
+    }
+    wake->cv.notify_all();
+}
+
+void PipeCatalog::set_interval(std::optional<std::chrono::milliseconds> interval) {
+    std::shared_ptr<WatchWake> wake;
+    {
+        std::lock_guard lock(mutex_);
+        wake = wake_;
+    }
+    if (!wake) return;
+    {
+        std::lock_guard lock(wake->m);
+        wake->interval = interval;
+    }
+    wake->cv.notify_all();
 }
 
 bool PipeCatalog::running() const { return watcher_.joinable(); }

@@ -1,0 +1,207 @@
+// SessionView's second half: a running session (its clients, the transcript, the send box).
+// The form half is in session_view.cpp.
+#include <algorithm>
+
+#include <imgui.h>
+
+#include "shell/palette.hpp"
+#include "views/session_view.hpp"
+#include "widgets/ui_helpers.hpp"
+
+namespace pipescope::gui {
+
+void SessionView::draw_session() {
+    shown_ = session_->snapshot();
+    const auto& snap = *shown_;
+    const Palette& pal = current_palette();
+    ImGui::TextColored(snap.running ? pal.ok : pal.dim, "%s", snap.running ? "running" : "stopped");
+    ImGui::SameLine();
+    ImGui::TextUnformatted(snap.address.c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", snap.status.c_str());
+    ImGui::SameLine();
+    if (snap.running && ImGui::SmallButton("Stop")) stop();
+    ImGui::Text("in: %llu bytes, %llu messages   out: %llu bytes, %llu messages",
+                static_cast<unsigned long long>(snap.totals.bytes_in),
+                static_cast<unsigned long long>(snap.totals.messages_in),
+                static_cast<unsigned long long>(snap.totals.bytes_out),
+                static_cast<unsigned long long>(snap.totals.messages_out));
+    for (const auto& e : snap.events) {
+        if (e.kind == core::EventKind::Error) ImGui::TextColored(pal.error, "%s", e.text.c_str());
+    }
+
+    const core::ConversationSnapshot* current = nullptr;
+    if (form_.server()) {
+        current = draw_clients(snap);
+        ImGui::SameLine();
+    } else if (!snap.conversations.empty()) {
+        current = &snap.conversations.back();
+    }
+
+    ImGui::BeginGroup();
+    if (current) {
+        ImGui::Text("Peer PID %s  %s",
+                    current->peer.pid ? std::to_string(*current->peer.pid).c_str() : "?",
+                    current->peer.image.c_str());
+        draw_transcript(*current);
+    } else {
+        ImGui::TextDisabled(form_.server() ? "no client selected" : "connecting...");
+    }
+    ImGui::EndGroup();
+}
+
+// A server's clients: one row each, selectable; returns the selected conversation.
+const core::ConversationSnapshot* SessionView::draw_clients(const core::SessionSnapshot& snap) {
+    ImGui::BeginChild("##clients", ImVec2(260, 0), true);
+    ImGui::TextDisabled("Clients");
+    for (const auto& c : snap.conversations) {
+        ImGui::PushID(static_cast<int>(c.id));
+        // Appended piecewise: GCC 12 -O3 (MinGW) warns falsely on "x" + string (-Wrestrict).
+        std::string label = "#";
+        label += std::to_string(c.id);
+        if (c.peer.pid) {
+            label += "  PID ";
+            label += std::to_string(*c.peer.pid);
+        }
+        if (!c.peer.image.empty()) {
+            label += "  ";
+            label += c.peer.image.substr(c.peer.image.find_last_of("/\\") + 1);
+        }
+        if (!c.connected) label += "  (gone)";
+        if (ImGui::Selectable(label.c_str(), selected_ == c.id)) selected_ = c.id;
+        if (ImGui::IsItemHovered() && !c.peer.image.empty()) {
+            ImGui::SetTooltip("%s", c.peer.image.c_str());
+        }
+        if (c.connected) {
+            ImGui::SameLine(200);
+            if (ImGui::SmallButton("Drop")) session_->disconnect(c.id);
+        }
+        ImGui::PopID();
+    }
+    if (snap.conversations.empty()) ImGui::TextDisabled("waiting for clients...");
+    ImGui::EndChild();
+    const core::ConversationSnapshot* current = nullptr;
+    for (const auto& c : snap.conversations) {
+        if (c.id == selected_) current = &c;
+    }
+    if (!current && !snap.conversations.empty()) {
+        current = &snap.conversations.back();
+        selected_ = current->id;
+    }
+    return current;
+}
+
+void SessionView::draw_transcript_toolbar(const core::ConversationSnapshot& c) {
+    auto radio = [&](const char* label, TranscriptView v) {
+        if (ImGui::RadioButton(label, view_mode_ == v)) view_mode_ = v;
+        ImGui::SameLine();
+    };
+    radio("Text", TranscriptView::Text);
+    radio("Hex", TranscriptView::Hex);
+    radio("UTF-16LE", TranscriptView::Utf16le);
+    ImGui::Checkbox("Follow", &follow_);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(200);
+    ImGui::InputText("##savepath", save_path_, sizeof save_path_);
+    ImGui::SameLine();
+    if (ImGui::Button("Save transcript")) {
+        auto st = c.transcript.save(save_path_);
+        save_message_ = st ? std::string("saved to ") + save_path_ : st.error().to_string();
+    }
+    if (!save_message_.empty()) ImGui::TextDisabled("%s", save_message_.c_str());
+}
+
+void SessionView::draw_frame_row(const core::Frame& f) {
+    const Palette& pal = current_palette();
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(clock_text_us(f.unix_us, 6).c_str());
+    ImGui::TableNextColumn();
+    const bool in = f.direction == core::Direction::In;
+    ImGui::TextColored(in ? pal.received : pal.sent, in ? "<-" : "->");
+    ImGui::TableNextColumn();
+    if (f.omitted_bytes > 0) {
+        const auto omitted = static_cast<unsigned long long>(f.omitted_bytes);
+        ImGui::Text("%zu+%llu |", f.bytes.size(), omitted);
+        if (ImGui::IsItemHovered()) {
+            ImGui::SetTooltip(
+                "%llu more bytes of this message were not recorded (transcript message cap)",
+                omitted);
+        }
+    } else {
+        ImGui::Text("%zu%s", f.bytes.size(), f.message_end ? " |" : " ...");
+    }
+    if (ImGui::IsItemHovered()) {
+        ImGui::SetTooltip(f.message_end ? "the message ends here"
+                                        : "the message continues in the next frame");
+    }
+    ImGui::TableNextColumn();
+    // A row shows what fits on one line; hovering shows more. Whole 4 KiB frames on every
+    // visible row (a flooding peer's) made each UI frame escape and lay out ~100 KiB of text.
+    ImGui::TextUnformatted(preview(f.bytes, view_mode_, kRowPreviewChars).c_str());
+    if (!f.bytes.empty() && ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 60.0f);
+        ImGui::TextUnformatted(preview(f.bytes, view_mode_, kTooltipPreviewChars).c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::TextDisabled("%zu bytes; Save transcript keeps every byte", f.bytes.size());
+        ImGui::EndTooltip();
+    }
+}
+
+void SessionView::draw_transcript(const core::ConversationSnapshot& c) {
+    draw_transcript_toolbar(c);
+    const float send_h = ImGui::GetFrameHeightWithSpacing() * 2.5f;
+    const auto& frames = c.transcript.frames();
+    constexpr ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
+                                      ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable;
+    if (ImGui::BeginTable("##transcript", 4, flags, ImVec2(0, -send_h))) {
+        ImGui::TableSetupScrollFreeze(0, 1);
+        ImGui::TableSetupColumn("Time", ImGuiTableColumnFlags_WidthFixed, 120);
+        ImGui::TableSetupColumn("Dir", ImGuiTableColumnFlags_WidthFixed, 36);
+        ImGui::TableSetupColumn("Bytes", ImGuiTableColumnFlags_WidthFixed, 70);
+        ImGui::TableSetupColumn("Data", ImGuiTableColumnFlags_WidthStretch);
+        ImGui::TableHeadersRow();
+        ImGuiListClipper clipper;
+        clipper.Begin(static_cast<int>(frames.size()));
+        while (clipper.Step()) {
+            for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+                draw_frame_row(*frames[static_cast<std::size_t>(i)]);
+            }
+        }
+        if (follow_ && frames.size() != last_frames_) ImGui::SetScrollHereY(1.0f);
+        last_frames_ = frames.size();
+        ImGui::EndTable();
+    }
+    if (c.transcript.dropped_frames() > 0) {
+        ImGui::TextDisabled("%llu older frames dropped (transcript cap)",
+                            static_cast<unsigned long long>(c.transcript.dropped_frames()));
+    }
+    draw_send_box(c);
+}
+
+void SessionView::draw_send_box(const core::ConversationSnapshot& c) {
+    ImGui::SetNextItemWidth(130);
+    if (ImGui::BeginCombo("##sendmode", std::string(to_string(send_mode_)).c_str())) {
+        for (auto m : {SendMode::Text, SendMode::Utf16le, SendMode::Hex, SendMode::File}) {
+            if (ImGui::Selectable(std::string(to_string(m)).c_str(), m == send_mode_))
+                send_mode_ = m;
+        }
+        ImGui::EndCombo();
+    }
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(-80);
+    const bool enter = ImGui::InputTextWithHint(
+        "##send", send_mode_ == SendMode::File ? "path of a file to send" : "type and press Enter",
+        send_buf_, sizeof send_buf_, ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SameLine();
+    if ((ImGui::Button("Send") || enter) && c.connected) {
+        if (send(send_mode_, send_box_input(send_mode_, send_buf_, form_.options.line_mode))) {
+            send_buf_[0] = '\0';
+        }
+    }
+    if (!send_error_.empty())
+        ImGui::TextColored(current_palette().error, "%s", send_error_.c_str());
+}
+
+}  // namespace pipescope::gui
