@@ -305,7 +305,12 @@ void register_bench(CLI::App& app, Context& ctx) {
     auto args = std::make_shared<BenchArgs>();
     auto* cmd = app.add_subcommand("bench", "Benchmark a pipe configuration");
     cmd->add_option("--transport", args->transport, "win32|unix|seqpacket|fifo|tcp");
-    cmd->add_option("--io", args->io, "sync|overlapped|iocp (win32)");
+    cmd->add_option("--io", args->io,
+                    "win32 I/O model (default sync): sync = " +
+                        std::string(core::io_model_meaning(core::IoModel::Sync)) +
+                        "; overlapped = " +
+                        std::string(core::io_model_meaning(core::IoModel::Overlapped)) +
+                        "; iocp = " + std::string(core::io_model_meaning(core::IoModel::Iocp)));
     cmd->add_option("--pattern", args->pattern, "stream|pingpong|reqrep|churn|rate");
     cmd->add_option("--size", args->size, "message size in bytes (K/M/G suffixes)");
     cmd->add_option("--duration", args->duration, "seconds to run");

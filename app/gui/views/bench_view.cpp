@@ -175,6 +175,7 @@ void BenchView::draw_form() {
     }
     if (kind == core::TransportKind::Win32Pipe) {
         enum_combo("I/O model", scenario_.io, {core::IoModel::Sync, core::IoModel::Overlapped, core::IoModel::Iocp});
+        ImGui::TextWrapped("%s", std::string(core::io_model_meaning(scenario_.io)).c_str());
     }
     enum_combo("Pattern", scenario_.pattern, {core::BenchPattern::Stream, core::BenchPattern::PingPong,
                                               core::BenchPattern::ReqRep, core::BenchPattern::Churn, core::BenchPattern::Rate});

@@ -63,6 +63,8 @@ enum class ImpersonationLevel { Anonymous, Identification, Impersonation, Delega
 [[nodiscard]] std::string_view to_string(PipeType type);
 [[nodiscard]] std::string_view to_string(PipeDirection direction);
 [[nodiscard]] std::string_view to_string(ImpersonationLevel level);
+// What an I/O model means, in one sentence, for help texts and the GUI. Any thread.
+[[nodiscard]] std::string_view io_model_meaning(IoModel io);
 [[nodiscard]] std::optional<TransportKind> parse_transport_kind(std::string_view text);
 [[nodiscard]] std::optional<IoModel> parse_io_model(std::string_view text);
 [[nodiscard]] std::optional<PipeType> parse_pipe_type(std::string_view text);

@@ -119,6 +119,21 @@ std::optional<ImpersonationLevel> parse_impersonation_level(std::string_view tex
     return std::nullopt;
 }
 
+std::string_view io_model_meaning(IoModel io) {
+    switch (io) {
+        case IoModel::Sync:
+            return "blocking ReadFile/WriteFile, one call each, as a plain loop makes them; on "
+                   "Windows a writer thread waits behind a blocked reader on the same handle";
+        case IoModel::Overlapped:
+            return "FILE_FLAG_OVERLAPPED with an event per direction: one call, and one wait "
+                   "only when it is pending; full duplex";
+        case IoModel::Iocp:
+            return "an I/O completion port: one call, and a completion wait only when it is "
+                   "pending (byte mode skips the packet of a call that completed at once)";
+    }
+    return "";
+}
+
 std::vector<TransportKind> available_transports() {
     return detail::os_transports();
 }
