@@ -51,7 +51,7 @@ void Session::Impl::publish_locked(bool force) {
     auto now = std::chrono::steady_clock::now();
     if (!force && (!dirty || now - last_publish < std::chrono::milliseconds(15))) return;
     ++state.version;
-    published = std::make_shared<const SessionSnapshot>(state);
+    published.publish(std::make_shared<const SessionSnapshot>(state));
     last_publish = now;
     dirty = false;
 }
@@ -117,8 +117,7 @@ std::string describe_peer(const PeerInfo& p) {
 Session::Session() : impl_(std::make_shared<Impl>()) {}
 
 std::shared_ptr<const SessionSnapshot> Session::snapshot() const {
-    std::lock_guard lock(impl_->mutex);
-    return impl_->published;
+    return impl_->published.load();
 }
 
 void Session::send(std::vector<std::byte> bytes, std::uint32_t id) {
