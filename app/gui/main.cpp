@@ -22,6 +22,7 @@
 #include "pipescope/bench.hpp"
 #include "pipescope/catalog.hpp"
 #include "pipescope/files.hpp"
+#include "pipescope/inspect.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"
 
@@ -142,11 +143,12 @@ int main(int argc, char** argv) {
     core::BenchOptions bench_options;
     bench_options.peer_executable = find_cli(argv[0]);
     core::BenchEngine bench(core::os_transport(), bench_options);
+    core::InspectTaskReaper inspect_tasks;
     gui::App app(gui::AppOptions{settings.theme == "light" ? gui::Theme::Light : gui::Theme::Dark});
     app.apply_theme(app.theme());
     ImGui::GetStyle().ScaleAllSizes(ui_scale);
     app.set_status_detail(fonts.embedded ? "" : "built-in font");
-    gui::ViewFactory views(app, catalog, bench, settings);
+    gui::ViewFactory views(app, catalog, bench, inspect_tasks, settings);
     views.open_startup_views(options);
     core::log::app()->info("PipeScope {} started on {}, UI scale {:.2f}, {}", core::version(),
                            core::platform_name(), ui_scale,
