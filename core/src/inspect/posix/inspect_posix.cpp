@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "os/process_image.hpp"
 #include "pipescope/inspect.hpp"
 #include "pipescope/unique_handle.hpp"
 
@@ -215,11 +216,12 @@ void probe_socket(PipeDetails& d, const std::string& address, const InspectOptio
         d.server_pid.set(static_cast<std::uint32_t>(cred.pid), "SO_PEERCRED", true);
         d.server_uid.set(cred.uid, "SO_PEERCRED", true);
         d.server_gid.set(cred.gid, "SO_PEERCRED", true);
-        char exe[4096];
-        std::string link = "/proc/" + std::to_string(cred.pid) + "/exe";
-        ssize_t n = ::readlink(link.c_str(), exe, sizeof exe - 1);
-        if (n > 0) d.server_image.set(std::string(exe, static_cast<std::size_t>(n)), "/proc/<pid>/exe", true);
-        else d.server_image.fail(state_for_errno(errno), "/proc/<pid>/exe", true, std::strerror(errno));
+        if (auto image = os::process_image(static_cast<std::uint32_t>(cred.pid))) {
+            d.server_image.set(*image, "/proc/<pid>/exe", true);
+        } else {
+            const int e = static_cast<int>(image.error().os_code);
+            d.server_image.fail(state_for_errno(e), "/proc/<pid>/exe", true, std::strerror(e));
+        }
     } else {
         const char* why = "the socket type carries no peer credentials";
         d.server_pid.fail(FieldState::Unsupported, "SO_PEERCRED", true, why);

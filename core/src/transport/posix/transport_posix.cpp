@@ -29,6 +29,7 @@
 
 #include "pipescope/log.hpp"
 #include "os/call_watchdog.hpp"
+#include "os/process_image.hpp"
 #include "pipescope/unique_handle.hpp"
 #include "transport/transport_backend.hpp"
 
@@ -96,14 +97,6 @@ int wait_fd(int fd, short events, const CancelFd& cancel, Timeout total,
     }
 }
 
-std::string read_image(std::uint32_t pid) {
-    char buf[4096];
-    std::string link = "/proc/" + std::to_string(pid) + "/exe";
-    ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
-    if (n <= 0) return {};
-    return std::string(buf, static_cast<std::size_t>(n));
-}
-
 PeerInfo peer_of_socket(int fd) {
     PeerInfo info;
 #ifdef SO_PEERCRED
@@ -112,7 +105,7 @@ PeerInfo peer_of_socket(int fd) {
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0) {
         info.pid = static_cast<std::uint32_t>(cred.pid);
         info.uid = static_cast<std::uint32_t>(cred.uid);
-        info.image = read_image(*info.pid);
+        info.image = os::process_image(*info.pid).value_or(std::string());
     }
 #else
     (void)fd;

@@ -25,6 +25,7 @@
 
 #include "base/utf.hpp"
 #include "os/call_watchdog.hpp"
+#include "os/process_image.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/pipe_security.hpp"
 #include "pipescope/platform.hpp"
@@ -97,12 +98,7 @@ PeerInfo describe_process(DWORD pid, std::optional<ULONG> session) {
     PeerInfo info;
     info.pid = pid;
     if (session) info.session = *session;
-    UniqueHandle proc(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
-    if (proc) {
-        wchar_t path[MAX_PATH * 2];
-        DWORD n = static_cast<DWORD>(std::size(path));
-        if (::QueryFullProcessImageNameW(proc.get(), 0, path, &n)) info.image = narrow(path, n);
-    }
+    if (auto image = os::process_image(pid)) info.image = std::move(*image);
     return info;
 }
 
