@@ -35,18 +35,6 @@
 
 namespace pipescope::core {
 
-namespace {
-
-std::string narrow(const wchar_t* w, std::size_t len) {
-    if (len == 0) return {};
-    int n = ::WideCharToMultiByte(CP_UTF8, 0, w, static_cast<int>(len), nullptr, 0, nullptr, nullptr);
-    std::string s(static_cast<std::size_t>(n), '\0');
-    ::WideCharToMultiByte(CP_UTF8, 0, w, static_cast<int>(len), s.data(), n, nullptr, nullptr);
-    return s;
-}
-
-}  // namespace
-
 Result<std::string> default_pipe_sddl() {
     HANDLE token_raw = nullptr;
     if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &token_raw)) {
@@ -64,7 +52,7 @@ Result<std::string> default_pipe_sddl() {
     if (!::ConvertSidToStringSidW(user->User.Sid, &sid_text)) {
         return win32_error(::GetLastError(), "ConvertSidToStringSidW", "current user");
     }
-    std::string sid = narrow(sid_text, std::wcslen(sid_text));
+    std::string sid = detail::wide_to_utf8(sid_text);
     ::LocalFree(sid_text);
     return "D:P(A;;FA;;;" + sid + ")(A;;FA;;;SY)(A;;FA;;;BA)";
 }
