@@ -2,8 +2,6 @@
 // a summary, or JSON / CSV. pipescope-cli bench-peer: the child-process peer the engine starts.
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -16,6 +14,7 @@
 #include "commands.hpp"
 #include "pipescope/bench.hpp"
 #include "pipescope/bench_baseline.hpp"
+#include "pipescope/files.hpp"
 
 namespace pipescope::cli {
 
@@ -121,14 +120,6 @@ void print_summary(const BenchReport& r) {
     if (!r.ok) std::printf("FAILED: %s\n", r.error.c_str());
 }
 
-std::optional<std::string> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // Applies the flags the user gave on top of the base (preset or defaults).
 Result<Scenario> build_scenario(const BenchArgs& a, const CLI::App& cmd) {
     Scenario s;
@@ -196,8 +187,8 @@ int run_bench(const BenchArgs& a, const CLI::App& cmd) {
             std::fprintf(stderr, "error: --compare takes A.json,B.json\n");
             return 2;
         }
-        const auto ta = read_file(a.compare.substr(0, sep));
-        const auto tb = read_file(a.compare.substr(sep + 1));
+        const auto ta = core::read_file(a.compare.substr(0, sep));
+        const auto tb = core::read_file(a.compare.substr(sep + 1));
         if (!ta || !tb) {
             std::fprintf(stderr, "error: cannot read %s\n", a.compare.c_str());
             return 2;

@@ -2,11 +2,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "conversation.hpp"
+#include "pipescope/files.hpp"
 #include "session_impl.hpp"
 
 namespace pipescope::core {
@@ -29,11 +28,12 @@ std::optional<Behaviour> parse_behaviour(std::string_view text) {
 }
 
 Result<std::vector<std::byte>> load_payload_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(ErrorCode::NotFound, "open", path, "cannot open the file to send");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string s = ss.str();
+    auto text = read_file(path);
+    if (!text) {
+        if (text.error().code == ErrorCode::InvalidArgument) return std::move(text).error();  // too big
+        return make_error(ErrorCode::NotFound, "open", path, "cannot open the file to send");
+    }
+    const std::string& s = *text;
     auto* p = reinterpret_cast<const std::byte*>(s.data());
     return std::vector<std::byte>(p, p + s.size());
 }
