@@ -5,16 +5,11 @@
 #include <string>
 #include <thread>
 
-#ifdef _WIN32
-#include <windows.h>
-#else
-#include <unistd.h>
-#endif
-
 #include "commands.hpp"
 #include "pipescope/bench.hpp"
 #include "pipescope/bench_baseline.hpp"
 #include "pipescope/files.hpp"
+#include "pipescope/platform.hpp"
 
 namespace pipescope::cli {
 
@@ -29,19 +24,10 @@ struct BenchArgs {
     bool verify = false, process = false, baseline = false, json = false, csv = false;
 };
 
+// This program, in UTF-8: the benchmark starts it again as its child-process peer.
 std::string self_exe() {
-#ifdef _WIN32
-    wchar_t buf[32768];
-    const DWORD n = GetModuleFileNameW(nullptr, buf, 32768);
-    const int len = WideCharToMultiByte(CP_UTF8, 0, buf, static_cast<int>(n), nullptr, 0, nullptr, nullptr);
-    std::string out(static_cast<std::size_t>(len), '\0');
-    WideCharToMultiByte(CP_UTF8, 0, buf, static_cast<int>(n), out.data(), len, nullptr, nullptr);
-    return out;
-#else
-    char buf[4096];
-    const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("pipescope-cli");
-#endif
+    const auto self = core::self_executable_path().u8string();
+    return self.empty() ? std::string("pipescope-cli") : std::string(self.begin(), self.end());
 }
 
 std::string human_rate(double bytes_per_sec) {

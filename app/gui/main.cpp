@@ -6,10 +6,6 @@
 #include <system_error>
 #include <variant>
 
-#ifdef _WIN32
-#include <windows.h>
-#endif
-
 #include <imgui.h>
 #include <spdlog/logger.h>
 
@@ -34,15 +30,11 @@ using namespace pipescope;
 // (a release folder) or in the build tree's app/cli.
 std::string find_cli(const char* argv0) {
     namespace fs = std::filesystem;
+    fs::path self = core::self_executable_path();
+    if (self.empty()) self = argv0;
 #ifdef _WIN32
-    wchar_t buf[32768];
-    DWORD n = GetModuleFileNameW(nullptr, buf, 32768);
-    fs::path self = n ? fs::path(std::wstring(buf, n)) : fs::path(argv0);
     const char* name = "pipescope-cli.exe";
 #else
-    std::error_code ec;
-    fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    if (ec) self = argv0;
     const char* name = "pipescope-cli";
 #endif
     for (fs::path candidate :
