@@ -2,20 +2,14 @@
 // a summary, or JSON / CSV. pipescope-cli bench-peer: the child-process peer the engine starts.
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
-
-#ifdef _WIN32
-#include <windows.h>
-#else
-#include <unistd.h>
-#endif
 
 #include "commands.hpp"
 #include "pipescope/bench.hpp"
 #include "pipescope/bench_baseline.hpp"
+#include "pipescope/files.hpp"
+#include "pipescope/platform.hpp"
 
 namespace pipescope::cli {
 
@@ -30,19 +24,10 @@ struct BenchArgs {
     bool verify = false, process = false, baseline = false, json = false, csv = false;
 };
 
+// This program, in UTF-8: the benchmark starts it again as its child-process peer.
 std::string self_exe() {
-#ifdef _WIN32
-    wchar_t buf[32768];
-    const DWORD n = GetModuleFileNameW(nullptr, buf, 32768);
-    const int len = WideCharToMultiByte(CP_UTF8, 0, buf, static_cast<int>(n), nullptr, 0, nullptr, nullptr);
-    std::string out(static_cast<std::size_t>(len), '\0');
-    WideCharToMultiByte(CP_UTF8, 0, buf, static_cast<int>(n), out.data(), len, nullptr, nullptr);
-    return out;
-#else
-    char buf[4096];
-    const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("pipescope-cli");
-#endif
+    const auto self = core::self_executable_path().u8string();
+    return self.empty() ? std::string("pipescope-cli") : std::string(self.begin(), self.end());
 }
 
 std::string human_rate(double bytes_per_sec) {
@@ -121,14 +106,6 @@ void print_summary(const BenchReport& r) {
     if (!r.ok) std::printf("FAILED: %s\n", r.error.c_str());
 }
 
-std::optional<std::string> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // Applies the flags the user gave on top of the base (preset or defaults).
 Result<Scenario> build_scenario(const BenchArgs& a, const CLI::App& cmd) {
     Scenario s;
@@ -196,8 +173,8 @@ int run_bench(const BenchArgs& a, const CLI::App& cmd) {
             std::fprintf(stderr, "error: --compare takes A.json,B.json\n");
             return 2;
         }
-        const auto ta = read_file(a.compare.substr(0, sep));
-        const auto tb = read_file(a.compare.substr(sep + 1));
+        const auto ta = core::read_file(a.compare.substr(0, sep));
+        const auto tb = core::read_file(a.compare.substr(sep + 1));
         if (!ta || !tb) {
             std::fprintf(stderr, "error: cannot read %s\n", a.compare.c_str());
             return 2;

@@ -3,12 +3,11 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "pipescope/files.hpp"
 #include "pipescope/pipe_security.hpp"
 #include "pipescope/sddl.hpp"
 #include "pipescope/session.hpp"
@@ -89,11 +88,9 @@ int run(const ServerFlags& f) {
     opt.behaviour = *behaviour;
     if (opt.behaviour == core::Behaviour::Script) {
         std::string file = f.behaviour.size() > 1 ? f.behaviour[1] : f.script;
-        std::ifstream in(file, std::ios::binary);
-        if (file.empty() || !in) return TransportFlags::fail("cannot read the script file '" + file + "'") ? 0 : 2;
-        std::stringstream ss;
-        ss << in.rdbuf();
-        auto rules = core::parse_script(ss.str());
+        auto text = core::read_file(file);
+        if (file.empty() || !text) return TransportFlags::fail("cannot read the script file '" + file + "'") ? 0 : 2;
+        auto rules = core::parse_script(*text);
         if (!rules) return TransportFlags::fail(rules.error().to_string()) ? 0 : 2;
         opt.rules = std::move(rules).value();
     }

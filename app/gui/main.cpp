@@ -6,10 +6,6 @@
 #include <system_error>
 #include <variant>
 
-#ifdef _WIN32
-#include <windows.h>
-#endif
-
 #include <imgui.h>
 #include <spdlog/logger.h>
 
@@ -22,6 +18,7 @@
 #include "pipescope/bench.hpp"
 #include "pipescope/catalog.hpp"
 #include "pipescope/files.hpp"
+#include "pipescope/inspect.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"
 
@@ -33,15 +30,11 @@ using namespace pipescope;
 // (a release folder) or in the build tree's app/cli.
 std::string find_cli(const char* argv0) {
     namespace fs = std::filesystem;
+    fs::path self = core::self_executable_path();
+    if (self.empty()) self = argv0;
 #ifdef _WIN32
-    wchar_t buf[32768];
-    DWORD n = GetModuleFileNameW(nullptr, buf, 32768);
-    fs::path self = n ? fs::path(std::wstring(buf, n)) : fs::path(argv0);
     const char* name = "pipescope-cli.exe";
 #else
-    std::error_code ec;
-    fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    if (ec) self = argv0;
     const char* name = "pipescope-cli";
 #endif
     for (fs::path candidate :
@@ -142,11 +135,12 @@ int main(int argc, char** argv) {
     core::BenchOptions bench_options;
     bench_options.peer_executable = find_cli(argv[0]);
     core::BenchEngine bench(core::os_transport(), bench_options);
+    core::InspectTaskReaper inspect_tasks;
     gui::App app(gui::AppOptions{settings.theme == "light" ? gui::Theme::Light : gui::Theme::Dark});
     app.apply_theme(app.theme());
     ImGui::GetStyle().ScaleAllSizes(ui_scale);
     app.set_status_detail(fonts.embedded ? "" : "built-in font");
-    gui::ViewFactory views(app, catalog, bench, settings);
+    gui::ViewFactory views(app, catalog, bench, inspect_tasks, settings);
     views.open_startup_views(options);
     core::log::app()->info("PipeScope {} started on {}, UI scale {:.2f}, {}", core::version(),
                            core::platform_name(), ui_scale,

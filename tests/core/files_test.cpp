@@ -40,6 +40,31 @@ TEST(Files, WriteThenReadBack) {
     EXPECT_EQ(files_in(dir), 1u) << "the temporary file was left behind";
 }
 
+TEST(Files, ReadFileRefusesAFileOverTheBound) {
+    auto dir = fresh_dir("files-bound");
+    auto path = dir / "big.bin";
+    ASSERT_TRUE(write_file_atomic(path, std::string(5000, 'x')).ok());
+    EXPECT_EQ(read_file(path, 5000)->size(), 5000u);
+    auto refused = read_file(path, 4999);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("at most 4999 are read"), std::string::npos)
+        << refused.error().message;
+}
+
+#ifdef __linux__
+// /proc files report a size of 0; the catalog reads /proc/<pid>/comm and fdinfo through
+// read_file, so it must read to the end, not to the size.
+TEST(Files, ReadFileReadsProcFilesThatReportNoSize) {
+    auto comm = read_file("/proc/self/comm");
+    ASSERT_TRUE(comm.ok()) << comm.error().to_string();
+    EXPECT_FALSE(comm->empty());
+    EXPECT_EQ(comm->back(), '\n');
+    auto status = read_file("/proc/self/status", 100);
+    ASSERT_FALSE(status.ok()) << "a /proc file over the bound was read";
+    EXPECT_EQ(status.error().code, ErrorCode::InvalidArgument);
+}
+#endif
+
 TEST(Files, ReplacesAnExistingFile) {
     auto dir = fresh_dir("files-replace");
     auto path = dir / "settings.json";

@@ -30,3 +30,15 @@ TEST(Platform, NameMatchesTheBuild) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Platform, SelfExecutablePathNamesThisTestProgram) {
+    const auto self = pipescope::core::self_executable_path();
+    ASSERT_FALSE(self.empty());
+    EXPECT_TRUE(std::filesystem::is_regular_file(self)) << self.string();
+    EXPECT_NE(self.filename().string().find("core_basics_tests"), std::string::npos)
+        << self.string();
+}
+
+}  // namespace

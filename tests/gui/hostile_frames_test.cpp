@@ -120,7 +120,8 @@ TEST(HostileFrames, FramesStayUnder50msWhileARealProbeWaitsOnABusyPipeAndCancelI
     ASSERT_TRUE(sock.ok());
     ASSERT_TRUE(sock.park_client());
 #endif
-    gui::InspectorView view(ep.name, core::inspect_pipe, 3);
+    core::InspectTaskReaper reaper;
+    gui::InspectorView view(ep.name, core::inspect_pipe, 3, reaper);
     Headless ui;
     auto draw = [&] { draw_in_window(view); };
     view.start();

@@ -18,7 +18,8 @@ core::PipeName name() { return *core::PipeName::parse("\\\\.\\pipe\\target"); }
 
 TEST(InspectorView, AsksBeforeItConnects) {
     std::atomic<int> probes{0};
-    gui::InspectorView view(name(), [&](auto&&...) { ++probes; return core::PipeDetails{}; }, 1);
+    core::InspectTaskReaper reaper;  // declared after what the probe captures
+    gui::InspectorView view(name(), [&](auto&&...) { ++probes; return core::PipeDetails{}; }, 1, reaper);
     Headless ui;
     for (int i = 0; i < 5; ++i) ui.frame([&] { draw_in_window(view); });
     EXPECT_EQ(view.phase(), gui::InspectorView::Phase::Confirm);
@@ -26,6 +27,7 @@ TEST(InspectorView, AsksBeforeItConnects) {
 }
 
 TEST(InspectorView, InspectCallsTheProbeAndShowsFieldsAndStates) {
+    core::InspectTaskReaper reaper;  // declared after what the probe captures
     gui::InspectorView view(name(), [](const core::PipeName& n, const core::InspectOptions&, std::stop_token) {
         core::PipeDetails d;
         d.name = n.display();
@@ -35,7 +37,7 @@ TEST(InspectorView, InspectCallsTheProbeAndShowsFieldsAndStates) {
         d.max_instances.set(4, "GetNamedPipeInfo", true);
         d.owner.fail(core::FieldState::Denied, "GetSecurityInfo", true, "access denied");
         return d;
-    }, 2);
+    }, 2, reaper);
     Headless ui;
     ui.frame([&] { draw_in_window(view); });
     view.start();
@@ -54,13 +56,14 @@ TEST(InspectorView, InspectCallsTheProbeAndShowsFieldsAndStates) {
 
 TEST(InspectorView, AHungProbeNeverBlocksAFrameAndCancels) {
     std::atomic<bool> saw_stop{false};
+    core::InspectTaskReaper reaper;  // declared after what the probe captures
     gui::InspectorView view(name(), [&](const core::PipeName&, const core::InspectOptions&, std::stop_token stop) {
         while (!stop.stop_requested()) std::this_thread::sleep_for(1ms);  // a pipe that never answers
         saw_stop = true;
         core::PipeDetails d;
         d.state = core::InspectState::Cancelled;
         return d;
-    }, 3);
+    }, 3, reaper);
     Headless ui;
     view.start();
     double worst_ms = 0;
@@ -80,6 +83,7 @@ TEST(InspectorView, AHungProbeNeverBlocksAFrameAndCancels) {
 
 TEST(InspectorView, ClosingWhileRunningDoesNotWait) {
     std::atomic<bool> finished{false};
+    core::InspectTaskReaper reaper;  // owns the probe once the tab is gone
     auto start = std::chrono::steady_clock::now();
     {
         gui::InspectorView view(name(), [&](const core::PipeName&, const core::InspectOptions&, std::stop_token stop) {
@@ -87,10 +91,11 @@ TEST(InspectorView, ClosingWhileRunningDoesNotWait) {
             std::this_thread::sleep_for(200ms);  // slow to wind down
             finished = true;
             return core::PipeDetails{};
-        }, 4);
+        }, 4, reaper);
         view.start();
     }
     EXPECT_LT(std::chrono::steady_clock::now() - start, 150ms) << "closing the tab waited for the probe";
+    EXPECT_EQ(reaper.pending(), 1u) << "the running probe was not handed to the reaper";
     for (int i = 0; i < 2000 && !finished; ++i) std::this_thread::sleep_for(1ms);
     EXPECT_TRUE(finished.load());
 }

@@ -49,7 +49,8 @@ void ViewFactory::open_startup_views(const GuiOptions& options) {
 }
 
 void ViewFactory::open_inspector(const core::PipeName& name) {
-    emplace_view<InspectorView>(app_, /*focus=*/true, name, core::inspect_pipe, next_view_id_++);
+    emplace_view<InspectorView>(app_, /*focus=*/true, name, core::inspect_pipe, next_view_id_++,
+                                inspect_tasks_);
 }
 
 SessionView& ViewFactory::open_session(SessionView::Role role, std::string name) {

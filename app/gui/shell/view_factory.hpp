@@ -14,6 +14,7 @@
 
 namespace pipescope::core {
 class BenchEngine;
+class InspectTaskReaper;
 class PipeCatalog;
 class PipeName;
 }  // namespace pipescope::core
@@ -34,8 +35,9 @@ class ViewFactory {
     // The services and `app` must outlive the factory, and the factory the app's views (their
     // callbacks call it).
     ViewFactory(App& app, core::PipeCatalog& catalog, core::BenchEngine& bench,
-                const Settings& settings)
-        : app_(app), catalog_(catalog), bench_(bench), settings_(settings) {}
+                core::InspectTaskReaper& inspect_tasks, const Settings& settings)
+        : app_(app), catalog_(catalog), bench_(bench), inspect_tasks_(inspect_tasks),
+          settings_(settings) {}
     ViewFactory(const ViewFactory&) = delete;
     ViewFactory& operator=(const ViewFactory&) = delete;
 
@@ -62,6 +64,7 @@ class ViewFactory {
     App& app_;
     core::PipeCatalog& catalog_;
     core::BenchEngine& bench_;
+    core::InspectTaskReaper& inspect_tasks_;  // probes of closed inspector tabs
     const Settings& settings_;
     int next_view_id_ = 1;
 };

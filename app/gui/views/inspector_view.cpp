@@ -1,7 +1,5 @@
 #include "views/inspector_view.hpp"
 
-#include <thread>
-
 #include <imgui.h>
 
 #include "shell/palette.hpp"
@@ -68,13 +66,13 @@ std::string mode_text(const std::uint32_t& v) {
 
 }  // namespace
 
-InspectorView::InspectorView(core::PipeName name, Probe probe, int id)
-    : name_(std::move(name)), probe_(std::move(probe)), id_(id) {}
+InspectorView::InspectorView(core::PipeName name, Probe probe, int id,
+                             core::InspectTaskReaper& reaper)
+    : name_(std::move(name)), probe_(std::move(probe)), id_(id), reaper_(reaper) {}
 
 InspectorView::~InspectorView() {
-    // The probe thread owns its shared state; it finishes on its own after the stop request,
-    // so closing the tab never waits for a hung pipe.
-    if (shared_) shared_->stop.request_stop();
+    // Closing the tab never waits for a hung pipe: the reaper cancels the probe and joins it.
+    if (task_.valid()) reaper_.adopt(std::move(task_));
 }
 
 std::string InspectorView::title() const {
@@ -85,37 +83,32 @@ std::string InspectorView::task_status() const {
     return phase() == Phase::Running ? "inspecting " + name_.display() : "";
 }
 
+void InspectorView::take_result() const {
+    if (task_.ready()) result_ = task_.get();  // the probe has ended: get() joins at once
+}
+
 InspectorView::Phase InspectorView::phase() const {
-    if (phase_ == Phase::Running && shared_) {
-        std::lock_guard lock(shared_->mutex);
-        if (shared_->result) return Phase::Done;
-    }
+    take_result();
+    if (phase_ == Phase::Running && result_) return Phase::Done;
     return phase_;
 }
 
 std::optional<core::PipeDetails> InspectorView::result() const {
-    if (!shared_) return std::nullopt;
-    std::lock_guard lock(shared_->mutex);
-    return shared_->result;
+    take_result();
+    return result_;
 }
 
 void InspectorView::start() {
-    if (shared_) shared_->stop.request_stop();
-    shared_ = std::make_shared<Shared>();
+    if (task_.valid()) reaper_.adopt(std::move(task_));
+    result_.reset();
     phase_ = Phase::Running;
     started_ = std::chrono::steady_clock::now();
     core::InspectOptions options;
     options.timeout = std::chrono::milliseconds(timeout_ms_);
-    std::thread([shared = shared_, probe = probe_, name = name_, options] {
-        core::PipeDetails d = probe(name, options, shared->stop.get_token());
-        std::lock_guard lock(shared->mutex);
-        shared->result = std::move(d);
-    }).detach();
+    task_ = core::inspect_async(name_, options, probe_);
 }
 
-void InspectorView::cancel() {
-    if (shared_) shared_->stop.request_stop();
-}
+void InspectorView::cancel() { task_.cancel(); }
 
 void InspectorView::draw() {
     Phase p = phase();

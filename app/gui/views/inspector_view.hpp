@@ -1,13 +1,12 @@
 // The inspector: asks before it connects, then probes one pipe on a worker thread and shows
 // every field with where it came from, a badge (passive or connected), and busy / denied /
 // unknown as states, never blanks. Owner, SDDL, an ACE table and the risk flags.
-// UI thread only; the probe runs on its own thread and is cancellable.
+// UI thread only; the probe runs as a core::InspectTask and is cancellable. Closing the tab
+// while it runs hands the task to the reaper, which owns it until its thread ends.
 #pragma once
 
 #include <chrono>
 #include <functional>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -20,11 +19,11 @@ namespace pipescope::gui {
 
 class InspectorView final : public View {
 public:
-    using Probe = std::function<core::PipeDetails(const core::PipeName&, const core::InspectOptions&,
-                                                  std::stop_token)>;
+    using Probe = core::InspectProbe;
     enum class Phase { Confirm, Running, Done };
 
-    InspectorView(core::PipeName name, Probe probe, int id);
+    // `reaper` must outlive the view: it keeps a probe still running when the view goes.
+    InspectorView(core::PipeName name, Probe probe, int id, core::InspectTaskReaper& reaper);
     ~InspectorView() override;
 
     [[nodiscard]] std::string title() const override;
@@ -42,11 +41,7 @@ public:
     [[nodiscard]] std::optional<core::PipeDetails> result() const;
 
 private:
-    struct Shared {
-        std::mutex mutex;
-        std::optional<core::PipeDetails> result;
-        std::stop_source stop;
-    };
+    void take_result() const;
     void draw_confirm();
     void draw_running();
     void draw_result(const core::PipeDetails& d);
@@ -57,7 +52,10 @@ private:
     int timeout_ms_ = 2000;
     Phase phase_ = Phase::Confirm;
     std::chrono::steady_clock::time_point started_{};
-    std::shared_ptr<Shared> shared_;
+    core::InspectTaskReaper& reaper_;
+    // The running probe, and its result once taken from it (phase() takes it; UI thread).
+    mutable core::InspectTask task_;
+    mutable std::optional<core::PipeDetails> result_;
 };
 
 }  // namespace pipescope::gui

@@ -23,6 +23,7 @@
 
 #include "pipescope/histogram.hpp"
 #include "pipescope/result.hpp"
+#include "pipescope/snapshot_publisher.hpp"
 #include "pipescope/transport.hpp"
 
 namespace pipescope::core {
@@ -253,8 +254,7 @@ private:
     BenchOptions options_;
     std::shared_ptr<BenchRun> run_;
     std::jthread worker_;
-    mutable std::mutex snapshot_mutex_;
-    std::shared_ptr<const BenchSnapshot> snapshot_;
+    SnapshotPublisher<BenchSnapshot> snapshots_;
 };
 
 // The child-process peer (pipescope-cli bench-peer): takes the --endpoint and --scenario

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "pipescope/result.hpp"
+#include "pipescope/snapshot_publisher.hpp"
 
 namespace pipescope::core {
 
@@ -271,8 +272,8 @@ public:
 
 private:
     Lister lister_;
-    mutable std::mutex mutex_;  // guards latest_, last_error_
-    std::shared_ptr<const Snapshot> latest_;
+    SnapshotPublisher<Snapshot> latest_;
+    mutable std::mutex mutex_;  // guards last_error_
     std::optional<Error> last_error_;
     std::mutex refresh_mutex_;  // one refresh at a time
     std::atomic<int> refreshing_{0};

@@ -15,7 +15,8 @@ namespace pipescope::core {
 // `path`. If anything fails, `path` keeps its previous contents and the temporary is removed.
 Status write_file_atomic(const std::filesystem::path& path, std::string_view contents);
 
-// Reads a whole file, refusing files larger than `max_bytes` with a clear error.
+// Reads a whole file, refusing files larger than `max_bytes` with a clear error. Reads to the
+// end, so files whose size the OS does not report (Linux /proc) work too.
 [[nodiscard]] Result<std::string> read_file(const std::filesystem::path& path,
                                             std::size_t max_bytes = 64u << 20);
 

@@ -13,8 +13,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -161,8 +163,14 @@ struct InspectOptions {
 [[nodiscard]] PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
                                        std::stop_token stop = {});
 
-// A probe running on its own thread. Destroying the handle cancels and joins.
-// Threads: any thread may call any member; get() once.
+// What a task runs: inspect_pipe, or a test's fake. It must return soon after `stop` is
+// requested (the result is then Cancelled).
+using InspectProbe =
+    std::function<PipeDetails(const PipeName&, const InspectOptions&, std::stop_token)>;
+
+// A probe running on its own thread: the one way core, the CLI and the GUI run a probe in the
+// background. Destroying the handle cancels and joins (hand it to an InspectTaskReaper to
+// drop it without waiting). Threads: any thread may call any member; get() once.
 class InspectTask {
 public:
     InspectTask() = default;
@@ -181,12 +189,33 @@ public:
     [[nodiscard]] bool valid() const { return future_.valid(); }
 
 private:
-    friend InspectTask inspect_async(const PipeName&, const InspectOptions&);
+    friend InspectTask inspect_async(const PipeName&, const InspectOptions&, InspectProbe);
     std::future<PipeDetails> future_;
     std::jthread thread_;
 };
 
-// Starts inspect_pipe on a new thread and returns at once. Any thread.
-[[nodiscard]] InspectTask inspect_async(const PipeName& name, const InspectOptions& options);
+// Starts `probe` (inspect_pipe by default) on a new thread and returns at once. Any thread.
+[[nodiscard]] InspectTask inspect_async(const PipeName& name, const InspectOptions& options,
+                                        InspectProbe probe = inspect_pipe);
+
+// Owns tasks whose caller stopped waiting (a closed inspector tab), so dropping one never
+// blocks the caller: adopt() cancels the task and keeps its thread; finished ones are joined at
+// the next adopt(), the rest when the reaper is destroyed (each bounded by its probe's timeout).
+// Threads: any thread may call any member; destroy it on a thread that may wait.
+class InspectTaskReaper {
+public:
+    InspectTaskReaper() = default;
+    InspectTaskReaper(const InspectTaskReaper&) = delete;
+    InspectTaskReaper& operator=(const InspectTaskReaper&) = delete;
+    ~InspectTaskReaper();  // joins every kept task
+
+    void adopt(InspectTask task);
+    // Tasks kept and not yet joined (finished ones count until the next adopt()).
+    [[nodiscard]] std::size_t pending() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<InspectTask> tasks_;
+};
 
 }  // namespace pipescope::core

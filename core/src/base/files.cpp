@@ -1,6 +1,8 @@
 #include "pipescope/files.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -102,9 +104,24 @@ Result<std::string> read_file(const std::filesystem::path& path, std::size_t max
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) return errno_error(errno ? errno : ENOENT, "open", path_text(path));
-    std::string data(static_cast<std::size_t>(size), '\0');
-    in.read(data.data(), static_cast<std::streamsize>(size));
-    data.resize(static_cast<std::size_t>(in.gcount()));
+    // Read to the end, not to the size: a file that grew since, or one whose size the OS does
+    // not report (Linux /proc files say 0), is read whole, still within max_bytes.
+    const std::size_t limit = max_bytes < SIZE_MAX ? max_bytes + 1 : max_bytes;  // one over: too big
+    std::string data;
+    std::size_t want = size > 0 ? static_cast<std::size_t>(size) : 4096;
+    for (;;) {
+        const std::size_t have = data.size();
+        data.resize(have + std::min(want, limit - have));
+        in.read(data.data() + have, static_cast<std::streamsize>(data.size() - have));
+        data.resize(have + static_cast<std::size_t>(in.gcount()));
+        if (!in || data.size() > max_bytes) break;
+        want = 4096;
+    }
+    if (data.size() > max_bytes) {
+        return make_error(ErrorCode::InvalidArgument, "read_file", path_text(path),
+                          "the file is over " + std::to_string(max_bytes) + " bytes; at most " +
+                              std::to_string(max_bytes) + " are read. Next: pick a smaller file");
+    }
     return data;
 }
 

@@ -37,4 +37,18 @@ std::string platform_name() {
 #endif
 }
 
+std::filesystem::path self_executable_path() {
+#ifdef _WIN32
+    std::wstring buf(32768, L'\0');
+    const DWORD n = ::GetModuleFileNameW(nullptr, buf.data(), static_cast<DWORD>(buf.size()));
+    if (n == 0 || n >= buf.size()) return {};
+    buf.resize(n);
+    return std::filesystem::path(buf);
+#else
+    std::error_code ec;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::filesystem::path() : self;
+#endif
+}
+
 }  // namespace pipescope::core

@@ -11,7 +11,7 @@ namespace pipescope::core {
 BenchEngine::BenchEngine(BenchTransport& transport, BenchOptions options)
     : transport_(transport),
       options_(std::move(options)),
-      snapshot_(std::make_shared<const BenchSnapshot>()) {}
+      snapshots_(std::make_shared<const BenchSnapshot>()) {}
 
 BenchEngine::~BenchEngine() {
     cancel();
@@ -19,14 +19,10 @@ BenchEngine::~BenchEngine() {
 }
 
 void BenchEngine::publish(std::shared_ptr<const BenchSnapshot> s) {
-    std::lock_guard lock(snapshot_mutex_);
-    snapshot_ = std::move(s);
+    snapshots_.publish(std::move(s));
 }
 
-std::shared_ptr<const BenchSnapshot> BenchEngine::snapshot() const {
-    std::lock_guard lock(snapshot_mutex_);
-    return snapshot_;
-}
+std::shared_ptr<const BenchSnapshot> BenchEngine::snapshot() const { return snapshots_.load(); }
 
 void BenchEngine::stop() {
     if (auto r = run_) {

@@ -3,13 +3,13 @@
 
 #include <fstream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "bench/bench_platform.hpp"
 #include "bench/responders.hpp"
+#include "pipescope/files.hpp"
 #include "pipescope/hex.hpp"
 
 namespace pipescope::core {
@@ -145,11 +145,9 @@ bool PeerResult::write_file(const std::string& path) const {
 }
 
 std::optional<PeerResult> PeerResult::read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return from_json(ss.str());
+    auto text = core::read_file(path);  // not this member: the bounded whole-file read
+    if (!text) return std::nullopt;
+    return from_json(*text);
 }
 
 std::vector<std::string> peer_arguments(const Endpoint& client_endpoint, const Scenario& sc,

@@ -413,18 +413,15 @@ Result<PipeCatalog::Refresh> PipeCatalog::refresh() {
     Refresh r;
     r.diff = previous ? diff(*previous, snap) : diff(Snapshot{}, snap);
     r.snapshot = std::make_shared<const Snapshot>(std::move(snap));
+    latest_.publish(r.snapshot);
     {
         std::lock_guard lock(mutex_);
-        latest_ = r.snapshot;
         last_error_.reset();
     }
     return r;
 }
 
-std::shared_ptr<const Snapshot> PipeCatalog::latest() const {
-    std::lock_guard lock(mutex_);
-    return latest_;
-}
+std::shared_ptr<const Snapshot> PipeCatalog::latest() const { return latest_.load(); }
 
 std::optional<Error> PipeCatalog::last_error() const {
     std::lock_guard lock(mutex_);

@@ -190,14 +190,15 @@ void InspectTask::cancel() {
     if (thread_.joinable()) thread_.request_stop();
 }
 
-InspectTask inspect_async(const PipeName& name, const InspectOptions& options) {
+InspectTask inspect_async(const PipeName& name, const InspectOptions& options, InspectProbe probe) {
     InspectTask task;
     std::promise<PipeDetails> promise;
     task.future_ = promise.get_future();
-    task.thread_ = std::jthread([name, options, p = std::move(promise)](std::stop_token st) mutable {
+    task.thread_ = std::jthread([name, options, probe = std::move(probe),
+                                 p = std::move(promise)](std::stop_token st) mutable {
         // inspect_pipe does not throw; the catch keeps a bad_alloc from escaping the thread.
         try {
-            p.set_value(inspect_pipe(name, options, st));
+            p.set_value(probe(name, options, st));
         } catch (...) {
             PipeDetails d;
             d.name = name.display();
@@ -207,6 +208,40 @@ InspectTask inspect_async(const PipeName& name, const InspectOptions& options) {
         }
     });
     return task;
+}
+
+// ---- InspectTaskReaper ----------------------------------------------------------------------
+
+InspectTaskReaper::~InspectTaskReaper() {
+    std::vector<InspectTask> tasks;
+    {
+        std::lock_guard lock(mutex_);
+        tasks.swap(tasks_);
+    }
+    tasks.clear();  // each cancels (already asked) and joins
+}
+
+void InspectTaskReaper::adopt(InspectTask task) {
+    task.cancel();
+    std::vector<InspectTask> finished;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto it = tasks_.begin(); it != tasks_.end();) {
+            if (it->ready()) {
+                finished.push_back(std::move(*it));
+                it = tasks_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        if (task.valid()) tasks_.push_back(std::move(task));
+    }
+    // `finished` joins here, outside the lock; each thread has set its result, so at once.
+}
+
+std::size_t InspectTaskReaper::pending() const {
+    std::lock_guard lock(mutex_);
+    return tasks_.size();
 }
 
 }  // namespace pipescope::core

@@ -2,11 +2,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "conversation.hpp"
+#include "pipescope/files.hpp"
 #include "session_impl.hpp"
 
 namespace pipescope::core {
@@ -29,11 +28,12 @@ std::optional<Behaviour> parse_behaviour(std::string_view text) {
 }
 
 Result<std::vector<std::byte>> load_payload_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(ErrorCode::NotFound, "open", path, "cannot open the file to send");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string s = ss.str();
+    auto text = read_file(path);
+    if (!text) {
+        if (text.error().code == ErrorCode::InvalidArgument) return std::move(text).error();  // too big
+        return make_error(ErrorCode::NotFound, "open", path, "cannot open the file to send");
+    }
+    const std::string& s = *text;
     auto* p = reinterpret_cast<const std::byte*>(s.data());
     return std::vector<std::byte>(p, p + s.size());
 }
@@ -51,7 +51,7 @@ void Session::Impl::publish_locked(bool force) {
     auto now = std::chrono::steady_clock::now();
     if (!force && (!dirty || now - last_publish < std::chrono::milliseconds(15))) return;
     ++state.version;
-    published = std::make_shared<const SessionSnapshot>(state);
+    published.publish(std::make_shared<const SessionSnapshot>(state));
     last_publish = now;
     dirty = false;
 }
@@ -117,8 +117,7 @@ std::string describe_peer(const PeerInfo& p) {
 Session::Session() : impl_(std::make_shared<Impl>()) {}
 
 std::shared_ptr<const SessionSnapshot> Session::snapshot() const {
-    std::lock_guard lock(impl_->mutex);
-    return impl_->published;
+    return impl_->published.load();
 }
 
 void Session::send(std::vector<std::byte> bytes, std::uint32_t id) {

@@ -1,6 +1,6 @@
 // Session::Impl: the state a session's workers share (private to core/src/session). The
 // session's threads (client worker, server acceptor, one Conversation each) hold it through a
-// shared_ptr; everything mutable is guarded by `mutex`.
+// shared_ptr; everything mutable is guarded by `mutex`, but for `published` (its own lock).
 #pragma once
 
 #include <atomic>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "pipescope/session.hpp"
+#include "pipescope/snapshot_publisher.hpp"
 
 namespace pipescope::core {
 
@@ -24,9 +25,12 @@ struct Session::Impl {
     Endpoint endpoint;
     SessionOptions options;
 
+    // What readers see; publish_locked() builds each one from `state`. Its own leaf lock, so a
+    // reader never waits for `mutex`.
+    SnapshotPublisher<SessionSnapshot> published{std::make_shared<const SessionSnapshot>()};
+
     mutable std::mutex mutex;  // guards everything below
     SessionSnapshot state;
-    std::shared_ptr<const SessionSnapshot> published = std::make_shared<SessionSnapshot>();
     std::map<std::uint32_t, std::deque<std::vector<std::byte>>> outbox;
     std::map<std::uint32_t, bool> disconnect_requests;
     // A server's conversation threads; each sets `done` as its last act, so the acceptor can

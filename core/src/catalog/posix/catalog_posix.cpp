@@ -8,12 +8,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <unordered_map>
 
 #include "pipescope/catalog.hpp"
+#include "pipescope/files.hpp"
 
 namespace pipescope::core {
 namespace {
@@ -23,12 +22,9 @@ struct DirCloser {
 };
 using UniqueDir = std::unique_ptr<DIR, DirCloser>;
 
+// A small /proc file (comm, fdinfo), or "" when it is gone or not ours to read.
 std::string read_small_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return {};
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return read_file(path, 64 * 1024).value_or(std::string());
 }
 
 bool all_digits(const char* s) {

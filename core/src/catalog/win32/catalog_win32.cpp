@@ -14,6 +14,7 @@
 
 #include <spdlog/logger.h>
 
+#include "os/process_image.hpp"
 #include "os/win32/nt.hpp"
 #include "pipescope/catalog.hpp"
 #include "pipescope/log.hpp"
@@ -162,14 +163,12 @@ std::wstring unicode_head(const std::vector<std::byte>& buf) {
     return std::wstring(head->Name.Buffer, head->Name.Length / sizeof(wchar_t));
 }
 
+// The executable's file name (no folder) of a process handle the caller holds.
 std::string process_name(HANDLE process) {
-    wchar_t path[MAX_PATH * 2];
-    DWORD n = static_cast<DWORD>(std::size(path));
-    if (!::QueryFullProcessImageNameW(process, 0, path, &n)) return {};
-    std::wstring_view p(path, n);
-    auto slash = p.find_last_of(L"\\/");
-    if (slash != std::wstring_view::npos) p.remove_prefix(slash + 1);
-    return detail::wide_to_utf8(p);
+    auto image = os::process_image_of_handle(process, "process");
+    if (!image) return {};
+    auto slash = image->find_last_of("\\/");
+    return slash == std::string::npos ? *image : image->substr(slash + 1);
 }
 
 struct FileQuery {

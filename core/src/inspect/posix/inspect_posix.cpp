@@ -2,7 +2,6 @@
 // poll and SO_PEERCRED / SO_TYPE / SO_SNDBUF / SO_RCVBUF. A FIFO: stat, then an
 // O_RDONLY | O_NONBLOCK open that never blocks and never reads, for F_GETPIPE_SZ and FIONREAD.
 #include <fcntl.h>
-#include <poll.h>
 #include <pwd.h>
 #include <grp.h>
 #include <sys/ioctl.h>
@@ -14,6 +13,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "os/posix/bounded_connect.hpp"
+#include "os/process_image.hpp"
 #include "pipescope/inspect.hpp"
 #include "pipescope/unique_handle.hpp"
 
@@ -106,51 +107,20 @@ void fail_whole(PipeDetails& d, Error err) {
     d.error = std::move(err);
 }
 
-// Connects with a bound; returns the fd or an Error (Busy when the backlog stayed full,
-// Timeout when the bound ran out, Cancelled on stop).
+// Connects with a bound; returns the fd or an Error (Busy when the backlog was full and there
+// was no time to wait, Timeout when the bound ran out, Cancelled on stop).
 Result<UniqueFd> connect_bounded(const sockaddr_un& addr, socklen_t len, int type, Clock::time_point deadline,
                                  const std::stop_token& stop, const std::string& subject) {
-    bool waited = false;
-    for (;;) {
-        UniqueFd fd{::socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
-        if (!fd) return errno_error(errno, "socket", subject);
-        if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), len) == 0) return fd;
-        int e = errno;
-        if (e == EINPROGRESS) {
-            while (true) {
-                if (stop.stop_requested()) return make_error(ErrorCode::Cancelled, "connect", subject, "the probe was cancelled");
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-                if (left <= 0) return errno_error(ETIMEDOUT, "connect", subject);
-                pollfd p{fd.get(), POLLOUT, 0};
-                int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 50)));
-                if (r > 0) {
-                    int soerr = 0;
-                    socklen_t sl = sizeof soerr;
-                    ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &soerr, &sl);
-                    if (soerr == 0) return fd;
-                    return errno_error(soerr, "connect", subject);
-                }
-            }
-        }
-        if (e != EAGAIN) return errno_error(e, "connect", subject);
-        // AF_UNIX answers EAGAIN at once when the listen backlog is full: retry until the bound.
-        if (stop.stop_requested()) return make_error(ErrorCode::Cancelled, "connect", subject, "the probe was cancelled");
-        if (Clock::now() >= deadline) {
-            Error err = errno_error(EAGAIN, "connect", subject);
-            if (waited) {
-                err.code = ErrorCode::Timeout;
-                err.message = "the server's listen backlog stayed full (all instances busy) for the whole timeout. "
-                              "Next: retry later or raise the timeout";
-            } else {
-                err.code = ErrorCode::Busy;
-                err.message = "the server's listen backlog is full: all instances are busy. Next: retry later, or "
-                              "give a timeout to wait for a free one";
-            }
-            return err;
-        }
-        waited = true;
-        ::usleep(10000);
-    }
+    os::BoundedConnect how;
+    how.address = reinterpret_cast<const sockaddr*>(&addr);
+    how.address_len = len;
+    how.family = AF_UNIX;
+    how.type = type;
+    how.deadline = deadline;
+    how.full_backlog = os::FullBacklog::RetryIfTimeLeft;
+    how.busy_next = "or give a timeout to wait for a free one";
+    how.cancelled = make_error(ErrorCode::Cancelled, "connect", subject, "the probe was cancelled");
+    return os::connect_bounded(how, stop, subject);
 }
 
 void probe_socket(PipeDetails& d, const std::string& address, const InspectOptions& opt, Clock::time_point deadline,
@@ -215,11 +185,12 @@ void probe_socket(PipeDetails& d, const std::string& address, const InspectOptio
         d.server_pid.set(static_cast<std::uint32_t>(cred.pid), "SO_PEERCRED", true);
         d.server_uid.set(cred.uid, "SO_PEERCRED", true);
         d.server_gid.set(cred.gid, "SO_PEERCRED", true);
-        char exe[4096];
-        std::string link = "/proc/" + std::to_string(cred.pid) + "/exe";
-        ssize_t n = ::readlink(link.c_str(), exe, sizeof exe - 1);
-        if (n > 0) d.server_image.set(std::string(exe, static_cast<std::size_t>(n)), "/proc/<pid>/exe", true);
-        else d.server_image.fail(state_for_errno(errno), "/proc/<pid>/exe", true, std::strerror(errno));
+        if (auto image = os::process_image(static_cast<std::uint32_t>(cred.pid))) {
+            d.server_image.set(*image, "/proc/<pid>/exe", true);
+        } else {
+            const int e = static_cast<int>(image.error().os_code);
+            d.server_image.fail(state_for_errno(e), "/proc/<pid>/exe", true, std::strerror(e));
+        }
     } else {
         const char* why = "the socket type carries no peer credentials";
         d.server_pid.fail(FieldState::Unsupported, "SO_PEERCRED", true, why);

@@ -8,6 +8,7 @@
 
 #include <spdlog/logger.h>
 
+#include "os/process_image.hpp"
 #include "os/win32/nt.hpp"
 #include "pipescope/inspect.hpp"
 #include "pipescope/log.hpp"
@@ -58,22 +59,6 @@ std::string account_name(PSID sid, bool resolve) {
         }
     }
     return sid_string(sid);
-}
-
-std::string image_of(DWORD pid, DWORD& err) {
-    UniqueHandle p{::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid)};
-    if (!p) {
-        err = ::GetLastError();
-        return {};
-    }
-    wchar_t path[MAX_PATH * 2];
-    DWORD n = static_cast<DWORD>(std::size(path));
-    if (!::QueryFullProcessImageNameW(p.get(), 0, path, &n)) {
-        err = ::GetLastError();
-        return {};
-    }
-    err = 0;
-    return detail::wide_to_utf8(std::wstring_view(path, n));
 }
 
 // Fields that need the open handle; when the open failed they all carry why.
@@ -349,10 +334,9 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options, st
     ULONG pid = 0;
     if (::GetNamedPipeServerProcessId(ph, &pid)) {
         d.server_pid.set(pid, "GetNamedPipeServerProcessId", true);
-        DWORD err = 0;
-        std::string image = image_of(pid, err);
-        if (err == 0) d.server_image.set(image, "OpenProcess+QueryFullProcessImageNameW", true);
-        else fail_win32(d.server_image, "OpenProcess", true, err, "process " + std::to_string(pid));
+        auto image = os::process_image(pid);
+        if (image) d.server_image.set(*image, "OpenProcess+QueryFullProcessImageNameW", true);
+        else fail_win32(d.server_image, "OpenProcess", true, static_cast<DWORD>(image.error().os_code), "process " + std::to_string(pid));
     } else {
         DWORD e = ::GetLastError();
         fail_win32(d.server_pid, "GetNamedPipeServerProcessId", true, e, d.name);

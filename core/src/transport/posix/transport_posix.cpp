@@ -29,6 +29,8 @@
 
 #include "pipescope/log.hpp"
 #include "os/call_watchdog.hpp"
+#include "os/posix/bounded_connect.hpp"
+#include "os/process_image.hpp"
 #include "pipescope/unique_handle.hpp"
 #include "transport/transport_backend.hpp"
 
@@ -96,14 +98,6 @@ int wait_fd(int fd, short events, const CancelFd& cancel, Timeout total,
     }
 }
 
-std::string read_image(std::uint32_t pid) {
-    char buf[4096];
-    std::string link = "/proc/" + std::to_string(pid) + "/exe";
-    ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
-    if (n <= 0) return {};
-    return std::string(buf, static_cast<std::size_t>(n));
-}
-
 PeerInfo peer_of_socket(int fd) {
     PeerInfo info;
 #ifdef SO_PEERCRED
@@ -112,7 +106,7 @@ PeerInfo peer_of_socket(int fd) {
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0) {
         info.pid = static_cast<std::uint32_t>(cred.pid);
         info.uid = static_cast<std::uint32_t>(cred.uid);
-        info.image = read_image(*info.pid);
+        info.image = os::process_image(*info.pid).value_or(std::string());
     }
 #else
     (void)fd;
@@ -749,42 +743,20 @@ Result<std::unique_ptr<Channel>> connect_socket(const Endpoint& ep, Timeout time
         family = AF_UNIX;
         subject = ep.name.posix_path();
     }
-    int backoff = 1;
-    for (;;) {
-        if (stop.stop_requested()) return cancelled_error(subject);
-        UniqueFd fd(::socket(family, socket_type(ep.kind) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-        if (!fd) return errno_error(errno, "socket", subject);
-        int rc = ::connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len);
-        int err = rc == 0 ? 0 : errno;
-        if (err == EINPROGRESS) {  // TCP: wait for the handshake
-            CancelFd never;
-            int w = wait_fd(fd.get(), POLLOUT, never, timeout, deadline);
-            if (w == 0) return timeout_error("connect", subject);
-            socklen_t elen = sizeof err;
-            ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &elen);
-        }
-        if (err == 0) return make_socket_channel(ep.kind, fd.release(), subject);
-        // A full backlog is the socket form of "all instances busy": retry within the bound.
-        if (err == EAGAIN || err == EWOULDBLOCK) {
-            Error e = errno_error(err, "connect", subject);
-            if (!ep.client.retry_busy) {
-                e.code = ErrorCode::Busy;
-                e.message = "the server's listen backlog is full: all instances are busy. Next: "
-                            "retry later, or let the client wait for a free one";
-                return e;
-            }
-            if (poll_ms(timeout, deadline) == 0) {
-                e.code = ErrorCode::Timeout;
-                e.message = "the server's listen backlog stayed full (all instances busy) for the "
-                            "whole timeout. Next: retry later or raise the timeout";
-                return e;
-            }
-            nap(backoff, stop);
-            backoff = std::min(backoff * 2, 20);
-            continue;
-        }
-        return errno_error(err, "connect", subject);
-    }
+    os::BoundedConnect how;
+    how.address = reinterpret_cast<const sockaddr*>(&ss);
+    how.address_len = len;
+    how.family = family;
+    how.type = socket_type(ep.kind);
+    how.deadline = deadline;
+    how.full_backlog =
+        ep.client.retry_busy ? os::FullBacklog::RetryThenTimeout : os::FullBacklog::Busy;
+    how.busy_next = "or let the client wait for a free one";
+    how.handshake_timeout_message = timeout_error("connect", subject).message;
+    how.cancelled = cancelled_error(subject);
+    auto fd = os::connect_bounded(how, stop, subject);
+    if (!fd) return std::move(fd).error();
+    return make_socket_channel(ep.kind, fd->release(), subject);
 }
 
 Result<std::unique_ptr<Channel>> connect_fifo(const Endpoint& ep, Timeout timeout,

@@ -25,6 +25,7 @@
 
 #include "base/utf.hpp"
 #include "os/call_watchdog.hpp"
+#include "os/process_image.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/pipe_security.hpp"
 #include "pipescope/platform.hpp"
@@ -33,18 +34,6 @@
 #include "transport/transport_backend.hpp"
 
 namespace pipescope::core {
-
-namespace {
-
-std::string narrow(const wchar_t* w, std::size_t len) {
-    if (len == 0) return {};
-    int n = ::WideCharToMultiByte(CP_UTF8, 0, w, static_cast<int>(len), nullptr, 0, nullptr, nullptr);
-    std::string s(static_cast<std::size_t>(n), '\0');
-    ::WideCharToMultiByte(CP_UTF8, 0, w, static_cast<int>(len), s.data(), n, nullptr, nullptr);
-    return s;
-}
-
-}  // namespace
 
 Result<std::string> default_pipe_sddl() {
     HANDLE token_raw = nullptr;
@@ -63,7 +52,7 @@ Result<std::string> default_pipe_sddl() {
     if (!::ConvertSidToStringSidW(user->User.Sid, &sid_text)) {
         return win32_error(::GetLastError(), "ConvertSidToStringSidW", "current user");
     }
-    std::string sid = narrow(sid_text, std::wcslen(sid_text));
+    std::string sid = detail::wide_to_utf8(sid_text);
     ::LocalFree(sid_text);
     return "D:P(A;;FA;;;" + sid + ")(A;;FA;;;SY)(A;;FA;;;BA)";
 }
@@ -97,12 +86,7 @@ PeerInfo describe_process(DWORD pid, std::optional<ULONG> session) {
     PeerInfo info;
     info.pid = pid;
     if (session) info.session = *session;
-    UniqueHandle proc(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
-    if (proc) {
-        wchar_t path[MAX_PATH * 2];
-        DWORD n = static_cast<DWORD>(std::size(path));
-        if (::QueryFullProcessImageNameW(proc.get(), 0, path, &n)) info.image = narrow(path, n);
-    }
+    if (auto image = os::process_image(pid)) info.image = std::move(*image);
     return info;
 }
 
