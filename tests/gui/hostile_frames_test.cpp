@@ -11,7 +11,7 @@
 
 #include "pipescope/inspect.hpp"
 #include "gui/headless.hpp"
-#include "reliability/hostile_servers.hpp"
+#include "support/hostile_servers.hpp"
 #include "views/inspector_view.hpp"
 #include "views/session_view.hpp"
 

@@ -17,7 +17,7 @@
 #include "pipescope/inspect.hpp"
 #include "pipescope/session.hpp"
 #include "pipescope/transcript.hpp"
-#include "reliability/hostile_servers.hpp"
+#include "support/hostile_servers.hpp"
 
 using namespace pipescope::core;
 using namespace pipescope::test;

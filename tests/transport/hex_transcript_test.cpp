@@ -8,7 +8,7 @@
 #include "pipescope/hex.hpp"
 #include "pipescope/session.hpp"
 #include "pipescope/transcript.hpp"
-#include "transport/test_names.hpp"
+#include "support/test_names.hpp"
 
 using namespace pipescope::core;
 

@@ -17,7 +17,7 @@
 
 #include "pipescope/transport.hpp"
 #include "support/child_process.hpp"
-#include "transport/test_names.hpp"
+#include "support/test_names.hpp"
 
 #ifdef _WIN32
 #include <windows.h>

@@ -21,7 +21,7 @@
 #include "pipescope/pipe_security.hpp"
 #include "pipescope/platform.hpp"
 #include "pipescope/transport.hpp"
-#include "transport/test_names.hpp"
+#include "support/test_names.hpp"
 
 #ifndef _WIN32
 #include <fcntl.h>

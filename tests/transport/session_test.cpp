@@ -19,7 +19,7 @@
 
 #include "pipescope/hex.hpp"
 #include "pipescope/session.hpp"
-#include "transport/test_names.hpp"
+#include "support/test_names.hpp"
 
 using namespace pipescope::core;
 using namespace std::chrono_literals;

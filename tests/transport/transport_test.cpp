@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "pipescope/transport.hpp"
-#include "transport/test_names.hpp"
+#include "support/test_names.hpp"
 
 using namespace pipescope::core;
 using namespace std::chrono_literals;

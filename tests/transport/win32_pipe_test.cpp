@@ -14,7 +14,7 @@
 #include "pipescope/result.hpp"
 #include "pipescope/transport.hpp"
 #include "pipescope/unique_handle.hpp"
-#include "transport/test_names.hpp"
+#include "support/test_names.hpp"
 
 #ifdef _WIN32
 #include <windows.h>

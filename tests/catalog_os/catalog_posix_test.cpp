@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "pipescope/catalog.hpp"
-#include "posix/posix_fixtures.hpp"
+#include "support/posix_fixtures.hpp"
 #include "support/child_process.hpp"
 
 using namespace pipescope::core;

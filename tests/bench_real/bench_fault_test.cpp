@@ -15,7 +15,7 @@
 #include "pipescope/bench.hpp"
 #include "pipescope/files.hpp"
 #include "pipescope/platform.hpp"
-#include "transport/test_names.hpp"
+#include "support/test_names.hpp"
 
 #ifdef _WIN32
 #include <windows.h>

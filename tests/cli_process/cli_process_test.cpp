@@ -14,7 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "pipescope/transport.hpp"
-#include "transport/test_names.hpp"
+#include "support/test_names.hpp"
 
 #ifdef _WIN32
 #include <windows.h>

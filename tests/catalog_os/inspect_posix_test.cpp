@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "pipescope/inspect.hpp"
-#include "posix/posix_fixtures.hpp"
+#include "support/posix_fixtures.hpp"
 
 using namespace pipescope::core;
 using namespace pipescope::test;

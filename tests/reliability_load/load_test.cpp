@@ -25,7 +25,7 @@
 
 #include "pipescope/platform.hpp"
 #include "pipescope/session.hpp"
-#include "reliability/hostile_servers.hpp"
+#include "support/hostile_servers.hpp"
 
 using namespace pipescope::core;
 using namespace pipescope::test;

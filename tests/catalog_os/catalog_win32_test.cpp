@@ -8,7 +8,7 @@
 #include "pipescope/catalog.hpp"
 #include "pipescope/platform.hpp"
 #include "support/child_process.hpp"
-#include "win32/win32_fixtures.hpp"
+#include "support/win32_fixtures.hpp"
 
 using namespace pipescope::core;
 using namespace pipescope::test;

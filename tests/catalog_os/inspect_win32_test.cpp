@@ -7,7 +7,7 @@
 
 #include "pipescope/inspect.hpp"
 #include "pipescope/platform.hpp"
-#include "win32/win32_fixtures.hpp"
+#include "support/win32_fixtures.hpp"
 
 using namespace pipescope::core;
 using namespace pipescope::test;

@@ -25,7 +25,7 @@
 #endif
 
 #include "pipescope/transport.hpp"
-#include "transport/test_names.hpp"
+#include "support/test_names.hpp"
 
 namespace pipescope::test {
 
