@@ -230,7 +230,10 @@ TEST_P(HotPathWin32Calls, PingpongIsOneReadFileAndOneWriteFilePerCall) {
     EXPECT_EQ(c.write_file, kRoundTrips) << "one WriteFile per write";
     EXPECT_EQ(c.peek, 0) << "no PeekNamedPipe polling";
     if (io == IoModel::Sync) {
-        EXPECT_EQ(c.wait_single + c.wait_multiple + c.get_queued, 0) << "Sync makes no waits";
+        // No wait per call. Arming a call wakes the watchdog only when it was idle, through a
+        // mutex that may be contended for a moment (winpthreads then waits on an event): a few
+        // waits in a run, never one per call.
+        EXPECT_LE(c.wait_single + c.wait_multiple + c.get_queued, 10) << "Sync waits per call";
     } else if (io == IoModel::Overlapped) {
         // A read that is pending waits once; a write to a pipe with room completes at once.
         EXPECT_LE(c.wait_multiple + c.wait_single, kRoundTrips) << "more than one wait per read";
