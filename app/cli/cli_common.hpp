@@ -22,11 +22,14 @@ struct TransportFlags {
     int port = 0;
 
     void add(CLI::App& cmd) {
-        cmd.add_option("NAME", name, "Pipe name (\\\\.\\pipe\\x, \\\\host\\pipe\\x, bare), socket path, @abstract or FIFO base")
+        cmd.add_option("NAME", name,
+                       "Pipe name (\\\\.\\pipe\\x, \\\\host\\pipe\\x, bare), socket path, "
+                       "@abstract or FIFO base")
             ->required();
         cmd.add_option("--transport", transport, "win32 | unix | seqpacket | fifo | tcp")
             ->capture_default_str();
-        cmd.add_option("--io", io, "Win32 I/O model: sync | overlapped | iocp")->capture_default_str();
+        cmd.add_option("--io", io, "Win32 I/O model: sync | overlapped | iocp")
+            ->capture_default_str();
         cmd.add_flag("--message", message, "Message mode (Win32 message type and read mode)");
         cmd.add_option("--port", port, "TCP port on 127.0.0.1");
     }

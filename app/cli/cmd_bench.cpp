@@ -44,9 +44,12 @@ std::string human_rate(double bytes_per_sec) {
 
 std::string human_ns(std::uint64_t ns) {
     char b[32];
-    if (ns < 10'000) std::snprintf(b, sizeof b, "%llu ns", static_cast<unsigned long long>(ns));
-    else if (ns < 10'000'000) std::snprintf(b, sizeof b, "%.1f us", double(ns) / 1e3);
-    else std::snprintf(b, sizeof b, "%.1f ms", double(ns) / 1e6);
+    if (ns < 10'000)
+        std::snprintf(b, sizeof b, "%llu ns", static_cast<unsigned long long>(ns));
+    else if (ns < 10'000'000)
+        std::snprintf(b, sizeof b, "%.1f us", double(ns) / 1e3);
+    else
+        std::snprintf(b, sizeof b, "%.1f ms", double(ns) / 1e6);
     return b;
 }
 
@@ -62,8 +65,8 @@ void print_baseline(const BenchReport& r) {
     const BaselineSummary& b = *r.baseline;
     if (b.ok) {
         std::printf("baseline (raw loop of OS calls, peer in a thread, %s): %s  %10.0f msg/s",
-                    b.placement.c_str(),
-                    human_rate(b.throughput_bytes_per_sec).c_str(), b.messages_per_sec);
+                    b.placement.c_str(), human_rate(b.throughput_bytes_per_sec).c_str(),
+                    b.messages_per_sec);
         if (b.latency.count > 0)
             std::printf("  p50 %s  p99 %s  max %s  mean %s", human_ns(b.latency.p50).c_str(),
                         human_ns(b.latency.p99).c_str(), human_ns(b.latency.max).c_str(),
@@ -85,23 +88,25 @@ void print_summary(const BenchReport& r) {
                 r.placement.c_str());
     std::printf("[%6.2f s total]  %s  %10.0f msg/s\n", s.elapsed_s,
                 human_rate(s.throughput_bytes_per_sec).c_str(), s.messages_per_sec);
-    std::printf("latency: min %s  mean %s  stdev %s  p50 %s  p90 %s  p99 %s  p99.9 %s  p99.99 %s  max %s\n",
-                human_ns(s.latency.min).c_str(), human_ns(std::uint64_t(s.latency.mean)).c_str(),
-                human_ns(std::uint64_t(s.latency.stdev)).c_str(), human_ns(s.latency.p50).c_str(),
-                human_ns(s.latency.p90).c_str(), human_ns(s.latency.p99).c_str(),
-                human_ns(s.latency.p999).c_str(), human_ns(s.latency.p9999).c_str(),
-                human_ns(s.latency.max).c_str());
+    std::printf(
+        "latency: min %s  mean %s  stdev %s  p50 %s  p90 %s  p99 %s  p99.9 %s  p99.99 %s  max %s\n",
+        human_ns(s.latency.min).c_str(), human_ns(std::uint64_t(s.latency.mean)).c_str(),
+        human_ns(std::uint64_t(s.latency.stdev)).c_str(), human_ns(s.latency.p50).c_str(),
+        human_ns(s.latency.p90).c_str(), human_ns(s.latency.p99).c_str(),
+        human_ns(s.latency.p999).c_str(), human_ns(s.latency.p9999).c_str(),
+        human_ns(s.latency.max).c_str());
     std::printf("bytes sent %llu, received %llu; cpu engine %.3f s, peer %.3f s; errors %llu\n",
                 static_cast<unsigned long long>(s.bytes_sent),
                 static_cast<unsigned long long>(s.bytes_received), s.engine.cpu_s, s.peer.cpu_s,
                 static_cast<unsigned long long>(s.errors));
     if (r.scenario.verify)
-        std::printf("integrity: %llu checked, %llu lost, %llu duplicated, %llu reordered, %llu corrupted\n",
-                    static_cast<unsigned long long>(s.integrity.checked),
-                    static_cast<unsigned long long>(s.integrity.lost),
-                    static_cast<unsigned long long>(s.integrity.duplicated),
-                    static_cast<unsigned long long>(s.integrity.reordered),
-                    static_cast<unsigned long long>(s.integrity.corrupted));
+        std::printf(
+            "integrity: %llu checked, %llu lost, %llu duplicated, %llu reordered, %llu corrupted\n",
+            static_cast<unsigned long long>(s.integrity.checked),
+            static_cast<unsigned long long>(s.integrity.lost),
+            static_cast<unsigned long long>(s.integrity.duplicated),
+            static_cast<unsigned long long>(s.integrity.reordered),
+            static_cast<unsigned long long>(s.integrity.corrupted));
     print_baseline(r);
     if (!r.ok) std::printf("FAILED: %s\n", r.error.c_str());
 }
@@ -232,7 +237,8 @@ int run_bench(const BenchArgs& a, const CLI::App& cmd) {
             }
             for (;;) {
                 auto snap = engine.snapshot();
-                for (; shown < snap->intervals.size(); ++shown) print_interval(snap->intervals[shown]);
+                for (; shown < snap->intervals.size(); ++shown)
+                    print_interval(snap->intervals[shown]);
                 if (snap->state != BenchState::Running) break;
                 std::fflush(stdout);
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -257,12 +263,14 @@ int run_bench(const BenchArgs& a, const CLI::App& cmd) {
             std::puts((out + "]").c_str());
         }
     } else if (a.csv) {
-        if (reports.size() == 1) std::fputs(intervals_to_csv(reports.front()).c_str(), stdout);
-        else std::fputs(summaries_to_csv(reports).c_str(), stdout);
+        if (reports.size() == 1)
+            std::fputs(intervals_to_csv(reports.front()).c_str(), stdout);
+        else
+            std::fputs(summaries_to_csv(reports).c_str(), stdout);
     } else if (reports.size() > 1) {
         // The sweep table; message size vs throughput is the curve.
-        std::printf("%-10s %-10s %-8s %-9s %10s %14s %12s %10s %10s %s\n", "transport", "io", "type",
-                    "pattern", "size", "throughput", "msg/s", "p50", "p99", "ok");
+        std::printf("%-10s %-10s %-8s %-9s %10s %14s %12s %10s %10s %s\n", "transport", "io",
+                    "type", "pattern", "size", "throughput", "msg/s", "p50", "p99", "ok");
         for (const auto& r : reports)
             std::printf("%-10s %-10s %-8s %-9s %10llu %14s %12.0f %10s %10s %s\n",
                         r.transport.c_str(), std::string(to_string(r.scenario.io)).c_str(),
@@ -282,12 +290,12 @@ void register_bench(CLI::App& app, Context& ctx) {
     auto args = std::make_shared<BenchArgs>();
     auto* cmd = app.add_subcommand("bench", "Benchmark a pipe configuration");
     cmd->add_option("--transport", args->transport, "win32|unix|seqpacket|fifo|tcp");
-    cmd->add_option("--io", args->io,
-                    "win32 I/O model (default sync): sync = " +
-                        std::string(core::io_model_meaning(core::IoModel::Sync)) +
-                        "; overlapped = " +
-                        std::string(core::io_model_meaning(core::IoModel::Overlapped)) +
-                        "; iocp = " + std::string(core::io_model_meaning(core::IoModel::Iocp)));
+    cmd->add_option(
+        "--io", args->io,
+        "win32 I/O model (default sync): sync = " +
+            std::string(core::io_model_meaning(core::IoModel::Sync)) +
+            "; overlapped = " + std::string(core::io_model_meaning(core::IoModel::Overlapped)) +
+            "; iocp = " + std::string(core::io_model_meaning(core::IoModel::Iocp)));
     cmd->add_option("--pattern", args->pattern, "stream|pingpong|reqrep|churn|rate");
     cmd->add_option("--size", args->size, "message size in bytes (K/M/G suffixes)");
     cmd->add_option("--duration", args->duration, "seconds to run");
@@ -302,12 +310,12 @@ void register_bench(CLI::App& app, Context& ctx) {
                   "stream/pingpong: first run the raw loop of OS calls on the same transport, "
                   "model, type, size and placement, and report the engine's overhead");
     cmd->add_option("--cpu", args->cpu, "same|different|unpinned: CPU placement of the two sides");
-    cmd->add_option("--preset", args->preset,
-                    "start from a preset: " + [] {
-                        std::string s;
-                        for (const auto& n : preset_names()) s += (s.empty() ? "" : ", ") + n;
-                        return s;
-                    }());
+    cmd->add_option(
+        "--preset", args->preset, "start from a preset: " + [] {
+            std::string s;
+            for (const auto& n : preset_names()) s += (s.empty() ? "" : ", ") + n;
+            return s;
+        }());
     cmd->add_option("--sweep", args->sweep, "grid, e.g. size=1..4M*2,type=byte|message");
     cmd->add_option("--compare", args->compare, "A.json,B.json: compare two saved --json runs");
     cmd->add_flag("--json", args->json, "print the report as JSON");

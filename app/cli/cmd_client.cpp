@@ -51,7 +51,8 @@ void print_bytes(const ClientFlags& f, std::span<const std::byte> bytes, bool me
 // is never held whole: one message, or in byte mode what arrives until a newline or a 200 ms
 // pause. `timeout` bounds each wait for more. Returns false (after saying why) on an error,
 // including a peer that closes in the middle of a message; what arrived is printed first.
-bool print_reply(const ClientFlags& f, core::Channel& channel, std::vector<std::byte>& buf, core::Timeout timeout) {
+bool print_reply(const ClientFlags& f, core::Channel& channel, std::vector<std::byte>& buf,
+                 core::Timeout timeout) {
     const bool whole_message = f.t.message || channel.message_oriented();
     std::uint64_t got = 0;
     // Ends the printed line (hex and message output are one line per reply); an empty message
@@ -63,7 +64,8 @@ bool print_reply(const ClientFlags& f, core::Channel& channel, std::vector<std::
         auto r = channel.read(buf, got == 0 || whole_message ? timeout : core::Timeout{200});
         if (!r) {
             finish();
-            if (got > 0 && !whole_message && r.error().code == core::ErrorCode::Timeout) return true;
+            if (got > 0 && !whole_message && r.error().code == core::ErrorCode::Timeout)
+                return true;
             std::fprintf(stderr, "error: %s\n", r.error().to_string().c_str());
             return false;
         }
@@ -71,8 +73,9 @@ bool print_reply(const ClientFlags& f, core::Channel& channel, std::vector<std::
             finish();
             if (whole_message && got > 0) {
                 auto e = channel.end_of_stream_error();
-                e.message = "the peer closed in the middle of a message (" + std::to_string(got) +
-                            " bytes of it arrived and are printed above). Next: check why the peer quit";
+                e.message =
+                    "the peer closed in the middle of a message (" + std::to_string(got) +
+                    " bytes of it arrived and are printed above). Next: check why the peer quit";
                 std::fprintf(stderr, "error: %s\n", e.to_string().c_str());
                 return false;
             }
@@ -88,8 +91,8 @@ bool print_reply(const ClientFlags& f, core::Channel& channel, std::vector<std::
             }
             got += r->bytes;
         }
-        const bool done = whole_message ? r->message_end
-                                        : r->bytes > 0 && buf[r->bytes - 1] == std::byte{'\n'};
+        const bool done =
+            whole_message ? r->message_end : r->bytes > 0 && buf[r->bytes - 1] == std::byte{'\n'};
         if (done) {
             finish(whole_message);
             return true;
@@ -198,16 +201,20 @@ int run(const ClientFlags& f) {
 
 void register_client(CLI::App& app, Context& ctx) {
     auto flags = std::make_shared<ClientFlags>();
-    auto* cmd = app.add_subcommand("client", "Connect to a pipe: stdin lines to the pipe, the pipe to stdout");
+    auto* cmd = app.add_subcommand(
+        "client", "Connect to a pipe: stdin lines to the pipe, the pipe to stdout");
     flags->t.add(*cmd);
     cmd->add_flag("--hex", flags->hex, "Input lines are hex; output is printed as hex");
     cmd->add_flag("--utf16", flags->utf16, "Send text as UTF-16LE");
-    cmd->add_option("--timeout", flags->timeout_ms, "Connect and reply timeout, ms")->capture_default_str();
+    cmd->add_option("--timeout", flags->timeout_ms, "Connect and reply timeout, ms")
+        ->capture_default_str();
     cmd->add_flag("--retry", flags->retry, "Wait and retry while all instances are busy");
     cmd->add_option("--send", flags->send, "Send TEXT, print the reply and exit");
     cmd->add_option("--impersonation", flags->impersonation,
-                    "anonymous | identification | impersonation | delegation")->capture_default_str();
-    cmd->add_option("--access", flags->access, "duplex | inbound | outbound")->capture_default_str();
+                    "anonymous | identification | impersonation | delegation")
+        ->capture_default_str();
+    cmd->add_option("--access", flags->access, "duplex | inbound | outbound")
+        ->capture_default_str();
     cmd->callback([flags, cmd, &ctx] {
         flags->send_given = cmd->count("--send") > 0;
         ctx.exit_code = run(*flags);

@@ -25,17 +25,25 @@ nlohmann::json value_json(const core::Field<std::vector<core::AceInfo>>& f) {
     if (!f.ok()) return nullptr;
     auto a = nlohmann::json::array();
     for (const auto& ace : *f.value)
-        a.push_back({{"type", ace.type}, {"trustee", ace.trustee}, {"sid", ace.sid}, {"mask", ace.mask}, {"flags", ace.flags},
+        a.push_back({{"type", ace.type},
+                     {"trustee", ace.trustee},
+                     {"sid", ace.sid},
+                     {"mask", ace.mask},
+                     {"flags", ace.flags},
                      {"rights", ace.rights}});
     return a;
 }
 
 template <class T>
 std::string value_text(const core::Field<T>& f) {
-    if constexpr (std::is_same_v<T, std::string>) return *f.value;
-    else if constexpr (std::is_same_v<T, bool>) return *f.value ? "yes" : "no";
-    else if constexpr (std::is_same_v<T, std::vector<core::AceInfo>>) return std::to_string(f.value->size()) + " entries";
-    else return std::to_string(*f.value);
+    if constexpr (std::is_same_v<T, std::string>)
+        return *f.value;
+    else if constexpr (std::is_same_v<T, bool>)
+        return *f.value ? "yes" : "no";
+    else if constexpr (std::is_same_v<T, std::vector<core::AceInfo>>)
+        return std::to_string(f.value->size()) + " entries";
+    else
+        return std::to_string(*f.value);
 }
 
 // Calls fn(key, field) for every field, in display order.
@@ -74,12 +82,18 @@ void each_field(const core::PipeDetails& d, Fn&& fn) {
 
 int exit_code_for(core::InspectState s) {
     switch (s) {
-        case core::InspectState::Ok: return 0;
-        case core::InspectState::NotFound: return 2;
-        case core::InspectState::Denied: return 3;
-        case core::InspectState::Busy: return 4;
-        case core::InspectState::TimedOut: return 5;
-        default: return 1;
+        case core::InspectState::Ok:
+            return 0;
+        case core::InspectState::NotFound:
+            return 2;
+        case core::InspectState::Denied:
+            return 3;
+        case core::InspectState::Busy:
+            return 4;
+        case core::InspectState::TimedOut:
+            return 5;
+        default:
+            return 1;
     }
 }
 
@@ -87,8 +101,11 @@ int run_inspect(const InspectCliOptions& o) {
     auto parsed = core::PipeName::parse(o.name);
     if (!parsed) {
         if (o.json) {
-            nlohmann::json j{{"name", o.name}, {"state", "error"}, {"connected", false},
-                             {"error", {{"code", "invalid name"}, {"message", parsed.error().to_string()}}}};
+            nlohmann::json j{
+                {"name", o.name},
+                {"state", "error"},
+                {"connected", false},
+                {"error", {{"code", "invalid name"}, {"message", parsed.error().to_string()}}}};
             std::printf("%s\n", j.dump(2).c_str());
         } else {
             std::fprintf(stderr, "error: %s\n", parsed.error().to_string().c_str());
@@ -109,8 +126,10 @@ int run_inspect(const InspectCliOptions& o) {
         nlohmann::json fields = nlohmann::json::object();
         each_field(d, [&](const char* key, const auto& f) {
             j[key] = value_json(f);
-            fields[key] = {{"state", std::string(core::to_string(f.state))}, {"source", f.source},
-                           {"connected", f.connected}, {"note", f.note}};
+            fields[key] = {{"state", std::string(core::to_string(f.state))},
+                           {"source", f.source},
+                           {"connected", f.connected},
+                           {"note", f.note}};
         });
         j["fields"] = fields;
         if (d.error) {
@@ -124,26 +143,31 @@ int run_inspect(const InspectCliOptions& o) {
         }
         std::printf("%s\n", j.dump(2).c_str());
     } else {
-        std::printf("%s (%s): %s%s, %lld ms\n", d.name.c_str(), d.kind.empty() ? "?" : d.kind.c_str(),
-                    std::string(core::to_string(d.state)).c_str(), d.connected ? ", connected to probe" : "",
-                    static_cast<long long>(d.elapsed.count()));
+        std::printf(
+            "%s (%s): %s%s, %lld ms\n", d.name.c_str(), d.kind.empty() ? "?" : d.kind.c_str(),
+            std::string(core::to_string(d.state)).c_str(),
+            d.connected ? ", connected to probe" : "", static_cast<long long>(d.elapsed.count()));
         if (d.error) std::printf("  error: %s\n", d.error->to_string().c_str());
         each_field(d, [&](const char* key, const auto& f) {
             if (f.state == core::FieldState::Unsupported) return;  // not this kind of pipe
             if (f.ok())
-                std::printf("  %-24s %s   [%s%s]\n", key, value_text(f).c_str(), f.source.c_str(), f.connected ? ", connected" : "");
+                std::printf("  %-24s %s   [%s%s]\n", key, value_text(f).c_str(), f.source.c_str(),
+                            f.connected ? ", connected" : "");
             else if (d.error && f.note == d.error->to_string())
                 // The probe's error already says why; don't repeat it on every line.
-                std::printf("  %-24s <%s>   [%s]\n", key, std::string(core::to_string(f.state)).c_str(), f.source.c_str());
+                std::printf("  %-24s <%s>   [%s]\n", key,
+                            std::string(core::to_string(f.state)).c_str(), f.source.c_str());
             else
-                std::printf("  %-24s <%s>   [%s] %s\n", key, std::string(core::to_string(f.state)).c_str(), f.source.c_str(),
+                std::printf("  %-24s <%s>   [%s] %s\n", key,
+                            std::string(core::to_string(f.state)).c_str(), f.source.c_str(),
                             f.note.c_str());
         });
         if (d.aces.ok()) {
             for (const auto& a : *d.aces.value) {
                 std::string rights;
                 for (const auto& r : a.rights) rights += (rights.empty() ? "" : ", ") + r;
-                std::printf("    %-5s %-40s %s\n", a.type.c_str(), a.trustee.c_str(), rights.c_str());
+                std::printf("    %-5s %-40s %s\n", a.type.c_str(), a.trustee.c_str(),
+                            rights.c_str());
             }
         }
     }
@@ -155,12 +179,16 @@ int run_inspect(const InspectCliOptions& o) {
 
 void register_inspect(CLI::App& app, Context& ctx) {
     auto opts = std::make_shared<InspectCliOptions>();
-    CLI::App* cmd = app.add_subcommand(
-        "inspect", "Probe one pipe (connects to it as a client, identification only). Exit code: 0 ok, 1 error, "
-                   "2 not found, 3 access denied, 4 busy, 5 timeout");
-    cmd->add_option("name", opts->name, "Pipe name: \\\\.\\pipe\\x, x, a socket or FIFO path, or @abstract")->required();
+    CLI::App* cmd = app.add_subcommand("inspect",
+                                       "Probe one pipe (connects to it as a client, identification "
+                                       "only). Exit code: 0 ok, 1 error, "
+                                       "2 not found, 3 access denied, 4 busy, 5 timeout");
+    cmd->add_option("name", opts->name,
+                    "Pipe name: \\\\.\\pipe\\x, x, a socket or FIFO path, or @abstract")
+        ->required();
     cmd->add_flag("--json", opts->json, "JSON output");
-    cmd->add_option("--timeout", opts->timeout_ms, "Bound for the whole probe in milliseconds (0: do not wait for a busy pipe)");
+    cmd->add_option("--timeout", opts->timeout_ms,
+                    "Bound for the whole probe in milliseconds (0: do not wait for a busy pipe)");
     cmd->callback([opts, &ctx] { ctx.exit_code = run_inspect(*opts); });
 }
 

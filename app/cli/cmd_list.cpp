@@ -29,9 +29,13 @@ struct ListOptions {
 };
 
 // The filter the GUI uses too: name, kind, PID or process name, case-insensitive.
-bool matches(const core::PipeEntry& e, const std::string& filter) { return core::entry_matches(e, filter); }
+bool matches(const core::PipeEntry& e, const std::string& filter) {
+    return core::entry_matches(e, filter);
+}
 
-std::string count_text(const std::optional<std::int64_t>& v) { return v ? std::to_string(*v) : "?"; }
+std::string count_text(const std::optional<std::int64_t>& v) {
+    return v ? std::to_string(*v) : "?";
+}
 
 std::string pids_text(const core::PipeEntry& e) {
     std::string out;
@@ -49,24 +53,31 @@ std::string pids_text(const core::PipeEntry& e) {
     return out;
 }
 
-nlohmann::json entry_json(const core::PipeEntry& e) { return core::entry_to_json(e); }
+nlohmann::json entry_json(const core::PipeEntry& e) {
+    return core::entry_to_json(e);
+}
 
 void print_table(const core::Snapshot& snap, const ListOptions& o) {
 #ifdef _WIN32
-    std::printf("%-60s %10s %14s  %s\n", "Pipe Name", "Instances", "Max Instances", "PIDs (s=server c=client)");
-    std::printf("%-60s %10s %14s  %s\n", "---------", "---------", "-------------", "------------------------");
+    std::printf("%-60s %10s %14s  %s\n", "Pipe Name", "Instances", "Max Instances",
+                "PIDs (s=server c=client)");
+    std::printf("%-60s %10s %14s  %s\n", "---------", "---------", "-------------",
+                "------------------------");
     for (const auto& e : snap.entries) {
         if (!matches(e, o.filter)) continue;
-        std::printf("%-60s %10s %14s  %s\n", e.name.c_str(), count_text(e.current_instances).c_str(),
-                    count_text(e.max_instances).c_str(), pids_text(e).c_str());
+        std::printf("%-60s %10s %14s  %s\n", e.name.c_str(),
+                    count_text(e.current_instances).c_str(), count_text(e.max_instances).c_str(),
+                    pids_text(e).c_str());
     }
 #else
-    std::printf("%-15s %-11s %5s %5s  %-50s %s\n", "Kind", "State", "Inst", "Conn", "Name", "PIDs (s=server c=client)");
+    std::printf("%-15s %-11s %5s %5s  %-50s %s\n", "Kind", "State", "Inst", "Conn", "Name",
+                "PIDs (s=server c=client)");
     for (const auto& e : snap.entries) {
         if (!matches(e, o.filter)) continue;
         std::printf("%-15s %-11s %5s %5u  %-50s %s\n", std::string(core::to_string(e.kind)).c_str(),
-                    std::string(core::to_string(e.socket_state)).c_str(), count_text(e.current_instances).c_str(),
-                    e.connections, e.name.c_str(), pids_text(e).c_str());
+                    std::string(core::to_string(e.socket_state)).c_str(),
+                    count_text(e.current_instances).c_str(), e.connections, e.name.c_str(),
+                    pids_text(e).c_str());
     }
 #endif
 }
@@ -81,16 +92,21 @@ void print_csv(const core::Snapshot& snap, const ListOptions& o) {
 
 // One +/-/~ line (or JSON event) for a pipe that was added, removed or changed; `when` is the
 // time stamp or, for --compare, empty.
-void print_change(const char* tag, const core::PipeEntry& e, const ListOptions& o, const std::string& when) {
+void print_change(const char* tag, const core::PipeEntry& e, const ListOptions& o,
+                  const std::string& when) {
     if (!matches(e, o.filter)) return;
     if (o.json) {
         nlohmann::json event{{"event", tag}, {"entry", entry_json(e)}};
         if (!when.empty()) event["time"] = when;
-        std::printf("%s\n", event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        std::printf("%s\n",
+                    event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
         std::printf("%s%s%s %s %s (instances %s)\n", when.c_str(), when.empty() ? "" : " ",
-                    tag[0] == 'a' ? "+" : tag[0] == 'r' ? "-" : "~", std::string(core::to_string(e.kind)).c_str(),
-                    e.name.c_str(), count_text(e.current_instances).c_str());
+                    tag[0] == 'a'   ? "+"
+                    : tag[0] == 'r' ? "-"
+                                    : "~",
+                    std::string(core::to_string(e.kind)).c_str(), e.name.c_str(),
+                    count_text(e.current_instances).c_str());
     }
 }
 
@@ -124,9 +140,11 @@ int run_compare(const core::Snapshot& now, const ListOptions& o) {
         };
         auto self = [](const core::PipeEntry& e) -> const core::PipeEntry& { return e; };
         auto after = [](const core::EntryChange& c) -> const core::PipeEntry& { return c.after; };
-        std::printf("compared with %s: %td pipes then, %td now; %td added (+), %td removed (-), %td changed (~)\n",
-                    o.compare.c_str(), shown(saved.entries, self), shown(now.entries, self), shown(d.added, self),
-                    shown(d.removed, self), shown(d.changed, after));
+        std::printf(
+            "compared with %s: %td pipes then, %td now; %td added (+), %td removed (-), %td "
+            "changed (~)\n",
+            o.compare.c_str(), shown(saved.entries, self), shown(now.entries, self),
+            shown(d.added, self), shown(d.removed, self), shown(d.changed, after));
     }
     print_diff(d, o, "");
     return 0;
@@ -140,8 +158,8 @@ int run_list(const ListOptions& o) {
     core::CatalogOptions copt;
     copt.folders = o.folders;
     if (!o.nobanner && !o.json && !o.csv) {
-        std::printf("pipescope-cli %s list (%s): passive listing, no pipe is opened\n\n", core::version(),
-                    core::platform_name().c_str());
+        std::printf("pipescope-cli %s list (%s): passive listing, no pipe is opened\n\n",
+                    core::version(), core::platform_name().c_str());
     }
     if (o.watch_seconds <= 0) {
         auto r = core::list_pipes(copt);
@@ -184,7 +202,11 @@ int run_list(const ListOptions& o) {
             if (refreshes == 0) {
                 if (o.json) {
                     for (const auto& e : snap->entries)
-                        if (matches(e, o.filter)) std::printf("%s\n", nlohmann::json{{"event", "present"}, {"entry", entry_json(e)}}.dump().c_str());
+                        if (matches(e, o.filter))
+                            std::printf("%s\n", nlohmann::json{{"event", "present"},
+                                                               {"entry", entry_json(e)}}
+                                                    .dump()
+                                                    .c_str());
                 } else {
                     print_table(*snap, o);
                 }
@@ -223,19 +245,25 @@ int run_list(const ListOptions& o) {
 
 void register_list(CLI::App& app, Context& ctx) {
     auto opts = std::make_shared<ListOptions>();
-    CLI::App* cmd = app.add_subcommand("list", "List pipes (PipeList-style); never opens or connects to a pipe");
-    cmd->add_flag("--json", opts->json, "JSON array of entries (name, current_instances, max_instances, kind, pids, source)");
+    CLI::App* cmd = app.add_subcommand(
+        "list", "List pipes (PipeList-style); never opens or connects to a pipe");
+    cmd->add_flag(
+        "--json", opts->json,
+        "JSON array of entries (name, current_instances, max_instances, kind, pids, source)");
     cmd->add_flag("--csv", opts->csv, "CSV with a header line");
     cmd->add_option("--filter", opts->filter, "Only names containing TEXT (case-insensitive)");
-    cmd->add_option("--watch", opts->watch_seconds, "Refresh every SECONDS and print added (+), removed (-), changed (~) lines");
+    cmd->add_option("--watch", opts->watch_seconds,
+                    "Refresh every SECONDS and print added (+), removed (-), changed (~) lines");
     cmd->add_option("--count", opts->watch_count, "With --watch: stop after N refreshes");
     cmd->add_option("--compare", opts->compare,
-                    "Compare with a saved list (FILE from list --json or the GUI's JSON export): print added (+), "
+                    "Compare with a saved list (FILE from list --json or the GUI's JSON export): "
+                    "print added (+), "
                     "removed (-) and changed (~) pipes")
         ->excludes("--watch")
         ->excludes("--csv");
     cmd->add_flag("--nobanner", opts->nobanner, "No banner line");
-    cmd->add_option("--folder", opts->folders, "Linux: also scan FOLDER for sockets and FIFOs (repeatable)");
+    cmd->add_option("--folder", opts->folders,
+                    "Linux: also scan FOLDER for sockets and FIFOs (repeatable)");
     cmd->callback([opts, &ctx] { ctx.exit_code = run_list(*opts); });
 }
 

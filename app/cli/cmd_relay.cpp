@@ -115,8 +115,9 @@ void register_relay(CLI::App& app, Context& ctx) {
     cmd->add_flag("--poll,-p", f->poll, "Wait until the pipe exists");
     cmd->add_flag("--close-write-on-eof,--ep", f->close_write_on_eof,
                   "At the end of stdin, end our side (message mode: an empty message)");
-    cmd->add_option("--timeout", f->timeout_ms,
-                    "Connect/poll bound and how long to wait for replies after stdin ends, ms (0: for ever)")
+    cmd->add_option(
+           "--timeout", f->timeout_ms,
+           "Connect/poll bound and how long to wait for replies after stdin ends, ms (0: for ever)")
         ->capture_default_str();
     cmd->callback([f, &ctx] { ctx.exit_code = run(*f); });
 }

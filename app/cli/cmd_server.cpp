@@ -16,7 +16,9 @@ namespace pipescope::cli {
 namespace {
 
 std::atomic<bool> g_interrupted{false};
-extern "C" void on_signal(int) { g_interrupted = true; }
+extern "C" void on_signal(int) {
+    g_interrupted = true;
+}
 
 struct ServerFlags {
     TransportFlags t;
@@ -84,12 +86,14 @@ int run(const ServerFlags& f) {
     core::SessionOptions opt;
     opt.line_mode = f.line_mode;
     auto behaviour = core::parse_behaviour(f.behaviour.empty() ? "echo" : f.behaviour[0]);
-    if (!behaviour) return TransportFlags::fail("bad --behaviour (echo, sink, manual, script FILE)") ? 0 : 2;
+    if (!behaviour)
+        return TransportFlags::fail("bad --behaviour (echo, sink, manual, script FILE)") ? 0 : 2;
     opt.behaviour = *behaviour;
     if (opt.behaviour == core::Behaviour::Script) {
         std::string file = f.behaviour.size() > 1 ? f.behaviour[1] : f.script;
         auto text = core::read_file(file);
-        if (file.empty() || !text) return TransportFlags::fail("cannot read the script file '" + file + "'") ? 0 : 2;
+        if (file.empty() || !text)
+            return TransportFlags::fail("cannot read the script file '" + file + "'") ? 0 : 2;
         auto rules = core::parse_script(*text);
         if (!rules) return TransportFlags::fail(rules.error().to_string()) ? 0 : 2;
         opt.rules = std::move(rules).value();
@@ -125,8 +129,8 @@ int run(const ServerFlags& f) {
         std::fflush(stdout);
         if (!s->running) break;
         if (f.max_clients > 0 && finished >= static_cast<std::size_t>(f.max_clients)) break;
-        if (f.duration_ms > 0 && std::chrono::steady_clock::now() - start >=
-                                     std::chrono::milliseconds(f.duration_ms))
+        if (f.duration_ms > 0 &&
+            std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(f.duration_ms))
             break;
         if (g_interrupted) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -148,20 +152,25 @@ void register_server(CLI::App& app, Context& ctx) {
     auto f = std::make_shared<ServerFlags>();
     auto* cmd = app.add_subcommand("server", "Run a test server: echo, sink or scripted replies");
     f->t.add(*cmd);
-    cmd->add_option("--direction", f->direction, "duplex | inbound | outbound")->capture_default_str();
+    cmd->add_option("--direction", f->direction, "duplex | inbound | outbound")
+        ->capture_default_str();
     cmd->add_option("--type", f->type, "byte | message (default: byte, or message with --message)");
     cmd->add_option("--read-mode", f->read_mode, "byte | message");
     cmd->add_flag("--nowait", f->nowait, "PIPE_NOWAIT");
-    cmd->add_option("--max-instances", f->max_instances, "1..254, 255 = unlimited")->capture_default_str();
+    cmd->add_option("--max-instances", f->max_instances, "1..254, 255 = unlimited")
+        ->capture_default_str();
     cmd->add_option("--listening", f->listening,
                     "Win32: instances kept listening at once (0 = min(4, max instances))")
         ->capture_default_str();
     cmd->add_option("--in-quota", f->in_quota, "Input buffer, bytes")->capture_default_str();
     cmd->add_option("--out-quota", f->out_quota, "Output buffer, bytes")->capture_default_str();
-    cmd->add_option("--default-timeout", f->default_timeout, "Default WaitNamedPipe timeout, ms")->capture_default_str();
-    cmd->add_flag("--no-first-instance", f->no_first_instance, "Without FILE_FLAG_FIRST_PIPE_INSTANCE");
+    cmd->add_option("--default-timeout", f->default_timeout, "Default WaitNamedPipe timeout, ms")
+        ->capture_default_str();
+    cmd->add_flag("--no-first-instance", f->no_first_instance,
+                  "Without FILE_FLAG_FIRST_PIPE_INSTANCE");
     cmd->add_flag("--allow-remote", f->allow_remote, "Without PIPE_REJECT_REMOTE_CLIENTS");
-    cmd->add_option("--sddl", f->sddl, "Security descriptor (default: user, SYSTEM, Administrators)");
+    cmd->add_option("--sddl", f->sddl,
+                    "Security descriptor (default: user, SYSTEM, Administrators)");
     cmd->add_option("--behaviour,--behavior", f->behaviour, "echo | sink | manual | script FILE")
         ->expected(1, 2);
     cmd->add_option("--script", f->script, "Script file (prefix X => Y / regex X => Y per line)");

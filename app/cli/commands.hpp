@@ -14,8 +14,8 @@ struct Context {
 // void register_list(CLI::App& app, Context& ctx);   (added by the commands as they land)
 void register_bench(CLI::App& app, Context& ctx);       // cmd_bench.cpp
 void register_bench_peer(CLI::App& app, Context& ctx);  // cmd_bench.cpp (started by the engine)
-void register_list(CLI::App& app, Context& ctx);     // cmd_list.cpp
-void register_inspect(CLI::App& app, Context& ctx);  // cmd_inspect.cpp
+void register_list(CLI::App& app, Context& ctx);        // cmd_list.cpp
+void register_inspect(CLI::App& app, Context& ctx);     // cmd_inspect.cpp
 void register_client(CLI::App& app, Context& ctx);
 void register_server(CLI::App& app, Context& ctx);
 void register_relay(CLI::App& app, Context& ctx);

@@ -7,12 +7,12 @@
 
 int main(int argc, char** argv) {
     using namespace pipescope;
-    CLI::App app{"PipeScope: list, inspect, talk to and benchmark named pipes (Windows) and "
-                 "AF_UNIX sockets and FIFOs (Linux)",
-                 "pipescope-cli"};
-    app.set_version_flag("--version",
-                         std::string("pipescope-cli ") + core::version() + " (" +
-                             core::platform_name() + ")");
+    CLI::App app{
+        "PipeScope: list, inspect, talk to and benchmark named pipes (Windows) and "
+        "AF_UNIX sockets and FIFOs (Linux)",
+        "pipescope-cli"};
+    app.set_version_flag("--version", std::string("pipescope-cli ") + core::version() + " (" +
+                                          core::platform_name() + ")");
     app.require_subcommand(0, 1);
 
     cli::Context ctx;

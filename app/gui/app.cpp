@@ -85,7 +85,8 @@ void App::draw() {
     }
     // Ctrl+1..9 selects a tab (GLFW key codes for digits are their ASCII codes).
     for (int i = 0; i < 9 && i < static_cast<int>(views_.size()); ++i) {
-        if (io.KeyCtrl && ImGui::IsKeyPressed('1' + i, false)) focus_request_ = views_[static_cast<std::size_t>(i)]->title();
+        if (io.KeyCtrl && ImGui::IsKeyPressed('1' + i, false))
+            focus_request_ = views_[static_cast<std::size_t>(i)]->title();
     }
     draw_menu_bar();
     draw_workspace();
@@ -148,7 +149,8 @@ void App::draw_workspace() {
                     tab_flags |= ImGuiTabItemFlags_SetSelected;
                     focus_request_.clear();
                 }
-                if (ImGui::BeginTabItem(title.c_str(), view.closable() ? &open : nullptr, tab_flags)) {
+                if (ImGui::BeginTabItem(title.c_str(), view.closable() ? &open : nullptr,
+                                        tab_flags)) {
                     ImGui::PushID(title.c_str());
                     view.draw();
                     ImGui::PopID();
@@ -171,10 +173,9 @@ void App::draw_status_bar() {
     const float h = ImGui::GetFrameHeight();
     ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x, vp->WorkPos.y + vp->WorkSize.y - h));
     ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x, h));
-    constexpr ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                                       ImGuiWindowFlags_NoSavedSettings |
-                                       ImGuiWindowFlags_NoFocusOnAppearing |
-                                       ImGuiWindowFlags_NoBringToFrontOnFocus;
+    constexpr ImGuiWindowFlags flags =
+        ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+        ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoBringToFrontOnFocus;
     ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(8.0f, 0.0f));
     ImGui::PushStyleVar(ImGuiStyleVar_WindowMinSize, ImVec2(1.0f, 1.0f));  // lower than 32 px
     ImGui::PushStyleColor(ImGuiCol_WindowBg, ImGui::GetStyleColorVec4(ImGuiCol_MenuBarBg));
@@ -193,8 +194,9 @@ void App::draw_about() {
     ImGui::SetNextWindowSize(ImVec2(420, 0), ImGuiCond_Appearing);
     if (ImGui::Begin("About PipeScope", &show_about_, ImGuiWindowFlags_NoCollapse)) {
         ImGui::Text("PipeScope %s", core::version());
-        ImGui::TextWrapped("A tool for Windows named pipes (and AF_UNIX sockets and FIFOs on "
-                           "Linux): list, inspect, test clients and servers, benchmarks.");
+        ImGui::TextWrapped(
+            "A tool for Windows named pipes (and AF_UNIX sockets and FIFOs on "
+            "Linux): list, inspect, test clients and servers, benchmarks.");
         ImGui::Text("Running on %s", platform_.c_str());
         ImGui::Text("Dear ImGui %s", IMGUI_VERSION);
     }

@@ -18,7 +18,7 @@ struct AppOptions {
 };
 
 class App {
-public:
+  public:
     explicit App(AppOptions options = {});
     ~App();
 
@@ -31,7 +31,9 @@ public:
 
     // Adds a tab; `focus` selects it on the next frame. Returns the view.
     View& add_view(std::unique_ptr<View> view, bool focus = false);
-    [[nodiscard]] const std::vector<std::unique_ptr<View>>& views() const noexcept { return views_; }
+    [[nodiscard]] const std::vector<std::unique_ptr<View>>& views() const noexcept {
+        return views_;
+    }
     // Selects the tab whose title() starts with `prefix` on the next frame.
     void focus_view(const std::string& title_prefix);
 
@@ -54,7 +56,7 @@ public:
     // Extra status bar fields (e.g. what pipe listing supports here).
     void set_status_detail(std::string text) { status_detail_ = std::move(text); }
 
-private:
+  private:
     void draw_menu_bar();
     void draw_workspace();
     void draw_status_bar();

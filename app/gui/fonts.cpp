@@ -23,9 +23,9 @@ Fonts load_fonts(float scale) {
     auto mono = assets::mono_font();
     fonts.ui = io.Fonts->AddFontFromMemoryTTF(const_cast<unsigned char*>(ui.data()),
                                               static_cast<int>(ui.size()), 16.0f * scale, &config);
-    fonts.mono = io.Fonts->AddFontFromMemoryTTF(const_cast<unsigned char*>(mono.data()),
-                                                static_cast<int>(mono.size()), 15.0f * scale,
-                                                &config);
+    fonts.mono =
+        io.Fonts->AddFontFromMemoryTTF(const_cast<unsigned char*>(mono.data()),
+                                       static_cast<int>(mono.size()), 15.0f * scale, &config);
     fonts.embedded = fonts.ui != nullptr && fonts.mono != nullptr;
 #endif
     if (!fonts.embedded) {

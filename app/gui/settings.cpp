@@ -9,7 +9,9 @@
 
 namespace pipescope::gui {
 
-std::filesystem::path Settings::default_file() { return core::config_dir() / "settings.json"; }
+std::filesystem::path Settings::default_file() {
+    return core::config_dir() / "settings.json";
+}
 
 core::Result<Settings> Settings::load(const std::filesystem::path& file) {
     Settings s;

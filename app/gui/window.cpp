@@ -29,7 +29,8 @@ core::Result<std::unique_ptr<Window>> Window::create(const WindowOptions& option
     }
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
-    GLFWwindow* w = glfwCreateWindow(options.width, options.height, options.title, nullptr, nullptr);
+    GLFWwindow* w =
+        glfwCreateWindow(options.width, options.height, options.title, nullptr, nullptr);
     if (!w) {
         glfwTerminate();
         return core::make_error(core::ErrorCode::Unsupported, "glfwCreateWindow", "",
@@ -63,7 +64,8 @@ void Window::begin_frame(double max_wait_s) {
     } else {
         auto before = std::chrono::steady_clock::now();
         glfwWaitEventsTimeout(max_wait_s);
-        double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
+        double waited =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
         // Woken early: input or a worker's wake(). Draw a few frames at once so hover and
         // clicks settle, then pace again.
         if (waited < max_wait_s * 0.9) busy_frames_ = 3;
@@ -83,7 +85,9 @@ void Window::render(ImVec4 clear) {
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 }
 
-void Window::present() { glfwSwapBuffers(window_); }
+void Window::present() {
+    glfwSwapBuffers(window_);
+}
 
 core::Status Window::save_png(const std::string& path) {
     int w = 0, h = 0;
@@ -104,10 +108,13 @@ core::Status Window::save_png(const std::string& path) {
                     flipped.data() + static_cast<std::size_t>(y) * row);
     }
     for (std::size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;  // opaque
-    return core::write_png_rgba(path, flipped, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h));
+    return core::write_png_rgba(path, flipped, static_cast<std::uint32_t>(w),
+                                static_cast<std::uint32_t>(h));
 }
 
-bool Window::should_close() const { return glfwWindowShouldClose(window_); }
+bool Window::should_close() const {
+    return glfwWindowShouldClose(window_);
+}
 
 float Window::content_scale() const {
     float x = 1.0f, y = 1.0f;
@@ -115,8 +122,12 @@ float Window::content_scale() const {
     return std::max(x, y);
 }
 
-void Window::size(int& width, int& height) const { glfwGetWindowSize(window_, &width, &height); }
+void Window::size(int& width, int& height) const {
+    glfwGetWindowSize(window_, &width, &height);
+}
 
-void Window::wake() { glfwPostEmptyEvent(); }
+void Window::wake() {
+    glfwPostEmptyEvent();
+}
 
 }  // namespace pipescope::gui

@@ -23,7 +23,7 @@ struct WindowOptions {
 };
 
 class Window {
-public:
+  public:
     // Creates the window and the ImGui context. Fails with a clear error without a display.
     static core::Result<std::unique_ptr<Window>> create(const WindowOptions& options);
     ~Window();
@@ -46,7 +46,7 @@ public:
     // Any thread: wakes an idle begin_frame (glfwPostEmptyEvent).
     static void wake();
 
-private:
+  private:
     Window() = default;
     GLFWwindow* window_ = nullptr;
     int busy_frames_ = 3;

@@ -52,7 +52,8 @@ TEST(BenchEngine, IntegrityCatchesLoss) {
     EXPECT_FALSE(r.ok);
     EXPECT_EQ(r.summary.integrity.lost, 1u);
     EXPECT_EQ(r.summary.integrity.duplicated + r.summary.integrity.reordered +
-                  r.summary.integrity.corrupted, 0u);
+                  r.summary.integrity.corrupted,
+              0u);
     EXPECT_NE(r.error.find("lost"), std::string::npos) << r.error;
 }
 
@@ -278,8 +279,9 @@ TEST(BenchReport, JsonHasTheRequiredFieldsAndRoundTrips) {
     ASSERT_TRUE(r.ok) << r.error;
     const auto text = report_to_json(r);
     const auto j = nlohmann::json::parse(text);
-    for (const char* k : {"throughput_bytes_per_sec", "messages_per_sec", "latency_ns", "bytes_sent",
-                          "bytes_received", "errors", "scenario", "intervals", "placement"})
+    for (const char* k :
+         {"throughput_bytes_per_sec", "messages_per_sec", "latency_ns", "bytes_sent",
+          "bytes_received", "errors", "scenario", "intervals", "placement"})
         EXPECT_TRUE(j.contains(k)) << k;
     for (const char* k : {"min", "p50", "p90", "p99", "p999", "p9999", "max", "mean"})
         EXPECT_TRUE(j["latency_ns"].contains(k)) << k;

@@ -33,10 +33,13 @@ struct FakePipe {
 };
 
 class FakeChannel final : public Channel {
-public:
+  public:
     FakeChannel(std::shared_ptr<FakePipe> in, std::shared_ptr<FakePipe> out, bool msg, FaultPlan f,
                 std::size_t max_message = 0)
-        : in_(std::move(in)), out_(std::move(out)), msg_(msg), faults_(f),
+        : in_(std::move(in)),
+          out_(std::move(out)),
+          msg_(msg),
+          faults_(f),
           max_message_(max_message) {
         live_count().fetch_add(1);
     }
@@ -77,7 +80,8 @@ public:
     Result<ReadResult> read(std::span<std::byte> buf, Timeout timeout) override {
         std::unique_lock lock(in_->m);
         auto ready = [&] { return cancelled_ || !in_->chunks.empty() || in_->write_closed; };
-        if (timeout.count() < 0) in_->cv.wait(lock, ready);
+        if (timeout.count() < 0)
+            in_->cv.wait(lock, ready);
         else if (!in_->cv.wait_for(lock, timeout, ready))
             return make_error(ErrorCode::Timeout, "read", "fake", "timed out");
         if (cancelled_) return make_error(ErrorCode::Cancelled, "read", "fake", "cancelled");
@@ -112,7 +116,10 @@ public:
     }
     void cancel() override {
         cancelled_ = true;
-        { std::lock_guard lock(in_->m); in_->cv.notify_all(); }
+        {
+            std::lock_guard lock(in_->m);
+            in_->cv.notify_all();
+        }
     }
     void close() override {
         (void)close_write();
@@ -124,7 +131,7 @@ public:
     [[nodiscard]] std::string describe() const override { return "fake"; }
     [[nodiscard]] std::size_t max_message_bytes() const override { return max_message_; }
 
-private:
+  private:
     std::shared_ptr<FakePipe> in_, out_;
     bool msg_;
     FaultPlan faults_;
@@ -137,13 +144,14 @@ private:
 class FakeTransport;
 
 class FakeListener final : public Listener {
-public:
+  public:
     FakeListener(FakeTransport& t, Endpoint ep) : transport_(t), ep_(std::move(ep)) {}
     ~FakeListener() override;
     Result<std::unique_ptr<Channel>> accept(Timeout timeout) override {
         std::unique_lock lock(m_);
         auto ready = [&] { return cancelled_ || !pending_.empty(); };
-        if (timeout.count() < 0) cv_.wait(lock, ready);
+        if (timeout.count() < 0)
+            cv_.wait(lock, ready);
         else if (!cv_.wait_for(lock, timeout, ready))
             return make_error(ErrorCode::Timeout, "accept", "fake", "timed out");
         if (cancelled_) return make_error(ErrorCode::Cancelled, "accept", "fake", "cancelled");
@@ -164,7 +172,7 @@ public:
         cv_.notify_all();
     }
 
-private:
+  private:
     FakeTransport& transport_;
     Endpoint ep_;
     std::mutex m_;
@@ -174,11 +182,11 @@ private:
 };
 
 class FakeTransport final : public BenchTransport {
-public:
+  public:
     bool message_mode = false;
     std::size_t max_message = 0;  // what every channel reports as max_message_bytes()
-    FaultPlan server_faults;  // on the engine's (listening side's) writes
-    FaultPlan client_faults;  // on the peer's writes (only its first connection)
+    FaultPlan server_faults;      // on the engine's (listening side's) writes
+    FaultPlan client_faults;      // on the peer's writes (only its first connection)
 
     Result<std::unique_ptr<Listener>> listen(const Endpoint& ep) override {
         auto l = std::make_unique<FakeListener>(*this, ep);
@@ -186,32 +194,38 @@ public:
         listeners_[ep.name.display()] = l.get();
         return std::unique_ptr<Listener>(std::move(l));
     }
-    Result<std::unique_ptr<Channel>> connect(const Endpoint& ep, Timeout, std::stop_token stop) override {
-        if (stop.stop_requested()) return make_error(ErrorCode::Cancelled, "connect", "fake", "stop");
+    Result<std::unique_ptr<Channel>> connect(const Endpoint& ep, Timeout,
+                                             std::stop_token stop) override {
+        if (stop.stop_requested())
+            return make_error(ErrorCode::Cancelled, "connect", "fake", "stop");
         std::lock_guard lock(m_);
         auto it = listeners_.find(ep.name.display());
         if (it == listeners_.end())
             return make_error(ErrorCode::NotFound, "connect", ep.name.display(), "no listener");
         auto a = std::make_shared<FakePipe>(), b = std::make_shared<FakePipe>();
         const bool first = connections_++ == 0;
-        it->second->push(std::make_unique<FakeChannel>(a, b, message_mode,
-                                                       first ? server_faults : FaultPlan{},
-                                                       max_message));
+        it->second->push(std::make_unique<FakeChannel>(
+            a, b, message_mode, first ? server_faults : FaultPlan{}, max_message));
         return std::unique_ptr<Channel>(std::make_unique<FakeChannel>(
             b, a, message_mode, first ? client_faults : FaultPlan{}, max_message));
     }
     void forget(FakeListener* l) {
         std::lock_guard lock(m_);
         for (auto it = listeners_.begin(); it != listeners_.end(); ++it)
-            if (it->second == l) { listeners_.erase(it); break; }
+            if (it->second == l) {
+                listeners_.erase(it);
+                break;
+            }
     }
 
-private:
+  private:
     std::mutex m_;
     std::map<std::string, FakeListener*> listeners_;
     int connections_ = 0;
 };
 
-inline FakeListener::~FakeListener() { transport_.forget(this); }
+inline FakeListener::~FakeListener() {
+    transport_.forget(this);
+}
 
 }  // namespace pipescope::test

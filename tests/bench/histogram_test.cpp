@@ -25,15 +25,16 @@ void expect_within_bound(const std::vector<std::uint64_t>& data, const char* wha
     for (double p : {0.0, 1.0, 10.0, 25.0, 50.0, 75.0, 90.0, 99.0, 99.9, 99.99, 100.0}) {
         const double exact = double(exact_percentile(sorted, p));
         const double got = double(h.percentile(p));
-        EXPECT_LE(std::abs(got - exact), 0.01 * exact) << what << " p" << p << " exact " << exact
-                                                       << " got " << got;
+        EXPECT_LE(std::abs(got - exact), 0.01 * exact)
+            << what << " p" << p << " exact " << exact << " got " << got;
     }
     EXPECT_EQ(h.min(), sorted.front()) << what;
     EXPECT_EQ(h.max(), sorted.back()) << what;
     EXPECT_EQ(h.count(), data.size()) << what;
     long double sum = 0;
     for (auto v : data) sum += v;
-    EXPECT_NEAR(h.mean(), double(sum / data.size()), 1e-6 * double(sum / data.size()) + 1e-9) << what;
+    EXPECT_NEAR(h.mean(), double(sum / data.size()), 1e-6 * double(sum / data.size()) + 1e-9)
+        << what;
 }
 
 constexpr std::uint64_t k60s = 60'000'000'000ULL;

@@ -188,10 +188,9 @@ TEST(BenchHex, CompactHexRoundTrips) {
 // Integer fields once went through nlohmann's unchecked get<int>() / get<uint32_t>(): 1e10 was
 // undefined behaviour (found by UBSan on the fuzz corpus) and -1 wrapped to 4294967295.
 TEST(Scenario, IntegerFieldsTakeWholeNumbersInRangeOnly) {
-    for (const char* bad : {R"({"clients":1e10})", R"({"instances":-1e300})",
-                            R"({"in_quota":-1})", R"({"out_quota":4294967296})",
-                            R"({"message_size":1e30})", R"({"inflight":1.5})",
-                            R"({"message_count":-3})"}) {
+    for (const char* bad : {R"({"clients":1e10})", R"({"instances":-1e300})", R"({"in_quota":-1})",
+                            R"({"out_quota":4294967296})", R"({"message_size":1e30})",
+                            R"({"inflight":1.5})", R"({"message_count":-3})"}) {
         auto s = scenario_from_json(bad);
         ASSERT_FALSE(s.ok()) << bad;
         EXPECT_NE(s.error().message.find("whole number in range"), std::string::npos)
@@ -222,15 +221,17 @@ TEST(Report, CountersMustBeWholeNumbers) {
     r.summary.latency.p50 = 4000;
     const std::string good = report_to_json(r);
     ASSERT_TRUE(report_from_json(good).ok());
-    for (const auto& [from, to] : {std::pair<std::string, std::string>{"\"p50\": 4000", "\"p50\": 1e30"},
-                                   {"\"p50\": 4000", "\"p50\": -1"},
-                                   {"\"errors\": 0", "\"errors\": 0.5"}}) {
+    for (const auto& [from, to] :
+         {std::pair<std::string, std::string>{"\"p50\": 4000", "\"p50\": 1e30"},
+          {"\"p50\": 4000", "\"p50\": -1"},
+          {"\"errors\": 0", "\"errors\": 0.5"}}) {
         std::string text = good;
         const auto at = text.find(from);
         ASSERT_NE(at, std::string::npos) << from;
         text.replace(at, from.size(), to);
         auto bad = report_from_json(text);
         ASSERT_FALSE(bad.ok()) << to;
-        EXPECT_NE(bad.error().message.find("whole number"), std::string::npos) << bad.error().message;
+        EXPECT_NE(bad.error().message.find("whole number"), std::string::npos)
+            << bad.error().message;
     }
 }

@@ -30,7 +30,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string cli_path() { return pipescope::test::native_exe_path(PIPESCOPE_CLI_PATH); }
+std::string cli_path() {
+    return pipescope::test::native_exe_path(PIPESCOPE_CLI_PATH);
+}
 
 // Kills a process the hard way: SIGKILL, or TerminateProcess with exit code 9.
 bool kill_hard(std::uint32_t pid) {
@@ -84,25 +86,27 @@ void expect_partial_results_kept(const BenchReport& r, const Scenario& s) {
     EXPECT_GE(m.errors, 1u);
     const std::uint64_t size = s.message_size;
     switch (s.pattern) {
-    case BenchPattern::Stream:  // one sample per completed write
-        EXPECT_EQ(m.bytes_sent, m.latency.count * size);
-        EXPECT_GT(m.throughput_bytes_per_sec, 0.0);
-        break;
-    case BenchPattern::PingPong:
-    case BenchPattern::ReqRep:  // one sample per completed reply
-        EXPECT_EQ(m.bytes_received, m.latency.count * size);
-        EXPECT_GE(m.bytes_sent, m.bytes_received);
-        EXPECT_GT(m.throughput_bytes_per_sec, 0.0);
-        break;
-    case BenchPattern::Churn:  // one sample per completed connection
-        EXPECT_EQ(m.engine.messages_received, m.latency.count);
-        break;
-    case BenchPattern::Rate: break;
+        case BenchPattern::Stream:  // one sample per completed write
+            EXPECT_EQ(m.bytes_sent, m.latency.count * size);
+            EXPECT_GT(m.throughput_bytes_per_sec, 0.0);
+            break;
+        case BenchPattern::PingPong:
+        case BenchPattern::ReqRep:  // one sample per completed reply
+            EXPECT_EQ(m.bytes_received, m.latency.count * size);
+            EXPECT_GE(m.bytes_sent, m.bytes_received);
+            EXPECT_GT(m.throughput_bytes_per_sec, 0.0);
+            break;
+        case BenchPattern::Churn:  // one sample per completed connection
+            EXPECT_EQ(m.engine.messages_received, m.latency.count);
+            break;
+        case BenchPattern::Rate:
+            break;
     }
 
     // Saved and read back: the same partial results and the same error.
-    const auto path = std::filesystem::temp_directory_path() /
-                      ("pipescope-fault-report-" + std::to_string(PIPESCOPE_TEST_GETPID()) + ".json");
+    const auto path =
+        std::filesystem::temp_directory_path() /
+        ("pipescope-fault-report-" + std::to_string(PIPESCOPE_TEST_GETPID()) + ".json");
     ASSERT_TRUE(write_file_atomic(path, report_to_json(r)).ok());
     auto text = read_file(path);
     std::filesystem::remove(path);
@@ -124,8 +128,8 @@ void expect_partial_results_kept(const BenchReport& r, const Scenario& s) {
 // end of stream, that the peer is gone.
 bool names_io_failure(const std::string& error) {
     bool api = false;
-    for (const char* call : {"read ", "recv ", "recvmsg ", "send ", "write ", "ReadFile ", "WriteFile ",
-                             "PeekNamedPipe "}) {
+    for (const char* call : {"read ", "recv ", "recvmsg ", "send ", "write ", "ReadFile ",
+                             "WriteFile ", "PeekNamedPipe "}) {
         if (error.rfind(call, 0) == 0) api = true;
     }
     const bool os_code = error.find("EPIPE (") != std::string::npos ||
@@ -173,7 +177,7 @@ std::string fault_name(const ::testing::TestParamInfo<FaultCase>& i) {
 // The peer's channel: after `reads` reads it closes the real handle (what the OS does when a
 // process dies) and tells its responder the stream ended, so the responder returns.
 class VanishingChannel final : public Channel {
-public:
+  public:
     VanishingChannel(std::unique_ptr<Channel> inner, int reads)
         : inner_(std::move(inner)), reads_left_(reads) {}
     Result<std::size_t> write(std::span<const std::byte> d, Timeout t) override {
@@ -198,7 +202,7 @@ public:
         return inner_->max_message_bytes();
     }
 
-private:
+  private:
     std::unique_ptr<Channel> inner_;
     int reads_left_;
 };
@@ -206,7 +210,7 @@ private:
 // The OS transports; the peer's connections vanish after `reads` reads, and after `connects`
 // connections the peer finds the name gone (a churn peer then stops).
 class VanishingTransport final : public BenchTransport {
-public:
+  public:
     VanishingTransport(int reads, int connects) : reads_(reads), connects_left_(connects) {}
     Result<std::unique_ptr<Listener>> listen(const Endpoint& ep) override {
         return os_transport().listen(ep);
@@ -219,11 +223,12 @@ public:
         }
         auto c = os_transport().connect(ep, t, std::move(stop));
         if (!c) return c;
-        std::unique_ptr<Channel> v = std::make_unique<VanishingChannel>(std::move(c).value(), reads_);
+        std::unique_ptr<Channel> v =
+            std::make_unique<VanishingChannel>(std::move(c).value(), reads_);
         return v;
     }
 
-private:
+  private:
     int reads_;
     std::atomic<int> connects_left_;
 };

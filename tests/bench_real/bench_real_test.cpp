@@ -16,7 +16,9 @@ using namespace pipescope::core;
 
 namespace {
 
-std::string cli_path() { return pipescope::test::native_exe_path(PIPESCOPE_CLI_PATH); }
+std::string cli_path() {
+    return pipescope::test::native_exe_path(PIPESCOPE_CLI_PATH);
+}
 
 Scenario short_run(TransportKind k, BenchPattern p) {
     Scenario s;
@@ -79,9 +81,9 @@ TEST(BenchPeerProcess, MalformedArgumentsWriteAResultNamingThem) {
                           .string();
     pipescope::test::ChildProcess child;
     std::string why;
-    ASSERT_TRUE(child.start(cli_path(),
-                            {"bench-peer", "--endpoint", "zz", "--scenario", "7b7d", "--result", path},
-                            &why))
+    ASSERT_TRUE(child.start(
+        cli_path(), {"bench-peer", "--endpoint", "zz", "--scenario", "7b7d", "--result", path},
+        &why))
         << why;
     child.close_stdin();
     const auto code = child.wait(std::chrono::seconds(30));

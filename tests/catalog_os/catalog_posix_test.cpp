@@ -34,7 +34,8 @@ const auto kSelf = static_cast<std::uint32_t>(::getpid());
 TEST(CatalogPosix, SocketsAndFifosAppearWithKindAndOwnerThenVanish) {
     TempDir dir;
     std::string sfx = unique_suffix();
-    std::string stream_path = dir.file("s.sock"), seq_path = dir.file("q.sock"), fifo_path = dir.file("f.fifo");
+    std::string stream_path = dir.file("s.sock"), seq_path = dir.file("q.sock"),
+                fifo_path = dir.file("f.fifo");
     std::string abs_stream = "@pscat-s-" + sfx, abs_seq = "@pscat-q-" + sfx;
     auto s1 = listen_on(stream_path, SOCK_STREAM);
     auto s2 = listen_on(seq_path, SOCK_SEQPACKET);
@@ -51,8 +52,9 @@ TEST(CatalogPosix, SocketsAndFifosAppearWithKindAndOwnerThenVanish) {
         PipeKind kind;
         std::string name;
     };
-    for (const auto& w : {Want{PipeKind::UnixStream, stream_path}, Want{PipeKind::UnixSeqpacket, seq_path},
-                          Want{PipeKind::UnixStream, abs_stream}, Want{PipeKind::UnixSeqpacket, abs_seq}}) {
+    for (const auto& w :
+         {Want{PipeKind::UnixStream, stream_path}, Want{PipeKind::UnixSeqpacket, seq_path},
+          Want{PipeKind::UnixStream, abs_stream}, Want{PipeKind::UnixSeqpacket, abs_seq}}) {
         PipeEntry probe;
         probe.kind = w.kind;
         probe.name = w.name;
@@ -125,7 +127,8 @@ TEST(CatalogPosix, CountsConnectionsAtTheListener) {
     ASSERT_TRUE(l);
     auto c1 = connect_to(name, SOCK_STREAM), c2 = connect_to(name, SOCK_STREAM);
     ASSERT_TRUE(c1 && c2);
-    UniqueFd a1{::accept4(l.get(), nullptr, nullptr, SOCK_CLOEXEC)}, a2{::accept4(l.get(), nullptr, nullptr, SOCK_CLOEXEC)};
+    UniqueFd a1{::accept4(l.get(), nullptr, nullptr, SOCK_CLOEXEC)},
+        a2{::accept4(l.get(), nullptr, nullptr, SOCK_CLOEXEC)};
     ASSERT_TRUE(a1 && a2);
     Snapshot snap = list_or_fail();
     const PipeEntry* e = snap.find("unix_stream:" + name);
@@ -148,9 +151,13 @@ TEST(CatalogPosix, FoldersShowUnusedFifosAndStaleSockets) {
     TempDir dir;
     std::string fifo = dir.file("idle.fifo"), stale = dir.file("stale.sock");
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-    { auto l = listen_on(stale, SOCK_STREAM); ASSERT_TRUE(l); }  // closed, file left behind
+    {
+        auto l = listen_on(stale, SOCK_STREAM);
+        ASSERT_TRUE(l);
+    }  // closed, file left behind
     Snapshot plain = list_or_fail();
-    EXPECT_EQ(plain.find("fifo:" + fifo), nullptr) << "an unused FIFO is found only in a named folder";
+    EXPECT_EQ(plain.find("fifo:" + fifo), nullptr)
+        << "an unused FIFO is found only in a named folder";
     CatalogOptions opt;
     opt.folders = {dir.path, dir.file("missing-folder")};
     Snapshot snap = list_or_fail(opt);
@@ -169,7 +176,8 @@ TEST(CatalogPosix, FoldersShowUnusedFifosAndStaleSockets) {
 
 TEST(CatalogPosix, ListingNeverConnects) {
     TempDir dir;
-    std::string stream = dir.file("count.sock"), seq = "@pscat-count-" + unique_suffix(), fifo = dir.file("count.fifo");
+    std::string stream = dir.file("count.sock"), seq = "@pscat-count-" + unique_suffix(),
+                fifo = dir.file("count.fifo");
     auto ls = listen_on(stream, SOCK_STREAM), lq = listen_on(seq, SOCK_SEQPACKET);
     ASSERT_TRUE(ls && lq);
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
@@ -203,7 +211,10 @@ TEST(CatalogPosix, ListingNeverConnects) {
     // The counters do see a real client.
     auto c = connect_to(stream, SOCK_STREAM);
     ASSERT_TRUE(c);
-    { UniqueFd w{::open(fifo.c_str(), O_WRONLY | O_NONBLOCK)}; ASSERT_TRUE(w); }
+    {
+        UniqueFd w{::open(fifo.c_str(), O_WRONLY | O_NONBLOCK)};
+        ASSERT_TRUE(w);
+    }
     EXPECT_EQ(accepted(), 1);
     EXPECT_TRUE(fifo_opened_by_writer());
 }

@@ -32,7 +32,8 @@ TEST(CatalogWin32, DirectoryListsPipesOrSaysWhyNot) {
     if (is_wine()) {
         ASSERT_FALSE(dir.ok()) << "Wine cannot list \\\\.\\pipe\\; an empty list would hide that";
         EXPECT_EQ(dir.error().code, ErrorCode::Unsupported);
-        EXPECT_NE(dir.error().to_string().find("handle table"), std::string::npos) << dir.error().to_string();
+        EXPECT_NE(dir.error().to_string().find("handle table"), std::string::npos)
+            << dir.error().to_string();
         return;
     }
     ASSERT_TRUE(dir.ok()) << dir.error().to_string();
@@ -94,8 +95,9 @@ TEST(CatalogWin32, HandleTableTellsServerAndClientEndsApart) {
     const PipeEntry* e = nullptr;
     for (const auto& x : table->entries)
         if (x.name == name) e = &x;
-    ASSERT_NE(e, nullptr) << "seen " << table->handles_seen << " timed out " << table->handles_timed_out << " denied "
-                          << table->processes_denied << " entries " << table->entries.size();
+    ASSERT_NE(e, nullptr) << "seen " << table->handles_seen << " timed out "
+                          << table->handles_timed_out << " denied " << table->processes_denied
+                          << " entries " << table->entries.size();
     EXPECT_TRUE(holds(e->server_pids, ::GetCurrentProcessId()));
     EXPECT_TRUE(holds(e->client_pids, ::GetCurrentProcessId()));
     EXPECT_EQ(e->max_instances, 2);
@@ -113,7 +115,8 @@ TEST(CatalogWin32, ListingNeverConnects) {
     OVERLAPPED ov{};
     ov.hEvent = ev.get();
     ASSERT_FALSE(::ConnectNamedPipe(srv.get(), &ov));
-    ASSERT_EQ(::GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING)) << "the server waits for a client";
+    ASSERT_EQ(::GetLastError(), static_cast<DWORD>(ERROR_IO_PENDING))
+        << "the server waits for a client";
     // Every source that works here lists; under Wine that is the handle table only.
     const int rounds = 100;
     for (int i = 0; i < rounds; ++i) {
@@ -121,7 +124,8 @@ TEST(CatalogWin32, ListingNeverConnects) {
         ASSERT_TRUE(snap.ok()) << snap.error().to_string();
         ASSERT_NE(snap->find("named_pipe:" + name), nullptr);
     }
-    EXPECT_EQ(::WaitForSingleObject(ev.get(), 0), static_cast<DWORD>(WAIT_TIMEOUT)) << "a listing connected to the pipe";
+    EXPECT_EQ(::WaitForSingleObject(ev.get(), 0), static_cast<DWORD>(WAIT_TIMEOUT))
+        << "a listing connected to the pipe";
     // The detector sees a real client.
     auto cli = connect_client(name);
     ASSERT_TRUE(cli);

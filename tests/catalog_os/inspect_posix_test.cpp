@@ -52,7 +52,8 @@ TEST(InspectPosix, StreamSocketFieldsMatchWhatWasCreated) {
     EXPECT_EQ(d.mode.value, 0640u);
     EXPECT_FALSE(d.mode.connected) << "stat does not connect";
     ASSERT_TRUE(d.owner.ok());
-    EXPECT_NE(d.owner.value->find("(" + std::to_string(::getuid()) + ")"), std::string::npos) << *d.owner.value;
+    EXPECT_NE(d.owner.value->find("(" + std::to_string(::getuid()) + ")"), std::string::npos)
+        << *d.owner.value;
     int snd = 0;
     socklen_t sl = sizeof snd;
     UniqueFd probe{::socket(AF_UNIX, SOCK_STREAM, 0)};
@@ -90,7 +91,10 @@ TEST(InspectPosix, MissingReportsNotFound) {
 TEST(InspectPosix, StaleSocketIsRefused) {
     TempDir dir;
     std::string path = dir.file("stale.sock");
-    { auto l = listen_on(path, SOCK_STREAM); ASSERT_TRUE(l); }
+    {
+        auto l = listen_on(path, SOCK_STREAM);
+        ASSERT_TRUE(l);
+    }
     PipeDetails d = inspect_pipe(name_of(path), {});
     EXPECT_EQ(d.state, InspectState::Error);
     ASSERT_TRUE(d.error.has_value());

@@ -15,7 +15,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-PipeName pn(const std::string& name) { return PipeName::parse("\\\\.\\pipe\\" + name).value(); }
+PipeName pn(const std::string& name) {
+    return PipeName::parse("\\\\.\\pipe\\" + name).value();
+}
 
 std::string self_image_name() {
     wchar_t path[MAX_PATH];
@@ -59,7 +61,8 @@ TEST(InspectWin32, MessagePipeWithSddlMatchesEveryField) {
     EXPECT_EQ(d.read_data_available.value, 0u);
     EXPECT_EQ(d.server_pid.value, ::GetCurrentProcessId());
     ASSERT_TRUE(d.server_image.ok()) << d.server_image.note;
-    EXPECT_NE(d.server_image.value->find(self_image_name()), std::string::npos) << *d.server_image.value;
+    EXPECT_NE(d.server_image.value->find(self_image_name()), std::string::npos)
+        << *d.server_image.value;
     DWORD session = 0;
     ASSERT_TRUE(::ProcessIdToSessionId(::GetCurrentProcessId(), &session));
     EXPECT_EQ(d.server_session.value, session);
@@ -70,7 +73,8 @@ TEST(InspectWin32, MessagePipeWithSddlMatchesEveryField) {
     ASSERT_NE(everyone, nullptr);
     EXPECT_EQ(everyone->mask, 0x12019Fu);
     EXPECT_EQ(everyone->trustee, "Everyone");
-    EXPECT_NE(std::find(everyone->rights.begin(), everyone->rights.end(), "write"), everyone->rights.end());
+    EXPECT_NE(std::find(everyone->rights.begin(), everyone->rights.end(), "write"),
+              everyone->rights.end());
     const AceInfo* system = find_ace(d, "S-1-5-18", "allow");
     ASSERT_NE(system, nullptr);
     EXPECT_EQ(system->rights, std::vector<std::string>{"full control"});
@@ -121,7 +125,6 @@ TEST(InspectWin32, DenyAndNullDaclsAreFlagged) {
         EXPECT_EQ(d.everyone_can_write.value, false);
         EXPECT_EQ(d.remote_clients_accepted.value, false);
     }
-
 }
 
 TEST(InspectWin32, NullDaclIsFlagged) {
@@ -136,8 +139,8 @@ TEST(InspectWin32, NullDaclIsFlagged) {
     if (is_wine() && n.null_dacl.value == false && n.sddl.value->ends_with("D:")) {
         // Measured: Wine 8 stores a pipe's NULL DACL as an empty one and reads back "D:".
         EXPECT_EQ(n.everyone_can_write.value, false) << "an empty DACL lets nobody write";
-        GTEST_SKIP() << "Wine stores a NULL DACL on a pipe as an empty DACL (reads back " << *n.sddl.value
-                     << "), so the NULL-DACL readback cannot be checked here";
+        GTEST_SKIP() << "Wine stores a NULL DACL on a pipe as an empty DACL (reads back "
+                     << *n.sddl.value << "), so the NULL-DACL readback cannot be checked here";
     }
     EXPECT_EQ(n.null_dacl.value, true) << n.null_dacl.note << " sddl: " << *n.sddl.value;
     EXPECT_EQ(n.everyone_can_write.value, true);

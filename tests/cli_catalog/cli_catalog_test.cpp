@@ -41,7 +41,8 @@ std::uint32_t self_pid() {
 
 std::string unique_name(const char* what) {
     static std::atomic<int> n{0};
-    return std::string("pscli-") + what + "-" + std::to_string(self_pid()) + "-" + std::to_string(++n);
+    return std::string("pscli-") + what + "-" + std::to_string(self_pid()) + "-" +
+           std::to_string(++n);
 }
 
 struct CliRun {
@@ -75,10 +76,13 @@ struct TestServer {
         list_name = base;
         inspect_name = "\\\\.\\pipe\\" + base;
         std::wstring w(inspect_name.begin(), inspect_name.end());
-        h.reset(::CreateNamedPipeW(w.c_str(), PIPE_ACCESS_DUPLEX, PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE, 4, 1024, 2048, 0,
+        h.reset(::CreateNamedPipeW(w.c_str(), PIPE_ACCESS_DUPLEX,
+                                   PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE, 4, 1024, 2048, 0,
                                    nullptr));
     }
-    bool ok() const { return h.valid(); }
+    bool ok() const {
+        return h.valid();
+    }
 #else
     pipescope::core::UniqueFd fd;
     explicit TestServer(const std::string& base) {
@@ -89,9 +93,13 @@ struct TestServer {
         a.sun_family = AF_UNIX;
         std::memcpy(a.sun_path + 1, base.data(), base.size());
         auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + base.size());
-        if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd.get(), 4) != 0) fd.reset();
+        if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+            ::listen(fd.get(), 4) != 0)
+            fd.reset();
     }
-    bool ok() const { return fd.valid(); }
+    bool ok() const {
+        return fd.valid();
+    }
 #endif
 };
 
@@ -104,8 +112,9 @@ TEST(CliList, JsonContainsAServerThisTestCreated) {
     ASSERT_TRUE(arr.is_array()) << r.out.substr(0, 400);
     const json* found = nullptr;
     for (const auto& e : arr) {
-        ASSERT_TRUE(e.contains("name") && e.contains("current_instances") && e.contains("max_instances") && e.contains("kind") &&
-                    e.contains("pids") && e.contains("source"));
+        ASSERT_TRUE(e.contains("name") && e.contains("current_instances") &&
+                    e.contains("max_instances") && e.contains("kind") && e.contains("pids") &&
+                    e.contains("source"));
         if (e["name"] == srv.list_name) found = &e;
     }
     ASSERT_NE(found, nullptr) << srv.list_name << " not in the list";
@@ -151,7 +160,10 @@ TEST(CliList, WatchPrintsAddedAndRemoved) {
     std::string base = unique_name("watch");
     ChildProcess c;
     std::string err;
-    ASSERT_TRUE(c.start(PIPESCOPE_CLI_PATH, {"list", "--watch", "0.1", "--count", "600", "--json", "--filter", base}, &err)) << err;
+    ASSERT_TRUE(c.start(PIPESCOPE_CLI_PATH,
+                        {"list", "--watch", "0.1", "--count", "600", "--json", "--filter", base},
+                        &err))
+        << err;
     // Let the first listing happen (nothing matches yet), then create the server.
     std::this_thread::sleep_for(300ms);
     auto srv = std::make_unique<TestServer>(base);
@@ -202,7 +214,9 @@ TEST(CliList, CompareWithASavedListShowsWhatCameAndWent) {
     while (pos < r.out.size()) {
         auto nl = r.out.find('\n', pos);
         json j = json::parse(r.out.substr(pos, nl - pos), nullptr, false);
-        if (j.is_object()) events.emplace_back(j["event"].get<std::string>(), j["entry"]["name"].get<std::string>());
+        if (j.is_object())
+            events.emplace_back(j["event"].get<std::string>(),
+                                j["entry"]["name"].get<std::string>());
         if (nl == std::string::npos) break;
         pos = nl + 1;
     }
@@ -251,8 +265,9 @@ TEST(CliInspect, JsonDescribesAServerThisTestCreated) {
     ASSERT_EQ(r.exit_code, 0) << r.out;
     json j = json::parse(r.out, nullptr, false);
     ASSERT_TRUE(j.is_object()) << r.out;
-    for (const char* key : {"name", "state", "type", "end", "in_quota", "out_quota", "max_instances", "current_instances",
-                            "server_pid", "server_image", "owner", "sddl", "aces", "connected", "error"})
+    for (const char* key : {"name", "state", "type", "end", "in_quota", "out_quota",
+                            "max_instances", "current_instances", "server_pid", "server_image",
+                            "owner", "sddl", "aces", "connected", "error"})
         EXPECT_TRUE(j.contains(key)) << key;
     EXPECT_EQ(j["state"], "ok");
     EXPECT_EQ(j["connected"], true);

@@ -47,7 +47,7 @@ void write_file(const std::string& path, const std::string& text) {
 
 // A child process with stdin from a file (or nothing) and stdout+stderr to a file.
 class Child {
-public:
+  public:
     Child(const std::vector<std::string>& args, const std::string& out_path,
           const std::string& in_path = {}) {
 #ifdef _WIN32
@@ -61,8 +61,9 @@ public:
         std::wstring cmd = L"\"" + std::wstring(exe.begin(), exe.end()) + L"\"";
         for (const auto& a : args) cmd += L" \"" + std::wstring(a.begin(), a.end()) + L"\"";
         SECURITY_ATTRIBUTES sa{sizeof sa, nullptr, TRUE};
-        HANDLE out = ::CreateFileA(out_path.c_str(), GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
-                                   &sa, CREATE_ALWAYS, 0, nullptr);
+        HANDLE out =
+            ::CreateFileA(out_path.c_str(), GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
+                          CREATE_ALWAYS, 0, nullptr);
         HANDLE in = in_path.empty()
                         ? ::CreateFileA("NUL", GENERIC_READ, 0, &sa, OPEN_EXISTING, 0, nullptr)
                         : ::CreateFileA(in_path.c_str(), GENERIC_READ, FILE_SHARE_READ, &sa,
@@ -74,8 +75,8 @@ public:
         si.hStdOutput = out;
         si.hStdError = out;
         PROCESS_INFORMATION pi{};
-        if (::CreateProcessW(nullptr, cmd.data(), nullptr, nullptr, TRUE, 0, nullptr, nullptr,
-                             &si, &pi)) {
+        if (::CreateProcessW(nullptr, cmd.data(), nullptr, nullptr, TRUE, 0, nullptr, nullptr, &si,
+                             &pi)) {
             proc_ = pi.hProcess;
             ::CloseHandle(pi.hThread);
             pid_ = pi.dwProcessId;
@@ -89,7 +90,8 @@ public:
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, 0, in_path.empty() ? "/dev/null" : in_path.c_str(),
                                          O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0600);
         posix_spawn_file_actions_adddup2(&fa, 1, 2);
         std::vector<std::string> all{PIPESCOPE_CLI_EXE};
         all.insert(all.end(), args.begin(), args.end());
@@ -99,8 +101,10 @@ public:
         pid_t pid = 0;
         int rc = posix_spawn(&pid, PIPESCOPE_CLI_EXE, &fa, nullptr, argv.data(), environ);
         posix_spawn_file_actions_destroy(&fa);
-        if (rc == 0) pid_ = static_cast<unsigned>(pid);
-        else error_ = "posix_spawn failed: " + std::to_string(rc);
+        if (rc == 0)
+            pid_ = static_cast<unsigned>(pid);
+        else
+            error_ = "posix_spawn failed: " + std::to_string(rc);
 #endif
     }
     ~Child() {
@@ -112,11 +116,17 @@ public:
         if (proc_) ::CloseHandle(proc_);
 #endif
     }
-    [[nodiscard]] unsigned pid() const { return pid_; }
-    [[nodiscard]] const std::string& error() const { return error_; }
+    [[nodiscard]] unsigned pid() const {
+        return pid_;
+    }
+    [[nodiscard]] const std::string& error() const {
+        return error_;
+    }
     // The child's peak resident memory, known once wait() has seen it exit (wait4's
     // ru_maxrss; Windows: PeakWorkingSetSize, sampled every 10 ms while wait() waits).
-    [[nodiscard]] std::optional<std::uint64_t> peak_memory_bytes() const { return peak_memory_; }
+    [[nodiscard]] std::optional<std::uint64_t> peak_memory_bytes() const {
+        return peak_memory_;
+    }
 
     // The exit code, or -1 if it did not exit within `timeout`.
     int wait(std::chrono::milliseconds timeout) {
@@ -125,8 +135,10 @@ public:
         // Sampled while it runs too: Wine reports no counters for a process that has ended.
         auto sample_memory = [&] {
             PROCESS_MEMORY_COUNTERS counters{};
-            if (::K32GetProcessMemoryInfo(proc_, &counters, sizeof counters) && counters.PeakWorkingSetSize > 0) {
-                peak_memory_ = std::max<std::uint64_t>(peak_memory_.value_or(0), counters.PeakWorkingSetSize);
+            if (::K32GetProcessMemoryInfo(proc_, &counters, sizeof counters) &&
+                counters.PeakWorkingSetSize > 0) {
+                peak_memory_ =
+                    std::max<std::uint64_t>(peak_memory_.value_or(0), counters.PeakWorkingSetSize);
             }
         };
         const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -166,7 +178,7 @@ public:
 #endif
     }
 
-private:
+  private:
     unsigned pid_ = 0;
     std::string error_;
     bool exited_ = false;
@@ -211,28 +223,32 @@ TEST(CliProcesses, ServerReportsTheClientProcessPid) {
     Child server({"server", f.base, "--behaviour", "echo", "--max-clients", "1"}, f.server_out);
     ASSERT_TRUE(server.error().empty()) << server.error();
     ASSERT_TRUE(wait_for_text(f.server_out, "listening on", 15s)) << slurp(f.server_out);
-    Child client({"client", f.base, "--send", "hello across processes", "--retry", "--timeout", "5000"},
-                 f.client_out);
+    Child client(
+        {"client", f.base, "--send", "hello across processes", "--retry", "--timeout", "5000"},
+        f.client_out);
     ASSERT_TRUE(client.error().empty()) << client.error();
     EXPECT_EQ(client.wait(20s), 0) << slurp(f.client_out);
     EXPECT_NE(slurp(f.client_out).find("hello across processes"), std::string::npos)
         << slurp(f.client_out);
     EXPECT_EQ(server.wait(20s), 0) << slurp(f.server_out);
     const std::string out = slurp(f.server_out);
-    EXPECT_NE(out.find("client 1 connected (pid " + std::to_string(client.pid())), std::string::npos)
-        << "client pid " << client.pid() << ", server said:\n" << out;
+    EXPECT_NE(out.find("client 1 connected (pid " + std::to_string(client.pid())),
+              std::string::npos)
+        << "client pid " << client.pid() << ", server said:\n"
+        << out;
     EXPECT_NE(out.find("pipescope-cli"), std::string::npos) << "the client's image: " << out;
     EXPECT_NE(out.find("client 1 disconnected"), std::string::npos) << out;
 }
 
 TEST(CliProcesses, JsonLinesScriptAnswersAClientFedFromStdin) {
     Files f;
-    write_file(f.script, "regex \"method\":\"ping\" => {\"result\":\"pong\"}\n"
-                         "prefix {\"id\":2 => {\"id\":2,\"result\":[1,2]}\n");
+    write_file(f.script,
+               "regex \"method\":\"ping\" => {\"result\":\"pong\"}\n"
+               "prefix {\"id\":2 => {\"id\":2,\"result\":[1,2]}\n");
     write_file(f.input, "{\"id\":1,\"method\":\"ping\"}\n{\"id\":2,\"method\":\"list\"}\n");
-    Child server({"server", f.base, "--behaviour", "script", f.script, "--line-mode",
-                  "--max-clients", "1"},
-                 f.server_out);
+    Child server(
+        {"server", f.base, "--behaviour", "script", f.script, "--line-mode", "--max-clients", "1"},
+        f.server_out);
     ASSERT_TRUE(wait_for_text(f.server_out, "listening on", 15s)) << slurp(f.server_out);
     Child client({"client", f.base, "--timeout", "1500"}, f.client_out, f.input);
     EXPECT_EQ(client.wait(20s), 0) << slurp(f.client_out);
@@ -246,7 +262,8 @@ TEST(CliProcesses, RelayEndsAMessageConversationOnStdinEof) {
     Files f;
     write_file(f.input, "ping over relay");
     std::vector<std::string> sargs{"server", f.base, "--behaviour", "echo", "--max-clients", "1"};
-    std::vector<std::string> rargs{"relay", f.base, "--poll", "--close-write-on-eof", "--timeout", "10000"};
+    std::vector<std::string> rargs{"relay",     f.base, "--poll", "--close-write-on-eof",
+                                   "--timeout", "10000"};
     for (const auto& m : message_flags()) {
         sargs.push_back(m);
         rargs.push_back(m);
@@ -299,7 +316,8 @@ TEST(CliProcesses, ClientStreamsAHugeReplyWithoutHoldingIt) {
         std::vector<std::byte> rest(16);
         (void)(*ch)->read(rest, Timeout{30000});
     });
-    Child client({"client", f.base, "--send", "everything, please", "--timeout", "10000"}, f.client_out);
+    Child client({"client", f.base, "--send", "everything, please", "--timeout", "10000"},
+                 f.client_out);
     ASSERT_TRUE(client.error().empty()) << client.error();
     const int code = client.wait(60s);
     (*listener)->cancel();

@@ -96,8 +96,9 @@ TEST(Files, FailedSaveInAReadOnlyFolderKeepsThePreviousFile) {
                     "folder does not stop creating files in it)";
 #else
     if (::geteuid() == 0) {
-        GTEST_SKIP() << "running as root: file modes do not stop root (CAP_DAC_OVERRIDE), so a "
-                        "read-only folder is writable here; the full-disk test covers a failed save";
+        GTEST_SKIP()
+            << "running as root: file modes do not stop root (CAP_DAC_OVERRIDE), so a "
+               "read-only folder is writable here; the full-disk test covers a failed save";
     }
     auto dir = fresh_dir("files-readonly");
     auto path = dir / "report.json";
@@ -121,7 +122,8 @@ TEST(Files, FailedSaveOnAFullDiskKeepsThePreviousFile) {
     auto dir = fresh_dir("files-full");
     auto path = dir / "settings.json";
     ASSERT_TRUE(write_file_atomic(path, "precious").ok());
-    struct sigaction ign {}, old_sa {};
+    struct sigaction ign {
+    }, old_sa{};
     ign.sa_handler = SIG_IGN;
     ::sigaction(SIGXFSZ, &ign, &old_sa);  // EFBIG instead of a signal
     rlimit old_lim{};

@@ -66,8 +66,12 @@ TEST(Log, RingDropsTheOldest) {
 
 TEST(Log, RingIsSafeAcrossThreads) {
     log::Ring ring(100000);
-    std::thread a([&] { for (int i = 0; i < 5000; ++i) ring.push({0, 0, log::Level::Info, "a", ""}); });
-    std::thread b([&] { for (int i = 0; i < 5000; ++i) ring.push({0, 0, log::Level::Info, "b", ""}); });
+    std::thread a([&] {
+        for (int i = 0; i < 5000; ++i) ring.push({0, 0, log::Level::Info, "a", ""});
+    });
+    std::thread b([&] {
+        for (int i = 0; i < 5000; ++i) ring.push({0, 0, log::Level::Info, "b", ""});
+    });
     a.join();
     b.join();
     auto all = ring.since(0);

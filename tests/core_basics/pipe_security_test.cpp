@@ -74,8 +74,9 @@ TEST(PipeSecurity, ClientAsksForIdentificationUnlessToldOtherwise) {
 }
 
 TEST(PipeSecurity, DefaultsGiveNoWarnings) {
-    for (TransportKind k : {TransportKind::Win32Pipe, TransportKind::UnixStream,
-                            TransportKind::UnixSeqpacket, TransportKind::Fifo, TransportKind::Tcp}) {
+    for (TransportKind k :
+         {TransportKind::Win32Pipe, TransportKind::UnixStream, TransportKind::UnixSeqpacket,
+          TransportKind::Fifo, TransportKind::Tcp}) {
         EXPECT_TRUE(server_security_warnings(ServerConfig{}, k).empty()) << to_string(k);
         EXPECT_TRUE(client_security_warnings(ClientConfig{}, k).empty()) << to_string(k);
     }

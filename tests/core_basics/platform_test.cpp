@@ -10,8 +10,10 @@ TEST(Platform, VersionIsSemantic) {
     std::string v = version();
     int dots = 0;
     for (char c : v) {
-        if (c == '.') ++dots;
-        else ASSERT_TRUE(c >= '0' && c <= '9') << v;
+        if (c == '.')
+            ++dots;
+        else
+            ASSERT_TRUE(c >= '0' && c <= '9') << v;
     }
     EXPECT_EQ(dots, 2) << v;
 }

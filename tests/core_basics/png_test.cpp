@@ -13,7 +13,8 @@ using namespace pipescope::core;
 namespace {
 
 std::uint32_t be32(const std::uint8_t* p) {
-    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
+    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
+           p[3];
 }
 
 // Decodes the PNGs we write (stored deflate blocks) back into RGBA, checking every CRC.
@@ -29,7 +30,10 @@ std::vector<std::uint8_t> decode_stored_png(const std::vector<std::uint8_t>& png
         const std::uint8_t* data = &png[pos + 8];
         std::uint32_t crc = be32(data + len);
         EXPECT_EQ(crc, crc32(std::span<const std::uint8_t>(&png[pos + 4], len + 4))) << type;
-        if (type == "IHDR") { w = be32(data); h = be32(data + 4); }
+        if (type == "IHDR") {
+            w = be32(data);
+            h = be32(data + 4);
+        }
         if (type == "IDAT") idat.insert(idat.end(), data, data + len);
         pos += 12 + len;
     }
@@ -64,7 +68,8 @@ TEST(Png, KnownChecksums) {
 TEST(Png, RoundTripsPixelsAcrossSeveralDeflateBlocks) {
     const std::uint32_t w = 300, h = 120;  // 144,120 raw bytes: three stored blocks
     std::vector<std::uint8_t> rgba(w * h * 4);
-    for (std::size_t i = 0; i < rgba.size(); ++i) rgba[i] = static_cast<std::uint8_t>(i * 31 + i / 7);
+    for (std::size_t i = 0; i < rgba.size(); ++i)
+        rgba[i] = static_cast<std::uint8_t>(i * 31 + i / 7);
     auto png = encode_png_rgba(rgba, w, h);
     std::uint32_t dw = 0, dh = 0;
     auto back = decode_stored_png(png, dw, dh);
@@ -79,7 +84,7 @@ TEST(Png, WritesAFileAtomically) {
     auto path = dir / "tiny.png";
     std::vector<std::uint8_t> rgba = {255, 0, 0, 255, 0, 255, 0, 255};
     ASSERT_TRUE(write_png_rgba(path.string(), rgba, 2, 1).ok());
-    
+
     std::ifstream in(path, std::ios::binary);
     std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
     std::uint32_t w = 0, h = 0;

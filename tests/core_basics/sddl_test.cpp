@@ -16,9 +16,10 @@ std::size_t error_offset(const Error& e) {
 }
 
 TEST(Sddl, ParsesTheServerFormPresets) {
-    for (const char* text : {"D:P(A;;FR;;;WD)(A;;FA;;;OW)(A;;FA;;;SY)",
-                             "D:P(A;;FRFW;;;AU)(A;;FA;;;SY)(A;;FA;;;BA)", "D:P(A;;FA;;;WD)",
-                             "D:P(A;;FA;;;S-1-5-21-1004336348-1177238915-682003330-1001)(A;;FA;;;SY)(A;;FA;;;BA)"}) {
+    for (const char* text :
+         {"D:P(A;;FR;;;WD)(A;;FA;;;OW)(A;;FA;;;SY)", "D:P(A;;FRFW;;;AU)(A;;FA;;;SY)(A;;FA;;;BA)",
+          "D:P(A;;FA;;;WD)",
+          "D:P(A;;FA;;;S-1-5-21-1004336348-1177238915-682003330-1001)(A;;FA;;;SY)(A;;FA;;;BA)"}) {
         auto sd = parse_sddl(text);
         ASSERT_TRUE(sd.ok()) << text << ": " << sd.error().to_string();
         EXPECT_EQ(format_sddl(*sd), text);
@@ -26,7 +27,8 @@ TEST(Sddl, ParsesTheServerFormPresets) {
 }
 
 TEST(Sddl, SplitsOwnerGroupAndAces) {
-    auto sd = parse_sddl("O:BAG:SYD:PAI(A;OICI;0x1f01ff;;;S-1-5-32-544)(D;;GA;;;AN)S:(ML;;NW;;;LW)");
+    auto sd =
+        parse_sddl("O:BAG:SYD:PAI(A;OICI;0x1f01ff;;;S-1-5-32-544)(D;;GA;;;AN)S:(ML;;NW;;;LW)");
     ASSERT_TRUE(sd.ok()) << sd.error().to_string();
     EXPECT_EQ(sd->owner, "BA");
     EXPECT_EQ(sd->group, "SY");

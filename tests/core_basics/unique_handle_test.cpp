@@ -29,14 +29,17 @@ struct FakeTraits {
 using FakeResource = UniqueResource<FakeTraits>;
 
 class UniqueResourceTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override { g_closed = &closed_; }
     void TearDown() override { g_closed = nullptr; }
     std::vector<int> closed_;
 };
 
 TEST_F(UniqueResourceTest, ClosesOnceOnDestruction) {
-    { FakeResource r(7); EXPECT_TRUE(r.valid()); }
+    {
+        FakeResource r(7);
+        EXPECT_TRUE(r.valid());
+    }
     EXPECT_EQ(closed_, std::vector<int>{7});
 }
 
@@ -69,7 +72,8 @@ TEST_F(UniqueResourceTest, ReleaseGivesUpWithoutClosing) {
 
 TEST(UniqueHandle, TreatsNullAndInvalidHandleValueAsEmpty) {
     EXPECT_FALSE(Win32HandleTraits::is_valid(nullptr));
-    EXPECT_FALSE(Win32HandleTraits::is_valid(reinterpret_cast<void*>(static_cast<std::intptr_t>(-1))));
+    EXPECT_FALSE(
+        Win32HandleTraits::is_valid(reinterpret_cast<void*>(static_cast<std::intptr_t>(-1))));
     UniqueHandle h;
     EXPECT_FALSE(h.valid());
 }
@@ -106,7 +110,10 @@ TEST(UniqueHandle, ClosesTheWin32Handle) {
     ASSERT_NE(raw, nullptr);
     DWORD flags = 0;
     ASSERT_TRUE(::GetHandleInformation(raw, &flags));
-    { UniqueHandle h(raw); EXPECT_TRUE(h.valid()); }
+    {
+        UniqueHandle h(raw);
+        EXPECT_TRUE(h.valid());
+    }
     EXPECT_FALSE(::GetHandleInformation(raw, &flags));
     EXPECT_EQ(::GetLastError(), static_cast<DWORD>(ERROR_INVALID_HANDLE));
 #else

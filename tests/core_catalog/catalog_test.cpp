@@ -58,10 +58,10 @@ std::vector<std::byte> dir_buffer(const std::vector<Rec>& recs) {
 
 const std::vector<Rec> kOddRecords = {
     {u"InitShutdown", 3, 3},
-    {u"mojo.1234.5678\\sub\\name", 1, -1},             // backslashes in the name
-    {u"caf\u00e9-\u7ba1\u9053-\U0001F600", 2, 10},      // Latin-1, CJK and a surrogate pair
-    {u"unlimited32", 0, 0xFFFFFFFFLL},                  // unlimited reported in 32 bits
-    {u"", 0, 1},                                        // an empty name still parses
+    {u"mojo.1234.5678\\sub\\name", 1, -1},          // backslashes in the name
+    {u"caf\u00e9-\u7ba1\u9053-\U0001F600", 2, 10},  // Latin-1, CJK and a surrogate pair
+    {u"unlimited32", 0, 0xFFFFFFFFLL},              // unlimited reported in 32 bits
+    {u"", 0, 1},                                    // an empty name still parses
 };
 
 TEST(NtDirectoryParser, ParsesSeveralEntriesWithOddNames) {
@@ -168,8 +168,10 @@ TEST(ProcNetUnix, ParsesRecordsAndCountsBadLines) {
 
 TEST(ProcNetUnix, EntriesCountConnectionsAndOwners) {
     auto recs = parse_proc_net_unix(kProcNetUnix);
-    std::vector<InodeHolders> holders = {
-        {1001, {{100, "server"}}}, {1002, {{100, "server"}}}, {1003, {{101, "worker"}}}, {2001, {{200, "seq"}}}};
+    std::vector<InodeHolders> holders = {{1001, {{100, "server"}}},
+                                         {1002, {{100, "server"}}},
+                                         {1003, {{101, "worker"}}},
+                                         {2001, {{200, "seq"}}}};
     auto entries = unix_entries_from_records(recs, holders);
     ASSERT_EQ(entries.size(), 4u) << "the unnamed client socket is left out";
     const PipeEntry* app = nullptr;
@@ -197,7 +199,8 @@ TEST(ProcNetUnix, EntriesCountConnectionsAndOwners) {
     EXPECT_EQ(dgram->socket_state, SocketState::Unconnected);
 }
 
-PipeEntry entry(std::string name, std::optional<std::int64_t> cur, PipeKind kind = PipeKind::NamedPipe) {
+PipeEntry entry(std::string name, std::optional<std::int64_t> cur,
+                PipeKind kind = PipeKind::NamedPipe) {
     PipeEntry e;
     e.kind = kind;
     e.name = std::move(name);
@@ -214,8 +217,10 @@ Snapshot snapshot(std::vector<PipeEntry> entries) {
 }
 
 TEST(SnapshotDiff, FindsAddedRemovedAndChanged) {
-    auto before = snapshot({entry("a", 1), entry("b", 1), entry("c", 2), entry("x", 1, PipeKind::Fifo)});
-    auto after = snapshot({entry("b", 1), entry("c", 3), entry("d", 1), entry("x", 1, PipeKind::UnixStream)});
+    auto before =
+        snapshot({entry("a", 1), entry("b", 1), entry("c", 2), entry("x", 1, PipeKind::Fifo)});
+    auto after = snapshot(
+        {entry("b", 1), entry("c", 3), entry("d", 1), entry("x", 1, PipeKind::UnixStream)});
     auto d = diff(before, after);
     ASSERT_EQ(d.added.size(), 2u);
     EXPECT_EQ(d.added[0].key(), "named_pipe:d");
@@ -282,7 +287,8 @@ TEST(SavedList, JsonReadsBackEveryField) {
     pipe.other_pids = {{8, ""}};
     pipe.sources = static_cast<std::uint32_t>(CatalogSource::NtDirectory) |
                    static_cast<std::uint32_t>(CatalogSource::HandleTable);
-    pipe.first_seen = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'795'000'000'123));
+    pipe.first_seen =
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(1'795'000'000'123));
     PipeEntry sock;
     sock.kind = PipeKind::UnixSeqpacket;
     sock.name = "@abstract";
@@ -326,16 +332,17 @@ TEST(SavedList, BrokenFilesNameTheEntryAndTheField) {
         const char* text;
         const char* words;
     };
-    for (const Case& c : {Case{"not json", "not valid JSON"}, Case{"{}", "not a list"},
-                          Case{R"([{"kind":"fifo"}])", "entry 1 has no \"name\""},
-                          Case{R"([{"name":"a","kind":"fifo"},{"name":"b","kind":"socket"}])",
-                               "entry 2 has an unknown \"kind\""},
-                          Case{R"([{"name":"a","kind":"fifo","current_instances":1.5}])", "current_instances"},
-                          Case{R"([{"name":"a","kind":"fifo","current_instances":1e30}])", "current_instances"},
-                          Case{R"([{"name":"a","kind":"fifo","processes":[{"pid":-1,"end":"server"}]}])", "pid"},
-                          Case{R"([{"name":"a","kind":"fifo","processes":[{"pid":1,"end":"middle"}]}])", "end"},
-                          Case{R"([{"name":"a","kind":"fifo","source":"proc_fd+nowhere"}])", "nowhere"},
-                          Case{R"([{"name":"a","kind":"fifo","first_seen_unix_ms":1e300}])", "first_seen"}}) {
+    for (const Case& c :
+         {Case{"not json", "not valid JSON"}, Case{"{}", "not a list"},
+          Case{R"([{"kind":"fifo"}])", "entry 1 has no \"name\""},
+          Case{R"([{"name":"a","kind":"fifo"},{"name":"b","kind":"socket"}])",
+               "entry 2 has an unknown \"kind\""},
+          Case{R"([{"name":"a","kind":"fifo","current_instances":1.5}])", "current_instances"},
+          Case{R"([{"name":"a","kind":"fifo","current_instances":1e30}])", "current_instances"},
+          Case{R"([{"name":"a","kind":"fifo","processes":[{"pid":-1,"end":"server"}]}])", "pid"},
+          Case{R"([{"name":"a","kind":"fifo","processes":[{"pid":1,"end":"middle"}]}])", "end"},
+          Case{R"([{"name":"a","kind":"fifo","source":"proc_fd+nowhere"}])", "nowhere"},
+          Case{R"([{"name":"a","kind":"fifo","first_seen_unix_ms":1e300}])", "first_seen"}}) {
         auto r = entries_from_json(c.text, "saved.json");
         ASSERT_FALSE(r.ok()) << c.text;
         const std::string text = r.error().to_string();
@@ -351,7 +358,8 @@ TEST(PipeCatalog, RefreshPublishesSnapshotsAndDiffs) {
     PipeCatalog cat([&]() -> Result<Snapshot> {
         ++round;
         if (round == 3) return make_error(ErrorCode::AccessDenied, "fake", "", "denied");
-        return snapshot(round == 1 ? std::vector{entry("a", 1)} : std::vector{entry("a", 2), entry("b", 1)});
+        return snapshot(round == 1 ? std::vector{entry("a", 1)}
+                                   : std::vector{entry("a", 2), entry("b", 1)});
     });
     EXPECT_EQ(cat.latest(), nullptr);
     auto r1 = cat.refresh();
@@ -428,7 +436,8 @@ TEST(PipeCatalog, RequestRefreshWakesAWatcherThatRefreshesOnlyOnRequest) {
     EXPECT_EQ(lists.load(), 0);
     cat.start(std::nullopt);
     auto wait_for = [&](int n) {
-        for (auto end = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < end;) {
+        for (auto end = std::chrono::steady_clock::now() + 5s;
+             std::chrono::steady_clock::now() < end;) {
             if (lists.load() >= n) return true;
             std::this_thread::sleep_for(1ms);
         }

@@ -9,7 +9,9 @@ using namespace pipescope::core;
 
 namespace {
 
-bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+bool has(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
 
 TEST(PipeRights, FullControlAndSingleBits) {
     auto full = pipe_rights_in_words(0x001F01FF);
@@ -54,13 +56,15 @@ TEST(AssessDacl, NullDaclLetsEveryoneWrite) {
 }
 
 TEST(AssessDacl, EveryoneAllowAndDenyOrder) {
-    auto open = assess_dacl(true, {ace("allow", "S-1-5-18", 0x1F01FF), ace("allow", "S-1-1-0", 0x0012019F)});
+    auto open = assess_dacl(
+        true, {ace("allow", "S-1-5-18", 0x1F01FF), ace("allow", "S-1-1-0", 0x0012019F)});
     EXPECT_FALSE(open.null_dacl);
     EXPECT_TRUE(open.everyone_can_write);
     EXPECT_FALSE(open.anonymous_can_write);
     auto read_only = assess_dacl(true, {ace("allow", "S-1-1-0", 0x00120089)});
     EXPECT_FALSE(read_only.everyone_can_write);
-    auto denied_first = assess_dacl(true, {ace("deny", "S-1-1-0", 0x0002), ace("allow", "S-1-1-0", 0x1F01FF)});
+    auto denied_first =
+        assess_dacl(true, {ace("deny", "S-1-1-0", 0x0002), ace("allow", "S-1-1-0", 0x1F01FF)});
     EXPECT_FALSE(denied_first.everyone_can_write);
     EXPECT_EQ(denied_first.remote_clients_accepted, false);
     auto anon = assess_dacl(true, {ace("allow", "S-1-5-7", 0x40000000)});
@@ -69,7 +73,8 @@ TEST(AssessDacl, EveryoneAllowAndDenyOrder) {
 }
 
 TEST(AssessDacl, NetworkDenyMeansRemoteRejected) {
-    auto f = assess_dacl(true, {ace("deny", "S-1-5-2", 0x1F01FF), ace("allow", "S-1-1-0", 0x1F01FF)});
+    auto f =
+        assess_dacl(true, {ace("deny", "S-1-5-2", 0x1F01FF), ace("allow", "S-1-1-0", 0x1F01FF)});
     EXPECT_EQ(f.remote_clients_accepted, false);
     auto g = assess_dacl(true, {ace("allow", "S-1-1-0", 0x1F01FF)});
     EXPECT_FALSE(g.remote_clients_accepted.has_value()) << "not knowable from the DACL alone";

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "cannot read %s\n", f.string().c_str());
             return 2;
         }
-        std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
         std::fprintf(stderr, "replay %s (%zu bytes)\n", f.string().c_str(), bytes.size());
         LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
     }

@@ -55,7 +55,8 @@ TEST(AppFrame, FileMenuQuitByMouse) {
     ASSERT_TRUE(popup->Active || popup->WasActive);
     EXPECT_FALSE(app.quit_requested());
     // "Quit" is the first item in it.
-    ui.click(popup->Pos.x + 20.0f, popup->Pos.y + style.WindowPadding.y + ImGui::GetFontSize() * 0.5f, draw);
+    ui.click(popup->Pos.x + 20.0f,
+             popup->Pos.y + style.WindowPadding.y + ImGui::GetFontSize() * 0.5f, draw);
     EXPECT_TRUE(app.quit_requested());
 }
 
@@ -76,12 +77,12 @@ TEST(AppFrame, ThemeChangesTheStyle) {
 namespace {
 
 class NamedView final : public pipescope::gui::View {
-public:
+  public:
     NamedView(std::string t, int* draws) : title_(std::move(t)), draws_(draws) {}
     std::string title() const override { return title_; }
     void draw() override { ++*draws_; }
 
-private:
+  private:
     std::string title_;
     int* draws_;
 };

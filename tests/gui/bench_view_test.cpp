@@ -9,8 +9,8 @@
 
 using namespace pipescope;
 using namespace std::chrono_literals;
-using pipescope::gui::test::Headless;
 using pipescope::gui::test::draw_in_window;
+using pipescope::gui::test::Headless;
 
 namespace {
 
@@ -36,7 +36,9 @@ TEST(BenchView, RunStartsTheEngineAndTheChartsGetPoints) {
     for (int i = 0; i < 1000 && view.running(); ++i) {
         auto t0 = std::chrono::steady_clock::now();
         ui.frame([&] { draw_in_window(view); });
-        worst_ms = std::max(worst_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        worst_ms = std::max(worst_ms, std::chrono::duration<double, std::milli>(
+                                          std::chrono::steady_clock::now() - t0)
+                                          .count());
         std::this_thread::sleep_for(10ms);
     }
     ASSERT_FALSE(view.running()) << "the run did not finish";

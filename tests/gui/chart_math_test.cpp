@@ -42,7 +42,8 @@ TEST(ReduceMinMax, PointsOutsideTheWindowAreIgnored) {
     for (int i = 0; i < 10; ++i) s.push(i, i);
     auto cols = reduce_min_max(s, 5, 9, 4);
     double lowest = 1e9;
-    for (const auto& c : cols) if (!c.empty) lowest = std::min(lowest, c.y_min);
+    for (const auto& c : cols)
+        if (!c.empty) lowest = std::min(lowest, c.y_min);
     EXPECT_EQ(lowest, 5);
     EXPECT_TRUE(reduce_min_max(s, 5, 5, 4)[0].empty);
 }

@@ -23,7 +23,8 @@ TEST(ChartWidget, DrawsSeriesAndReportsTheHoveredColumn) {
         ImGui::SetNextWindowPos(ImVec2(0, 0));
         ImGui::SetNextWindowSize(ImVec2(800, 600));
         ImGui::Begin("charts");
-        hover = line_chart("##rate", ImVec2(-1, 300), series, ChartOptions{Unit::Seconds, Unit::BytesPerSec});
+        hover = line_chart("##rate", ImVec2(-1, 300), series,
+                           ChartOptions{Unit::Seconds, Unit::BytesPerSec});
         ImGui::End();
     };
     ui.io().MousePos = ImVec2(400, 150);
@@ -59,7 +60,8 @@ TEST(ChartWidget, HistogramBarsOnALogAxis) {
         ImGui::SetNextWindowPos(ImVec2(0, 0));
         ImGui::SetNextWindowSize(ImVec2(800, 600));
         ImGui::Begin("hist");
-        hover = bar_chart("##hist", ImVec2(-1, 200), xs, ys, Unit::Nanoseconds, IM_COL32(120, 200, 120, 255));
+        hover = bar_chart("##hist", ImVec2(-1, 200), xs, ys, Unit::Nanoseconds,
+                          IM_COL32(120, 200, 120, 255));
         ImGui::End();
     };
     ui.frame(draw);

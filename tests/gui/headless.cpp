@@ -14,7 +14,9 @@ Headless::Headless(float width, float height) : ctx_(ImGui::CreateContext()) {
     io.Fonts->SetTexID(nullptr);
 }
 
-Headless::~Headless() { ImGui::DestroyContext(ctx_); }
+Headless::~Headless() {
+    ImGui::DestroyContext(ctx_);
+}
 
 void Headless::frame(const std::function<void()>& draw) {
     ImGui::SetCurrentContext(ctx_);

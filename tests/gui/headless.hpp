@@ -9,7 +9,7 @@
 namespace pipescope::gui::test {
 
 class Headless {
-public:
+  public:
     explicit Headless(float width = 1280.0f, float height = 800.0f);
     ~Headless();
     Headless(const Headless&) = delete;
@@ -24,7 +24,7 @@ public:
 
     ImGuiIO& io() { return ImGui::GetIO(); }
 
-private:
+  private:
     ImGuiContext* ctx_;
 };
 

@@ -17,8 +17,8 @@
 
 using namespace pipescope;
 using namespace std::chrono_literals;
-using pipescope::gui::test::Headless;
 using pipescope::gui::test::draw_in_window;
+using pipescope::gui::test::Headless;
 using Role = gui::SessionView::Role;
 
 namespace {

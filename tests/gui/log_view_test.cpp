@@ -4,8 +4,8 @@
 #include "views/log_view.hpp"
 
 using namespace pipescope;
-using pipescope::gui::test::Headless;
 using pipescope::gui::test::draw_in_window;
+using pipescope::gui::test::Headless;
 
 namespace {
 

@@ -62,7 +62,8 @@ bool frames_until(Headless& ui, gui::PipesView& view, Pred done) {
         view.draw();
         ImGui::End();
     };
-    for (auto end = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < end;) {
+    for (auto end = std::chrono::steady_clock::now() + 5s;
+         std::chrono::steady_clock::now() < end;) {
         ui.frame(draw);
         if (done()) return true;
         std::this_thread::sleep_for(2ms);
@@ -158,7 +159,8 @@ TEST(PipesView, DoubleClickInspects) {
     ImGuiIO& io = ImGui::GetIO();
     for (float y = 40; y < 200 && inspected.empty(); y += 4) {
         io.MousePos = ImVec2(60, y);
-        for (int i = 0; i < 30; ++i) ui.frame(draw);  // let the last click age past the double-click time
+        for (int i = 0; i < 30; ++i)
+            ui.frame(draw);  // let the last click age past the double-click time
         io.MouseDown[0] = true;
         ui.frame(draw);
         io.MouseDown[0] = false;

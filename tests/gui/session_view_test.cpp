@@ -19,13 +19,14 @@
 
 using namespace pipescope;
 using namespace std::chrono_literals;
-using pipescope::gui::test::Headless;
 using pipescope::gui::test::draw_in_window;
+using pipescope::gui::test::Headless;
 using Role = gui::SessionView::Role;
 
 namespace {
 
-std::unique_ptr<core::Session> real_factory(Role role, const core::Endpoint& e, const core::SessionOptions& o) {
+std::unique_ptr<core::Session> real_factory(Role role, const core::Endpoint& e,
+                                            const core::SessionOptions& o) {
     if (role == Role::Client) return std::make_unique<core::ClientSession>(e, o);
     return std::make_unique<core::ServerSession>(e, o);
 }
@@ -77,7 +78,8 @@ TEST(SessionView, PosixServerUsesTheFormsFileMode) {
     view.endpoint().server.socket_mode = 0640;
     ASSERT_TRUE(view.start()) << view.form_error();
     EXPECT_TRUE(view.endpoint().server.sddl.empty()) << view.endpoint().server.sddl;
-    auto running = view.session()->wait_for([](const core::SessionSnapshot& s) { return s.running; }, 5000ms);
+    auto running =
+        view.session()->wait_for([](const core::SessionSnapshot& s) { return s.running; }, 5000ms);
     ASSERT_TRUE(running->running) << running->status;
     struct stat st {};
     ASSERT_EQ(::stat(view.endpoint().name.posix_path().c_str(), &st), 0);
@@ -106,14 +108,20 @@ TEST(SessionView, ClientTalksToAnEchoServerAndTheTranscriptShowsBothWays) {
     Headless ui;
     ui.frame([&] { draw_in_window(server); });
     ASSERT_TRUE(server.start()) << server.form_error();
-    ASSERT_TRUE(server.session()->wait_for([](const core::SessionSnapshot& s) { return s.running; }, 5000ms)->running);
+    ASSERT_TRUE(server.session()
+                    ->wait_for([](const core::SessionSnapshot& s) { return s.running; }, 5000ms)
+                    ->running);
     ASSERT_TRUE(client.start()) << client.form_error();
     auto connected = client.session()->wait_for(
-        [](const core::SessionSnapshot& s) { return !s.conversations.empty() && s.conversations.back().connected; }, 10000ms);
+        [](const core::SessionSnapshot& s) {
+            return !s.conversations.empty() && s.conversations.back().connected;
+        },
+        10000ms);
     ASSERT_FALSE(connected->conversations.empty()) << connected->status;
 
     ASSERT_TRUE(client.send(gui::SendMode::Text, "hello pipe"));
-    auto got = client.session()->wait_for([](const core::SessionSnapshot& s) { return s.totals.bytes_in >= 10; }, 10000ms);
+    auto got = client.session()->wait_for(
+        [](const core::SessionSnapshot& s) { return s.totals.bytes_in >= 10; }, 10000ms);
     EXPECT_EQ(got->totals.bytes_out, 10u);
     EXPECT_EQ(got->totals.bytes_in, 10u);
     const auto& t = got->conversations.back().transcript;
@@ -144,10 +152,14 @@ TEST(SessionView, BadHexIsReportedNotSent) {
     server.session()->wait_for([](const core::SessionSnapshot& s) { return s.running; }, 5000ms);
     ASSERT_TRUE(client.start());
     client.session()->wait_for(
-        [](const core::SessionSnapshot& s) { return !s.conversations.empty() && s.conversations.back().connected; }, 10000ms);
+        [](const core::SessionSnapshot& s) {
+            return !s.conversations.empty() && s.conversations.back().connected;
+        },
+        10000ms);
     EXPECT_FALSE(client.send(gui::SendMode::Hex, "48 6"));
     EXPECT_TRUE(client.send(gui::SendMode::Hex, "48 69"));
-    auto got = server.session()->wait_for([](const core::SessionSnapshot& s) { return s.totals.bytes_in >= 2; }, 10000ms);
+    auto got = server.session()->wait_for(
+        [](const core::SessionSnapshot& s) { return s.totals.bytes_in >= 2; }, 10000ms);
     EXPECT_EQ(got->totals.bytes_in, 2u) << "only the valid hex was sent";
     client.stop();
     server.stop();

@@ -48,7 +48,9 @@ TEST(Settings, DamagedFileIsAClearErrorAndOutOfRangeValuesAreClamped) {
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("defaults"), std::string::npos);
     auto odd = temp("odd.json");
-    ASSERT_TRUE(pipescope::core::write_file_atomic(odd, R"({"theme":"purple","window_width":5,"refresh_interval_ms":1})").ok());
+    ASSERT_TRUE(pipescope::core::write_file_atomic(
+                    odd, R"({"theme":"purple","window_width":5,"refresh_interval_ms":1})")
+                    .ok());
     auto o = Settings::load(odd);
     ASSERT_TRUE(o.ok());
     EXPECT_EQ(o->theme, "dark");

@@ -16,7 +16,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+double ms_since(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
 
 std::vector<std::byte> nt_buffer(int n) {
     std::vector<std::byte> b;
@@ -33,7 +35,8 @@ std::vector<std::byte> nt_buffer(int n) {
         put32(48, 0xFFFFFFFF);
         put32(52, 0xFFFFFFFF);
         put32(60, static_cast<std::uint32_t>(name.size() * 2));
-        for (std::size_t k = 0; k < name.size(); ++k) b[at + 64 + 2 * k] = static_cast<std::byte>(name[k]);
+        for (std::size_t k = 0; k < name.size(); ++k)
+            b[at + 64 + 2 * k] = static_cast<std::byte>(name[k]);
     }
     return b;
 }
@@ -51,8 +54,8 @@ int main(int argc, char** argv) {
 
     std::string text = "Num       RefCount Protocol Flags    Type St Inode Path\n";
     for (int i = 0; i < n; ++i)
-        text += "0000000000000000: 00000002 00000000 00010000 0001 01 " + std::to_string(100000 + i) + " /run/perf/s" +
-                std::to_string(i) + ".sock\n";
+        text += "0000000000000000: 00000002 00000000 00010000 0001 01 " +
+                std::to_string(100000 + i) + " /run/perf/s" + std::to_string(i) + ".sock\n";
     auto buf = nt_buffer(n);
 
     double best_unix = 1e9, best_nt = 1e9, best_norm = 1e9, best_diff = 1e9;
@@ -80,7 +83,8 @@ int main(int argc, char** argv) {
             a.entries.push_back(pe);
         }
         b.entries = a.entries;
-        for (std::size_t i = 0; i < b.entries.size(); i += 100) *b.entries[i].current_instances += 1;  // 1% changed
+        for (std::size_t i = 0; i < b.entries.size(); i += 100)
+            *b.entries[i].current_instances += 1;  // 1% changed
         t0 = Clock::now();
         normalize(a);
         normalize(b);
@@ -96,10 +100,14 @@ int main(int argc, char** argv) {
     std::printf("parse NT directory buffer of %d entries: %.3f ms\n", n, best_nt);
     std::printf("normalize (sort + merge) of %d entries: %.3f ms\n", n, best_norm);
     std::printf("diff of %d entries (%zu changed) + carry times: %.3f ms\n", n, changed, best_diff);
-    std::printf("total parse + normalize + diff: %.3f ms (goal < 50 ms)\n", std::max(best_unix, best_nt) + best_norm + best_diff);
+    std::printf("total parse + normalize + diff: %.3f ms (goal < 50 ms)\n",
+                std::max(best_unix, best_nt) + best_norm + best_diff);
     auto t0 = Clock::now();
     auto real = list_pipes({});
-    if (real) std::printf("list_pipes on this system: %.3f ms, %zu entries\n", ms_since(t0), real->entries.size());
-    else std::printf("list_pipes on this system failed: %s\n", real.error().to_string().c_str());
+    if (real)
+        std::printf("list_pipes on this system: %.3f ms, %zu entries\n", ms_since(t0),
+                    real->entries.size());
+    else
+        std::printf("list_pipes on this system failed: %s\n", real.error().to_string().c_str());
     return 0;
 }

@@ -1,4 +1,5 @@
-// GUI speed, measured in a real window (run under Xvfb: xvfb-run -a build/linux/tests/perf/gui_perf):
+// GUI speed, measured in a real window (run under Xvfb: xvfb-run -a
+// build/linux/tests/perf/gui_perf):
 //  1. frame time, median / p99 / max over N frames with 10,000 pipes in the list and the
 //     benchmark dashboard's two live charts running (goal: 60 fps, no frame over 50 ms);
 //  2. CPU used while idle over S seconds (goal: under 1% of a core);
@@ -37,12 +38,15 @@ double process_cpu_seconds() {
 #ifdef _WIN32
     FILETIME create, exit, kernel, user;
     GetProcessTimes(GetCurrentProcess(), &create, &exit, &kernel, &user);
-    auto to_s = [](FILETIME f) { return ((static_cast<unsigned long long>(f.dwHighDateTime) << 32) | f.dwLowDateTime) / 1e7; };
+    auto to_s = [](FILETIME f) {
+        return ((static_cast<unsigned long long>(f.dwHighDateTime) << 32) | f.dwLowDateTime) / 1e7;
+    };
     return to_s(kernel) + to_s(user);
 #else
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
 #endif
 }
 
@@ -95,13 +99,15 @@ int main(int argc, char** argv) {
     ImGui::GetIO().Fonts->AddFontDefault();
 
     int generation = 0;
-    core::PipeCatalog catalog([&]() -> core::Result<core::Snapshot> { return fake_pipes(pipes, generation++); });
+    core::PipeCatalog catalog(
+        [&]() -> core::Result<core::Snapshot> { return fake_pipes(pipes, generation++); });
     core::BenchEngine engine(core::os_transport(), core::BenchOptions{});
     gui::App app;
     app.apply_theme(gui::Theme::Dark);
-    auto& list = static_cast<gui::PipesView&>(
-        app.add_view(std::make_unique<gui::PipesView>(catalog, std::chrono::milliseconds(500), true)));
-    auto& bench = static_cast<gui::BenchView&>(app.add_view(std::make_unique<gui::BenchView>(engine)));
+    auto& list = static_cast<gui::PipesView&>(app.add_view(
+        std::make_unique<gui::PipesView>(catalog, std::chrono::milliseconds(500), true)));
+    auto& bench =
+        static_cast<gui::BenchView&>(app.add_view(std::make_unique<gui::BenchView>(engine)));
 
     double last_ui_ms = 0;  // the UI's own CPU work (building the frame), without GL rendering
     // busy: draw at once (frame-time phase); otherwise pace like the app does.
@@ -133,13 +139,16 @@ int main(int argc, char** argv) {
     auto report = [](const char* what, std::vector<double> v) {
         std::sort(v.begin(), v.end());
         if (v.empty()) return;
-        std::printf("%-34s median %6.2f ms  p99 %6.2f ms  max %6.2f ms  (%zu frames, %.0f fps median)\n", what,
-                    v[v.size() / 2], v[v.size() * 99 / 100], v.back(), v.size(), 1000.0 / v[v.size() / 2]);
+        std::printf(
+            "%-34s median %6.2f ms  p99 %6.2f ms  max %6.2f ms  (%zu frames, %.0f fps median)\n",
+            what, v[v.size() / 2], v[v.size() * 99 / 100], v.back(), v.size(),
+            1000.0 / v[v.size() / 2]);
     };
     std::printf("== frame time (vsync off, Mesa llvmpipe under Xvfb: CPU-rendered) ==\n");
     report("pipe list, 10,000 rows:", list_ms);
     report("benchmark dashboard, live charts:", bench_ms);
-    std::printf("of which building the UI (ImGui, our views; the rest is GL rendering and swap):\n");
+    std::printf(
+        "of which building the UI (ImGui, our views; the rest is GL rendering and swap):\n");
     report("  pipe list:", list_ui_ms);
     report("  benchmark dashboard:", bench_ui_ms);
     std::printf("rows in the list: %zu\n", list.total_rows());
@@ -155,7 +164,8 @@ int main(int argc, char** argv) {
     // (that wake draws a few frames itself, so this overstates idle CPU a little, never less).
     std::jthread waker([&](std::stop_token st) {
         auto end = clock_type::now() + std::chrono::duration<double>(idle_seconds);
-        while (!st.stop_requested() && clock_type::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        while (!st.stop_requested() && clock_type::now() < end)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
         gui::Window::wake();
     });
     while (std::chrono::duration<double>(clock_type::now() - t0).count() < idle_seconds) {
@@ -165,8 +175,8 @@ int main(int argc, char** argv) {
     waker.request_stop();
     const double wall = std::chrono::duration<double>(clock_type::now() - t0).count();
     const double cpu = process_cpu_seconds() - cpu0;
-    std::printf("== idle ==\nCPU while idle: %.2f%% of a core over %.1f s (%d frames drawn)\n", 100.0 * cpu / wall, wall,
-                idle_frames);
+    std::printf("== idle ==\nCPU while idle: %.2f%% of a core over %.1f s (%d frames drawn)\n",
+                100.0 * cpu / wall, wall, idle_frames);
 
     // 3. Benchmark throughput with the dashboard open (paced the way the app paces it) vs
     //    headless.
@@ -189,7 +199,10 @@ int main(int argc, char** argv) {
     };
     double headless = run_bench(false);
     double with_ui = run_bench(true);
-    std::printf("== benchmark with the dashboard open ==\nstream 64 KiB headless: %.3f GB/s, dashboard open: %.3f GB/s, "
-                "ratio %.3f (goal >= 0.97)\n", headless / 1e9, with_ui / 1e9, headless > 0 ? with_ui / headless : 0.0);
+    std::printf(
+        "== benchmark with the dashboard open ==\nstream 64 KiB headless: %.3f GB/s, dashboard "
+        "open: %.3f GB/s, "
+        "ratio %.3f (goal >= 0.97)\n",
+        headless / 1e9, with_ui / 1e9, headless > 0 ? with_ui / headless : 0.0);
     return 0;
 }

@@ -76,7 +76,8 @@ std::wstring quote(const std::wstring& a) {
 }
 }  // namespace
 
-bool ChildProcess::start(const std::string& exe, const std::vector<std::string>& args, std::string* error) {
+bool ChildProcess::start(const std::string& exe, const std::vector<std::string>& args,
+                         std::string* error) {
     SECURITY_ATTRIBUTES sa{sizeof sa, nullptr, TRUE};
     HANDLE in_r = nullptr, in_w = nullptr, out_r = nullptr, out_w = nullptr;
     if (!::CreatePipe(&in_r, &in_w, &sa, 0) || !::CreatePipe(&out_r, &out_w, &sa, 0)) {
@@ -95,7 +96,8 @@ bool ChildProcess::start(const std::string& exe, const std::vector<std::string>&
     si.hStdOutput = out_w;
     si.hStdError = ::GetStdHandle(STD_ERROR_HANDLE);
     PROCESS_INFORMATION pi{};
-    BOOL ok = ::CreateProcessW(app.c_str(), cmd.data(), nullptr, nullptr, TRUE, 0, nullptr, nullptr, &si, &pi);
+    BOOL ok = ::CreateProcessW(app.c_str(), cmd.data(), nullptr, nullptr, TRUE, 0, nullptr, nullptr,
+                               &si, &pi);
     DWORD err = ::GetLastError();
     ::CloseHandle(in_r);
     ::CloseHandle(out_w);
@@ -124,7 +126,8 @@ bool ChildProcess::read_some(std::chrono::milliseconds timeout) {
         if (avail > 0) {
             char buf[4096];
             DWORD got = 0;
-            if (!::ReadFile(stdout_r_, buf, std::min<DWORD>(avail, sizeof buf), &got, nullptr) || got == 0) {
+            if (!::ReadFile(stdout_r_, buf, std::min<DWORD>(avail, sizeof buf), &got, nullptr) ||
+                got == 0) {
                 eof_ = true;
                 return false;
             }
@@ -144,7 +147,8 @@ void ChildProcess::close_stdin() {
 std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
     if (exit_code_) return exit_code_;
     if (!process_) return std::nullopt;
-    if (::WaitForSingleObject(process_, static_cast<DWORD>(timeout.count())) != WAIT_OBJECT_0) return std::nullopt;
+    if (::WaitForSingleObject(process_, static_cast<DWORD>(timeout.count())) != WAIT_OBJECT_0)
+        return std::nullopt;
     DWORD code = 0;
     ::GetExitCodeProcess(process_, &code);
     exit_code_ = static_cast<int>(code);
@@ -169,7 +173,8 @@ ChildProcess::~ChildProcess() {
 
 #else
 
-bool ChildProcess::start(const std::string& exe, const std::vector<std::string>& args, std::string* error) {
+bool ChildProcess::start(const std::string& exe, const std::vector<std::string>& args,
+                         std::string* error) {
     int in[2], out[2];
     if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) {
         if (error) *error = "pipe2 failed";

@@ -11,14 +11,15 @@
 namespace pipescope::test {
 
 class ChildProcess {
-public:
+  public:
     ChildProcess() = default;
     ~ChildProcess();  // closes stdin, waits briefly, then kills
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
 
     // Starts `exe` with `args`. On Windows a /unix/path is turned into Z:\unix\path (Wine).
-    [[nodiscard]] bool start(const std::string& exe, const std::vector<std::string>& args, std::string* error = nullptr);
+    [[nodiscard]] bool start(const std::string& exe, const std::vector<std::string>& args,
+                             std::string* error = nullptr);
     [[nodiscard]] std::uint32_t pid() const { return pid_; }
     // One line of stdout (without the line end), or nullopt on EOF or timeout.
     [[nodiscard]] std::optional<std::string> read_line(std::chrono::milliseconds timeout);
@@ -29,7 +30,7 @@ public:
     [[nodiscard]] std::optional<int> wait(std::chrono::milliseconds timeout);
     void kill();
 
-private:
+  private:
     bool read_some(std::chrono::milliseconds timeout);  // appends to buffer_; false on EOF/timeout
     std::string buffer_;
     bool eof_ = false;

@@ -47,8 +47,8 @@ int main(int argc, char** argv) {
     if (kind != "pipe") return 2;
     std::wstring path = L"\\\\.\\pipe\\";
     for (char c : name) path += static_cast<wchar_t>(static_cast<unsigned char>(c));
-    HANDLE pipe = ::CreateNamedPipeW(path.c_str(), PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE, PIPE_UNLIMITED_INSTANCES, 4096, 4096,
-                                     0, nullptr);
+    HANDLE pipe = ::CreateNamedPipeW(path.c_str(), PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE,
+                                     PIPE_UNLIMITED_INSTANCES, 4096, 4096, 0, nullptr);
     if (pipe == INVALID_HANDLE_VALUE) {
         std::fprintf(stderr, "CreateNamedPipeW failed: %lu\n", ::GetLastError());
         return 1;
@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
             std::memcpy(addr.sun_path, name.data(), name.size());
             len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size() + 1);
         }
-        if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd, 8) != 0) {
+        if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+            ::listen(fd, 8) != 0) {
             std::perror("socket/bind/listen");
             return 1;
         }
@@ -93,7 +94,9 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit_ms);
     for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now())
+                        .count();
         if (left <= 0) break;
         pollfd p{0, POLLIN, 0};
         int r = ::poll(&p, 1, static_cast<int>(left));

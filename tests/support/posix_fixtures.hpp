@@ -52,7 +52,9 @@ inline core::UniqueFd listen_on(const std::string& name, int type, int backlog =
     core::UniqueFd fd{::socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
     sockaddr_un addr;
     socklen_t len = make_addr(name, addr);
-    if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd.get(), backlog) != 0) return {};
+    if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        ::listen(fd.get(), backlog) != 0)
+        return {};
     return fd;
 }
 

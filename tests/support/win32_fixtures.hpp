@@ -13,7 +13,8 @@ namespace pipescope::test {
 
 inline std::string unique_pipe(const char* what) {
     static std::atomic<int> n{0};
-    return std::string("pscat-") + what + "-" + std::to_string(::GetCurrentProcessId()) + "-" + std::to_string(++n);
+    return std::string("pscat-") + what + "-" + std::to_string(::GetCurrentProcessId()) + "-" +
+           std::to_string(++n);
 }
 
 inline std::wstring pipe_path(const std::string& name) {
@@ -35,8 +36,8 @@ struct ServerSpec {
 inline core::UniqueHandle make_server(const std::string& name, const ServerSpec& spec) {
     SECURITY_ATTRIBUTES sa{sizeof sa, nullptr, FALSE};
     PSECURITY_DESCRIPTOR sd = nullptr;
-    if (spec.sddl &&
-        !::ConvertStringSecurityDescriptorToSecurityDescriptorW(spec.sddl, SDDL_REVISION_1, &sd, nullptr))
+    if (spec.sddl && !::ConvertStringSecurityDescriptorToSecurityDescriptorW(
+                         spec.sddl, SDDL_REVISION_1, &sd, nullptr))
         return {};
     SECURITY_DESCRIPTOR null_sd{};
     if (spec.null_dacl) {
@@ -45,14 +46,16 @@ inline core::UniqueHandle make_server(const std::string& name, const ServerSpec&
             return {};
     }
     sa.lpSecurityDescriptor = spec.null_dacl ? &null_sd : sd;
-    HANDLE h = ::CreateNamedPipeW(pipe_path(name).c_str(), spec.open_mode, spec.pipe_mode, spec.max_instances, spec.out_quota,
-                                  spec.in_quota, 0, (spec.sddl || spec.null_dacl) ? &sa : nullptr);
+    HANDLE h = ::CreateNamedPipeW(pipe_path(name).c_str(), spec.open_mode, spec.pipe_mode,
+                                  spec.max_instances, spec.out_quota, spec.in_quota, 0,
+                                  (spec.sddl || spec.null_dacl) ? &sa : nullptr);
     if (sd) ::LocalFree(sd);
     return core::UniqueHandle{h};
 }
 
 inline core::UniqueHandle connect_client(const std::string& name) {
-    return core::UniqueHandle{::CreateFileW(pipe_path(name).c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING, 0, nullptr)};
+    return core::UniqueHandle{::CreateFileW(pipe_path(name).c_str(), GENERIC_READ | GENERIC_WRITE,
+                                            0, nullptr, OPEN_EXISTING, 0, nullptr)};
 }
 
 }  // namespace pipescope::test

@@ -145,7 +145,10 @@ TEST(Transcript, LoadingSomethingElseFailsClearly) {
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("not a PipeScope transcript"), std::string::npos);
     EXPECT_FALSE(Transcript::from_json("not json").ok());
-    EXPECT_FALSE(Transcript::from_json(R"({"format":"pipescope-transcript","frames":[{"seq":1,"unix_us":0,"direction":"in","message_end":true,"hex":"zz"}],"events":[]})").ok());
+    EXPECT_FALSE(
+        Transcript::from_json(
+            R"({"format":"pipescope-transcript","frames":[{"seq":1,"unix_us":0,"direction":"in","message_end":true,"hex":"zz"}],"events":[]})")
+            .ok());
     EXPECT_FALSE(Transcript::load("/no/such/dir/x.json").ok());
 }
 

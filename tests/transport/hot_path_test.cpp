@@ -56,8 +56,8 @@ TEST_P(HotPathSyscalls, PingpongIsOneCallPerReadAndPerWrite) {
                         "cannot be counted";
     }
     const std::string kind = GetParam();
-    const std::string out = ::testing::TempDir() + "strace-" + kind + "-" +
-                            std::to_string(::getpid()) + ".txt";
+    const std::string out =
+        ::testing::TempDir() + "strace-" + kind + "-" + std::to_string(::getpid()) + ".txt";
     pipescope::test::ChildProcess p;
     ASSERT_TRUE(p.start("/usr/bin/strace",
                         {"-f", "-c", "-o", out, "-e",
@@ -92,7 +92,9 @@ TEST_P(HotPathSyscalls, PingpongIsOneCallPerReadAndPerWrite) {
 
 INSTANTIATE_TEST_SUITE_P(Posix, HotPathSyscalls,
                          ::testing::Values("unix", "seqpacket", "fifo", "tcp"),
-                         [](const ::testing::TestParamInfo<const char*>& p) { return std::string(p.param); });
+                         [](const ::testing::TestParamInfo<const char*>& p) {
+                             return std::string(p.param);
+                         });
 
 #else  // _WIN32
 
@@ -179,15 +181,14 @@ bool hook(const char* name, F& real, F counter) {
 }
 
 bool install_hooks() {
-    static const bool ok = hook("ReadFile", real_read_file, &count_read_file) &&
-                           hook("WriteFile", real_write_file, &count_write_file) &&
-                           hook("PeekNamedPipe", real_peek, &count_peek) &&
-                           hook("WaitForSingleObject", real_wait_single, &count_wait_single) &&
-                           hook("WaitForMultipleObjects", real_wait_multiple,
-                                &count_wait_multiple) &&
-                           hook("GetOverlappedResult", real_get_overlapped,
-                                &count_get_overlapped) &&
-                           hook("GetQueuedCompletionStatus", real_get_queued, &count_get_queued);
+    static const bool ok =
+        hook("ReadFile", real_read_file, &count_read_file) &&
+        hook("WriteFile", real_write_file, &count_write_file) &&
+        hook("PeekNamedPipe", real_peek, &count_peek) &&
+        hook("WaitForSingleObject", real_wait_single, &count_wait_single) &&
+        hook("WaitForMultipleObjects", real_wait_multiple, &count_wait_multiple) &&
+        hook("GetOverlappedResult", real_get_overlapped, &count_get_overlapped) &&
+        hook("GetQueuedCompletionStatus", real_get_queued, &count_get_queued);
     return ok;
 }
 
@@ -246,7 +247,9 @@ TEST_P(HotPathWin32Calls, PingpongIsOneReadFileAndOneWriteFilePerCall) {
 
 INSTANTIATE_TEST_SUITE_P(Win32, HotPathWin32Calls,
                          ::testing::Values(IoModel::Sync, IoModel::Overlapped, IoModel::Iocp),
-                         [](const ::testing::TestParamInfo<IoModel>& p) { return std::string(to_string(p.param)); });
+                         [](const ::testing::TestParamInfo<IoModel>& p) {
+                             return std::string(to_string(p.param));
+                         });
 
 #endif
 

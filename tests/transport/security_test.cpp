@@ -194,10 +194,9 @@ TEST_P(PosixSecurity, StaleNameIsReplacedWithOursAndServes) {
             ASSERT_EQ(::mkfifo(path.c_str(), 0666), 0);
         } else {
             // Bound, never listening, then closed: the file stays, nobody answers.
-            const int fd = ::socket(AF_UNIX,
-                                    GetParam() == TransportKind::UnixSeqpacket ? SOCK_SEQPACKET
-                                                                              : SOCK_STREAM,
-                                    0);
+            const int fd = ::socket(
+                AF_UNIX, GetParam() == TransportKind::UnixSeqpacket ? SOCK_SEQPACKET : SOCK_STREAM,
+                0);
             sockaddr_un a{};
             a.sun_family = AF_UNIX;
             std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);

@@ -81,10 +81,11 @@ TEST(ServerSession, AnswersJsonLinesRequestsByScript) {
     SessionOptions opt;
     opt.behaviour = Behaviour::Script;
     opt.line_mode = true;
-    opt.rules = parse_script(
-                    "regex \"method\"\\s*:\\s*\"ping\" => {\"jsonrpc\":\"2.0\",\"result\":\"pong\"}\n"
-                    "prefix {\"id\":2, => {\"id\":2,\"result\":42}\n")
-                    .value();
+    opt.rules =
+        parse_script(
+            "regex \"method\"\\s*:\\s*\"ping\" => {\"jsonrpc\":\"2.0\",\"result\":\"pong\"}\n"
+            "prefix {\"id\":2, => {\"id\":2,\"result\":42}\n")
+            .value();
     Endpoint ep = byte_endpoint("jsonl");
     ServerSession server(ep, opt);
     auto c = connect(ep, 5000ms);
@@ -99,7 +100,9 @@ TEST(ServerSession, AnswersJsonLinesRequestsByScript) {
     EXPECT_EQ(replies, "{\"jsonrpc\":\"2.0\",\"result\":\"pong\"}\n{\"id\":2,\"result\":42}\n");
 
     auto snap = server.wait_for(
-        [](const SessionSnapshot& s) { return s.totals.messages_in == 3 && s.totals.messages_out == 2; },
+        [](const SessionSnapshot& s) {
+            return s.totals.messages_in == 3 && s.totals.messages_out == 2;
+        },
         5000ms);
     EXPECT_EQ(snap->totals.messages_in, 3u) << "three lines arrived";
     EXPECT_EQ(snap->totals.messages_out, 2u) << "the third line matches no rule";
@@ -135,7 +138,8 @@ TEST(ServerSession, EchoesMessagesToSeveralClientsAtOnce) {
     for (auto& f : results) EXPECT_EQ(f.get(), "ok");
     auto snap = server.wait_for(
         [](const SessionSnapshot& s) {
-            return s.conversations.size() == kClients && s.totals.messages_out == kClients * kMessages;
+            return s.conversations.size() == kClients &&
+                   s.totals.messages_out == kClients * kMessages;
         },
         5000ms);
     ASSERT_EQ(snap->conversations.size(), static_cast<std::size_t>(kClients));
@@ -161,7 +165,9 @@ TEST(ServerSession, PeerClosingMidLineKeepsTheTranscriptAndSaysWhy) {
         server.wait_for([](const SessionSnapshot& s) { return s.totals.bytes_in == 11; }, 5000ms);
     }  // closes
     auto snap = server.wait_for(
-        [](const SessionSnapshot& s) { return !s.conversations.empty() && !s.conversations[0].connected; },
+        [](const SessionSnapshot& s) {
+            return !s.conversations.empty() && !s.conversations[0].connected;
+        },
         5000ms);
     ASSERT_EQ(snap->conversations.size(), 1u);
     const auto& conv = snap->conversations[0];
@@ -187,7 +193,9 @@ TEST(ServerSession, DisconnectsAClientOnRequest) {
     EXPECT_TRUE((r.ok() && r->eof) || (!r.ok() && r.error().code == ErrorCode::BrokenPipe))
         << (r.ok() ? "data" : r.error().to_string());
     auto snap = server.wait_for(
-        [](const SessionSnapshot& s) { return !s.conversations.empty() && !s.conversations[0].connected; },
+        [](const SessionSnapshot& s) {
+            return !s.conversations.empty() && !s.conversations[0].connected;
+        },
         5000ms);
     ASSERT_FALSE(snap->conversations.empty());
     EXPECT_FALSE(snap->conversations[0].connected);
@@ -220,13 +228,13 @@ TEST(ClientSession, SendsCommandsRecordsRepliesAndSavesTheTranscript) {
     echo.behaviour = Behaviour::Echo;
     ServerSession server(ep, echo);
     ClientSession client(ep, SessionOptions{});
-    auto up = client.wait_for(
-        [](const SessionSnapshot& s) { return !s.conversations.empty(); }, 5000ms);
+    auto up =
+        client.wait_for([](const SessionSnapshot& s) { return !s.conversations.empty(); }, 5000ms);
     ASSERT_FALSE(up->conversations.empty()) << (up->events.empty() ? "" : up->events.back().text);
     client.send(to_bytes("hello"));
     client.send(parse_hex("00 01 02").value());
-    auto snap = client.wait_for(
-        [](const SessionSnapshot& s) { return s.totals.bytes_in == 8; }, 5000ms);
+    auto snap =
+        client.wait_for([](const SessionSnapshot& s) { return s.totals.bytes_in == 8; }, 5000ms);
     ASSERT_EQ(snap->conversations.size(), 1u);
     const auto& t = snap->conversations[0].transcript;
     EXPECT_EQ(str(t.joined(Direction::Out)), std::string("hello\x00\x01\x02", 8));
@@ -348,21 +356,22 @@ TEST_P(SyncSession, ConversesOverSyncHandles) {
     echo.behaviour = Behaviour::Echo;
     ServerSession server(ep, echo);
     ClientSession client(ep, SessionOptions{});
-    auto up = client.wait_for(
-        [](const SessionSnapshot& s) { return !s.conversations.empty(); }, 5000ms);
+    auto up =
+        client.wait_for([](const SessionSnapshot& s) { return !s.conversations.empty(); }, 5000ms);
     ASSERT_FALSE(up->conversations.empty()) << (up->events.empty() ? "" : up->events.back().text);
     server.wait_for([](const SessionSnapshot& s) { return !s.conversations.empty(); }, 5000ms);
     for (int i = 0; i < 5; ++i) client.send(to_bytes("ping" + std::to_string(i)));
     // The server speaks first too, while the client's worker sits in its read.
     server.send(to_bytes("push"), 1);
-    auto snap = client.wait_for(
-        [](const SessionSnapshot& s) { return s.totals.bytes_in == 29; }, 5000ms);
+    auto snap =
+        client.wait_for([](const SessionSnapshot& s) { return s.totals.bytes_in == 29; }, 5000ms);
     ASSERT_EQ(snap->conversations.size(), 1u);
     EXPECT_EQ(snap->totals.bytes_out, 25u);
     EXPECT_EQ(snap->totals.bytes_in, 29u) << "5 echoes of 5 bytes and a 4-byte push";
     std::string in = str(snap->conversations[0].transcript.joined(Direction::In));
     EXPECT_NE(in.find("push"), std::string::npos) << in;
-    for (int i = 0; i < 5; ++i) EXPECT_NE(in.find("ping" + std::to_string(i)), std::string::npos) << in;
+    for (int i = 0; i < 5; ++i)
+        EXPECT_NE(in.find("ping" + std::to_string(i)), std::string::npos) << in;
     if (GetParam() == PipeType::Message) {
         EXPECT_EQ(snap->totals.messages_in, 6u);
     }

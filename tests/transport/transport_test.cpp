@@ -130,8 +130,8 @@ TEST_P(TransportTest, EchoRoundTripsArriveIntact) {
     ASSERT_TRUE(p.server && p.client);
     std::thread server([&] { echo_loop(*p.server); });
 
-    for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{64 * 1024},
-                             std::size_t{1024 * 1024}}) {
+    for (std::size_t size :
+         {std::size_t{0}, std::size_t{1}, std::size_t{64 * 1024}, std::size_t{1024 * 1024}}) {
         SCOPED_TRACE("size " + std::to_string(size));
         const auto data = pattern(size, static_cast<unsigned>(size));
         // Message kinds carry a payload as messages no bigger than the kind allows.
@@ -193,8 +193,7 @@ TEST_P(TransportTest, PeerCloseGivesCleanEofAfterTheData) {
     std::vector<std::byte> got, buf(256);
     for (int i = 0; i < 100; ++i) {
         auto r = p.server->read(buf, 5000ms);
-        ASSERT_TRUE(r.ok() || r.error().code == ErrorCode::BrokenPipe)
-            << r.error().to_string();
+        ASSERT_TRUE(r.ok() || r.error().code == ErrorCode::BrokenPipe) << r.error().to_string();
         if (!r || r->eof) break;
         got.insert(got.end(), buf.begin(), buf.begin() + static_cast<long>(r->bytes));
     }
@@ -389,7 +388,8 @@ TEST_P(MessageTransportTest, ReadMessageHoldsNoMoreThanItsBound) {
         if (part->message_end) break;
     }
     EXPECT_EQ(got, 10000u - 4096u);
-    EXPECT_TRUE(std::equal(rest.begin(), rest.begin() + static_cast<long>(got), whole.begin() + 4096));
+    EXPECT_TRUE(
+        std::equal(rest.begin(), rest.begin() + static_cast<long>(got), whole.begin() + 4096));
     auto next = p.server->read_message(msg, 5000ms, 4096);
     ASSERT_TRUE(next.ok()) << next.error().to_string();
     EXPECT_TRUE(msg == pattern(7, 4));
@@ -430,8 +430,8 @@ TEST_P(MessageTransportTest, AShortReadReassembles) {
 TEST(SeqpacketTransport, EmptyMessagesAndShutdownAreTold) {
     if (!transport_available(TransportKind::UnixSeqpacket))
         GTEST_SKIP() << "AF_UNIX seqpacket sockets exist only in the POSIX build";
-    auto p = connect_pair(make_endpoint({TransportKind::UnixSeqpacket, IoModel::Sync,
-                                         PipeType::Message}, "spshut"));
+    auto p = connect_pair(
+        make_endpoint({TransportKind::UnixSeqpacket, IoModel::Sync, PipeType::Message}, "spshut"));
     ASSERT_TRUE(p.server && p.client);
     ASSERT_TRUE(p.client->write_all({}, 1000ms).ok());
     ASSERT_TRUE(p.client->write_all(bytes_of("abc"), 1000ms).ok());
@@ -461,8 +461,8 @@ TEST(SeqpacketTransport, EmptyMessagesAndShutdownAreTold) {
 TEST(SeqpacketTransport, ShutdownWakesABlockedReadWithEof) {
     if (!transport_available(TransportKind::UnixSeqpacket))
         GTEST_SKIP() << "AF_UNIX seqpacket sockets exist only in the POSIX build";
-    auto p = connect_pair(make_endpoint({TransportKind::UnixSeqpacket, IoModel::Sync,
-                                         PipeType::Message}, "spwake"));
+    auto p = connect_pair(
+        make_endpoint({TransportKind::UnixSeqpacket, IoModel::Sync, PipeType::Message}, "spwake"));
     ASSERT_TRUE(p.server && p.client);
     auto reader = std::async(std::launch::async, [&] {
         std::vector<std::byte> buf(16);

@@ -28,7 +28,8 @@ using namespace std::chrono_literals;
 namespace {
 
 #ifdef _WIN32
-Endpoint pipe_endpoint(const std::string& tag, int max_instances, IoModel io = IoModel::Overlapped) {
+Endpoint pipe_endpoint(const std::string& tag, int max_instances,
+                       IoModel io = IoModel::Overlapped) {
     Endpoint ep;
     ep.kind = TransportKind::Win32Pipe;
     ep.io = io;
@@ -37,23 +38,24 @@ Endpoint pipe_endpoint(const std::string& tag, int max_instances, IoModel io = I
     return ep;
 }
 
-std::wstring wide(const std::string& s) { return std::wstring(s.begin(), s.end()); }
+std::wstring wide(const std::string& s) {
+    return std::wstring(s.begin(), s.end());
+}
 
 // The DACL of a pipe as SDDL, read through a client handle opened with READ_CONTROL.
 std::string read_dacl(const std::string& pipe_path) {
-    HANDLE h = ::CreateFileW(wide(pipe_path).c_str(), READ_CONTROL, 0, nullptr, OPEN_EXISTING,
-                             0, nullptr);
+    HANDLE h =
+        ::CreateFileW(wide(pipe_path).c_str(), READ_CONTROL, 0, nullptr, OPEN_EXISTING, 0, nullptr);
     if (h == INVALID_HANDLE_VALUE) return "open failed " + std::to_string(::GetLastError());
     PSECURITY_DESCRIPTOR sd = nullptr;
-    DWORD rc = ::GetSecurityInfo(h, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, nullptr,
-                                 nullptr, nullptr, nullptr, &sd);
+    DWORD rc = ::GetSecurityInfo(h, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr,
+                                 nullptr, nullptr, &sd);
     ::CloseHandle(h);
     if (rc != ERROR_SUCCESS) return "GetSecurityInfo failed " + std::to_string(rc);
     LPWSTR text = nullptr;
     std::string out;
-    if (::ConvertSecurityDescriptorToStringSecurityDescriptorW(sd, SDDL_REVISION_1,
-                                                               DACL_SECURITY_INFORMATION, &text,
-                                                               nullptr)) {
+    if (::ConvertSecurityDescriptorToStringSecurityDescriptorW(
+            sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &text, nullptr)) {
         for (const wchar_t* p = text; *p; ++p) out.push_back(static_cast<char>(*p));
         ::LocalFree(text);
     }
@@ -85,8 +87,8 @@ TEST(Win32Pipe, BusyPipeIsRetriedUntilAnInstanceFrees) {
     ASSERT_TRUE(server1.ok()) << server1.error().to_string();
 
     // The only instance is taken: a second client waits (WaitNamedPipe + retry)...
-    auto second = std::async(std::launch::async,
-                             [&] { return connect((*l)->client_endpoint(), 10000ms); });
+    auto second =
+        std::async(std::launch::async, [&] { return connect((*l)->client_endpoint(), 10000ms); });
     EXPECT_EQ(second.wait_for(300ms), std::future_status::timeout)
         << "the second client should still be waiting for a free instance";
     // ...until the first conversation ends and the server accepts again.
@@ -170,7 +172,8 @@ TEST(Win32Pipe, DefaultDaclHoldsOnlyUserSystemAndAdministrators) {
     for (const auto& s : t) {
         if (s != "SY" && s != "BA") user_sid = s;
     }
-    EXPECT_EQ(user_sid.rfind("S-1-5-", 0), 0u) << "the third trustee should be the user's SID: " << got;
+    EXPECT_EQ(user_sid.rfind("S-1-5-", 0), 0u)
+        << "the third trustee should be the user's SID: " << got;
     EXPECT_EQ(t, user);
     EXPECT_EQ(got, *sddl);
 #endif
@@ -250,7 +253,8 @@ std::vector<Result<std::unique_ptr<Channel>>> connect_at_once(const Endpoint& ep
 }
 
 // Each client says its index; some accepted server channel must hear each one exactly once.
-void expect_every_client_heard(Listener& l, std::vector<Result<std::unique_ptr<Channel>>>& clients) {
+void expect_every_client_heard(Listener& l,
+                               std::vector<Result<std::unique_ptr<Channel>>>& clients) {
     std::set<std::string> heard, said;
     for (std::size_t i = 0; i < clients.size(); ++i) {
         const std::string msg = "client " + std::to_string(i);
@@ -290,7 +294,8 @@ TEST_P(Win32Listening, NClientsConnectAtOnceWithoutRetry) {
     // The set was topped up after the hand-outs: as many clients can come at once again.
     auto more = connect_at_once((*l)->client_endpoint(), kClients);
     for (std::size_t i = 0; i < more.size(); ++i) {
-        ASSERT_TRUE(more[i].ok()) << "second round, client " << i << ": " << more[i].error().to_string();
+        ASSERT_TRUE(more[i].ok()) << "second round, client " << i << ": "
+                                  << more[i].error().to_string();
     }
     expect_every_client_heard(**l, more);
 #endif
@@ -384,7 +389,8 @@ TEST_P(Win32Listening, AClientThatCameAndWentBeforeAcceptIsStillHeard) {
         (*c)->close();
     }
     auto s = (*l)->accept(2000ms);
-    ASSERT_TRUE(s.ok()) << "the client that came and went was not handed out: " << s.error().to_string();
+    ASSERT_TRUE(s.ok()) << "the client that came and went was not handed out: "
+                        << s.error().to_string();
     std::vector<std::byte> buf(64);
     auto r = (*s)->read(buf, 2000ms);
     ASSERT_TRUE(r.ok()) << "its bytes were lost: " << r.error().to_string();
@@ -417,8 +423,8 @@ TEST(Win32Listening, DefaultIsFourBoundedByMaxInstances) {
 #ifdef _WIN32
 // What a raw Win32 server sees after ImpersonateNamedPipeClient on a client we connected.
 struct ImpersonationSeen {
-    std::string failure;              // a step that failed, with its error
-    DWORD open_token_error = 0;       // OpenThreadToken's error, when it failed
+    std::string failure;         // a step that failed, with its error
+    DWORD open_token_error = 0;  // OpenThreadToken's error, when it failed
     std::optional<SECURITY_IMPERSONATION_LEVEL> level;
     bool reverted = false;
 };
@@ -434,8 +440,8 @@ ImpersonationSeen impersonation_seen_by_server(ImpersonationLevel requested) {
     const PipeName name = pipescope::test::unique_pipe_name("imp");
     const std::wstring path = wide(name.win32_path());
     pipescope::core::UniqueHandle server(::CreateNamedPipeW(
-        path.c_str(), PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT, 1,
-        4096, 4096, 0, nullptr));
+        path.c_str(), PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT, 1, 4096,
+        4096, 0, nullptr));
     if (!server) return failed("CreateNamedPipeW " + std::to_string(::GetLastError()));
     Endpoint ep;
     ep.kind = TransportKind::Win32Pipe;
@@ -531,9 +537,10 @@ TEST(Win32Impersonation, ServerSeesAnonymousWhenAsked) {
     } else {
         ASSERT_TRUE(seen.level.has_value());
         if (is_wine() && *seen.level == SecurityImpersonation) {
-            GTEST_SKIP() << "Wine 8 ignores the client's SECURITY_SQOS level: the server's token "
-                            "is always SecurityImpersonation (measured), so Anonymous cannot be "
-                            "read back; impersonating, opening the token and reverting were checked";
+            GTEST_SKIP()
+                << "Wine 8 ignores the client's SECURITY_SQOS level: the server's token "
+                   "is always SecurityImpersonation (measured), so Anonymous cannot be "
+                   "read back; impersonating, opening the token and reverting were checked";
         }
         EXPECT_EQ(*seen.level, SecurityAnonymous);
     }

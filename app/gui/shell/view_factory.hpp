@@ -36,7 +36,10 @@ class ViewFactory {
     // callbacks call it).
     ViewFactory(App& app, core::PipeCatalog& catalog, core::BenchEngine& bench,
                 core::InspectTaskReaper& inspect_tasks, const Settings& settings)
-        : app_(app), catalog_(catalog), bench_(bench), inspect_tasks_(inspect_tasks),
+        : app_(app),
+          catalog_(catalog),
+          bench_(bench),
+          inspect_tasks_(inspect_tasks),
           settings_(settings) {}
     ViewFactory(const ViewFactory&) = delete;
     ViewFactory& operator=(const ViewFactory&) = delete;

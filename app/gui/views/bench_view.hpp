@@ -17,7 +17,7 @@
 namespace pipescope::gui {
 
 class BenchView final : public View {
-public:
+  public:
     explicit BenchView(core::BenchEngine& engine);
 
     [[nodiscard]] std::string title() const override { return "Benchmark###bench"; }
@@ -44,13 +44,15 @@ public:
     [[nodiscard]] const RingSeries& throughput_series() const { return throughput_; }
     [[nodiscard]] const RingSeries& p99_series() const { return p99_; }
     [[nodiscard]] const std::vector<core::BenchReport>& history() const { return history_; }
-    [[nodiscard]] const std::vector<core::BenchReport>& sweep_results() const { return sweep_results_; }
+    [[nodiscard]] const std::vector<core::BenchReport>& sweep_results() const {
+        return sweep_results_;
+    }
     // The screen centre of the "Compare with a raw loop (baseline)" checkbox as last drawn,
     // and the baseline line the dashboard last drew (empty when none): for headless tests.
     [[nodiscard]] ImVec2 baseline_checkbox_center() const { return baseline_checkbox_center_; }
     [[nodiscard]] const std::string& drawn_baseline_line() const { return drawn_baseline_line_; }
 
-private:
+  private:
     void draw_form();
     void draw_live();
     void draw_summary(const core::Summary& s);
@@ -61,8 +63,8 @@ private:
     void start_current();
     void finish_current();
     void reset_series();
-    void show_size();          // writes scenario_.message_size into the form
-    bool apply_size_field();   // reads the form's size back, if the user edited it
+    void show_size();         // writes scenario_.message_size into the form
+    bool apply_size_field();  // reads the form's size back, if the user edited it
 
     core::BenchEngine& engine_;
     ImVec2 baseline_checkbox_center_{0, 0};

@@ -9,30 +9,43 @@ namespace {
 
 ImVec4 state_color(core::FieldState s) {
     switch (s) {
-        case core::FieldState::Ok: return current_palette().ok;
+        case core::FieldState::Ok:
+            return current_palette().ok;
         case core::FieldState::Busy:
-        case core::FieldState::TimedOut: return current_palette().caution;
+        case core::FieldState::TimedOut:
+            return current_palette().caution;
         case core::FieldState::Denied:
         case core::FieldState::NotFound:
-        case core::FieldState::Failed: return current_palette().error;
-        default: return current_palette().dim;
+        case core::FieldState::Failed:
+            return current_palette().error;
+        default:
+            return current_palette().dim;
     }
 }
 
 ImVec4 inspect_color(core::InspectState s) {
     switch (s) {
-        case core::InspectState::Ok: return current_palette().ok;
+        case core::InspectState::Ok:
+            return current_palette().ok;
         case core::InspectState::Busy:
         case core::InspectState::TimedOut:
-        case core::InspectState::Cancelled: return current_palette().caution;
-        default: return current_palette().error;
+        case core::InspectState::Cancelled:
+            return current_palette().caution;
+        default:
+            return current_palette().error;
     }
 }
 
-std::string text_of(const std::string& v) { return v; }
-std::string text_of(bool v) { return v ? "yes" : "no"; }
+std::string text_of(const std::string& v) {
+    return v;
+}
+std::string text_of(bool v) {
+    return v ? "yes" : "no";
+}
 template <class T>
-std::string text_of(const T& v) requires std::is_arithmetic_v<T> { return std::to_string(v); }
+std::string text_of(const T& v) requires std::is_arithmetic_v<T> {
+    return std::to_string(v);
+}
 
 template <class T>
 void field_row(const char* label, const core::Field<T>& f, std::string (*fmt)(const T&) = nullptr) {
@@ -45,19 +58,28 @@ void field_row(const char* label, const core::Field<T>& f, std::string (*fmt)(co
         std::string text = fmt ? fmt(*f.value) : text_of(*f.value);
         ImGui::TextUnformatted(text.c_str());
     } else {
-        ImGui::TextColored(state_color(f.state), "%s", std::string(core::to_string(f.state)).c_str());
+        ImGui::TextColored(state_color(f.state), "%s",
+                           std::string(core::to_string(f.state)).c_str());
         if (!f.note.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", f.note.c_str());
     }
     ImGui::TableNextColumn();
-    if (f.connected) ImGui::TextColored(current_palette().caution, "connected");
-    else ImGui::TextColored(current_palette().passive, "passive");
+    if (f.connected)
+        ImGui::TextColored(current_palette().caution, "connected");
+    else
+        ImGui::TextColored(current_palette().passive, "passive");
     ImGui::TableNextColumn();
     ImGui::TextDisabled("%s", f.source.empty() ? "-" : f.source.c_str());
 }
 
-std::string bytes_text(const std::uint32_t& v) { return std::to_string(v) + " bytes"; }
-std::string bytes64_text(const std::int64_t& v) { return std::to_string(v) + " bytes"; }
-std::string instances_text(const std::int64_t& v) { return v < 0 ? "unlimited" : std::to_string(v); }
+std::string bytes_text(const std::uint32_t& v) {
+    return std::to_string(v) + " bytes";
+}
+std::string bytes64_text(const std::int64_t& v) {
+    return std::to_string(v) + " bytes";
+}
+std::string instances_text(const std::int64_t& v) {
+    return v < 0 ? "unlimited" : std::to_string(v);
+}
 std::string mode_text(const std::uint32_t& v) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%04o", v);
@@ -108,7 +130,9 @@ void InspectorView::start() {
     task_ = core::inspect_async(name_, options, probe_);
 }
 
-void InspectorView::cancel() { task_.cancel(); }
+void InspectorView::cancel() {
+    task_.cancel();
+}
 
 void InspectorView::draw() {
     Phase p = phase();
@@ -116,8 +140,12 @@ void InspectorView::draw() {
     ImGui::Text("Pipe: %s", name_.display().c_str());
     ImGui::Separator();
     switch (p) {
-        case Phase::Confirm: draw_confirm(); break;
-        case Phase::Running: draw_running(); break;
+        case Phase::Confirm:
+            draw_confirm();
+            break;
+        case Phase::Running:
+            draw_running();
+            break;
         case Phase::Done: {
             auto r = result();
             if (r) draw_result(*r);
@@ -128,21 +156,24 @@ void InspectorView::draw() {
 
 void InspectorView::draw_confirm() {
     ImGui::PushStyleColor(ImGuiCol_Text, current_palette().notice);
-    ImGui::TextWrapped("Inspecting connects to this pipe. The server sees a client arrive and "
-                       "leave, and the connection takes one of its instances for a moment.");
+    ImGui::TextWrapped(
+        "Inspecting connects to this pipe. The server sees a client arrive and "
+        "leave, and the connection takes one of its instances for a moment.");
     ImGui::PopStyleColor();
-    ImGui::TextWrapped("PipeScope opens it with an identification-only security QoS, so the "
-                       "server cannot impersonate you, and never reads or writes its data.");
+    ImGui::TextWrapped(
+        "PipeScope opens it with an identification-only security QoS, so the "
+        "server cannot impersonate you, and never reads or writes its data.");
     ImGui::SetNextItemWidth(160);
     ImGui::SliderInt("Timeout", &timeout_ms_, 100, 10000, "%d ms");
     if (ImGui::Button("Connect and inspect")) start();
 }
 
 void InspectorView::draw_running() {
-    float elapsed = std::chrono::duration<float>(std::chrono::steady_clock::now() - started_).count();
+    float elapsed =
+        std::chrono::duration<float>(std::chrono::steady_clock::now() - started_).count();
     static const char spinner[] = "|/-\\";
-    ImGui::Text("%c Inspecting... %.1f s (bound %d ms)", spinner[static_cast<int>(elapsed * 8) % 4], elapsed,
-                timeout_ms_);
+    ImGui::Text("%c Inspecting... %.1f s (bound %d ms)", spinner[static_cast<int>(elapsed * 8) % 4],
+                elapsed, timeout_ms_);
     if (ImGui::Button("Cancel")) cancel();
 }
 
@@ -220,8 +251,10 @@ void InspectorView::draw_result(const core::PipeDetails& d) {
             for (const auto& ace : *d.aces.value) {
                 ImGui::TableNextRow();
                 ImGui::TableNextColumn();
-                if (ace.type == "deny") ImGui::TextColored(current_palette().deny, "deny");
-                else ImGui::TextUnformatted(ace.type.c_str());
+                if (ace.type == "deny")
+                    ImGui::TextColored(current_palette().deny, "deny");
+                else
+                    ImGui::TextUnformatted(ace.type.c_str());
                 ImGui::TableNextColumn();
                 ImGui::TextUnformatted(ace.trustee.c_str());
                 if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ace.sid.c_str());

@@ -18,7 +18,7 @@
 namespace pipescope::gui {
 
 class InspectorView final : public View {
-public:
+  public:
     using Probe = core::InspectProbe;
     enum class Phase { Confirm, Running, Done };
 
@@ -40,7 +40,7 @@ public:
     // The result once Done.
     [[nodiscard]] std::optional<core::PipeDetails> result() const;
 
-private:
+  private:
     void take_result() const;
     void draw_confirm();
     void draw_running();

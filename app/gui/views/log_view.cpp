@@ -15,19 +15,24 @@ namespace {
 
 ImVec4 level_color(core::log::Level level) {
     switch (level) {
-        case core::log::Level::Warn: return current_palette().log_warning;
+        case core::log::Level::Warn:
+            return current_palette().log_warning;
         case core::log::Level::Error:
-        case core::log::Level::Critical: return current_palette().log_error;
+        case core::log::Level::Critical:
+            return current_palette().log_error;
         case core::log::Level::Debug:
-        case core::log::Level::Trace: return current_palette().dim;
-        default: return ImGui::GetStyleColorVec4(ImGuiCol_Text);
+        case core::log::Level::Trace:
+            return current_palette().dim;
+        default:
+            return ImGui::GetStyleColorVec4(ImGuiCol_Text);
     }
 }
 
 bool contains_icase(const std::string& hay, const std::string& needle) {
     if (needle.empty()) return true;
     auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        return std::tolower(static_cast<unsigned char>(a)) ==
+               std::tolower(static_cast<unsigned char>(b));
     });
     return it != hay.end();
 }
@@ -42,7 +47,8 @@ std::size_t LogView::pull() {
     last_seq_ = fresh.back().seq;
     for (auto& r : fresh) records_.push_back(std::move(r));
     if (records_.size() > kMaxRecords) {
-        records_.erase(records_.begin(), records_.begin() + static_cast<std::ptrdiff_t>(records_.size() - kMaxRecords));
+        records_.erase(records_.begin(), records_.begin() + static_cast<std::ptrdiff_t>(
+                                                                records_.size() - kMaxRecords));
     }
     return fresh.size();
 }

@@ -11,7 +11,7 @@
 namespace pipescope::gui {
 
 class LogView final : public View {
-public:
+  public:
     explicit LogView(core::log::Ring& ring);
     [[nodiscard]] std::string title() const override { return "Log###log"; }
     void draw() override;
@@ -25,7 +25,7 @@ public:
     // The visible records as text, one per line (what Copy puts on the clipboard).
     [[nodiscard]] std::string visible_text() const;
 
-private:
+  private:
     core::log::Ring& ring_;
     std::vector<core::log::Record> records_;
     std::uint64_t last_seq_ = 0;

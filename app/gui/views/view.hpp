@@ -7,7 +7,7 @@
 namespace pipescope::gui {
 
 class View {
-public:
+  public:
     virtual ~View() = default;
     // The tab label; "Visible###stable-id" keeps the tab's identity when the text changes.
     [[nodiscard]] virtual std::string title() const = 0;

@@ -45,7 +45,9 @@ Frame begin_frame(const char* id, ImVec2 size) {
     return f;
 }
 
-double to_axis(double v, bool log) { return log ? std::log10(std::max(v, 1e-12)) : v; }
+double to_axis(double v, bool log) {
+    return log ? std::log10(std::max(v, 1e-12)) : v;
+}
 
 }  // namespace
 
@@ -89,7 +91,10 @@ ChartHover line_chart(const char* id, ImVec2 size, std::span<const ChartSeries> 
             y_hi = std::max(y_hi, c.y_max);
         }
     }
-    if (!std::isfinite(y_lo)) { y_lo = options.log_y ? 1 : 0; y_hi = y_lo + 1; }
+    if (!std::isfinite(y_lo)) {
+        y_lo = options.log_y ? 1 : 0;
+        y_hi = y_lo + 1;
+    }
     if (!std::isnan(options.y_floor)) y_lo = std::min(y_lo, options.y_floor);
     if (options.log_y) {
         y_lo = std::pow(10.0, std::floor(std::log10(std::max(y_lo, 1e-12))));
@@ -149,7 +154,8 @@ ChartHover line_chart(const char* id, ImVec2 size, std::span<const ChartSeries> 
             if (column.empty) continue;
             float px = f.min.x + c + 0.5f;
             if (column.y_max > column.y_min) {
-                dl->AddLine(ImVec2(px, y_to_px(column.y_min)), ImVec2(px, y_to_px(column.y_max)), col);
+                dl->AddLine(ImVec2(px, y_to_px(column.y_min)), ImVec2(px, y_to_px(column.y_max)),
+                            col);
             }
             ImVec2 p(px, y_to_px(column.y_last));
             if (have_prev) dl->AddLine(prev, p, col, 1.5f);
@@ -196,7 +202,8 @@ ChartHover line_chart(const char* id, ImVec2 size, std::span<const ChartSeries> 
             if (column.y_max > column.y_min)
                 ImGui::Text("%s .. %s", format_value(column.y_min, options.y_unit).c_str(),
                             format_value(column.y_max, options.y_unit).c_str());
-            else ImGui::TextUnformatted(format_value(column.y_last, options.y_unit).c_str());
+            else
+                ImGui::TextUnformatted(format_value(column.y_last, options.y_unit).c_str());
         }
         ImGui::EndTooltip();
     }
@@ -221,19 +228,23 @@ ChartHover bar_chart(const char* id, ImVec2 size, std::span<const double> xs,
     if (!std::isfinite(x_lo)) {
         const char* text = "no samples yet";
         ImVec2 ts = ImGui::CalcTextSize(text);
-        dl->AddText(ImVec2((f.min.x + f.max.x - ts.x) / 2, (f.min.y + f.max.y - ts.y) / 2), dim_col, text);
+        dl->AddText(ImVec2((f.min.x + f.max.x - ts.x) / 2, (f.min.y + f.max.y - ts.y) / 2), dim_col,
+                    text);
         return hover;
     }
-    const double a_lo = std::floor(std::log10(x_lo)), a_hi = std::max(std::ceil(std::log10(x_hi)), a_lo + 1);
+    const double a_lo = std::floor(std::log10(x_lo)),
+                 a_hi = std::max(std::ceil(std::log10(x_hi)), a_lo + 1);
     auto x_to_px = [&](double x) {
-        return static_cast<float>(f.min.x + (std::log10(x) - a_lo) / (a_hi - a_lo) * (f.max.x - f.min.x));
+        return static_cast<float>(f.min.x +
+                                  (std::log10(x) - a_lo) / (a_hi - a_lo) * (f.max.x - f.min.x));
     };
     for (double t : log_ticks(std::pow(10.0, a_lo), std::pow(10.0, a_hi))) {
         float px = x_to_px(t);
         dl->AddLine(ImVec2(px, f.min.y), ImVec2(px, f.max.y), grid_col);
         std::string label = format_value(t, x_unit);
         ImVec2 ts = ImGui::CalcTextSize(label.c_str());
-        dl->AddText(ImVec2(std::clamp(px - ts.x / 2, f.min.x, f.max.x - ts.x), f.max.y + 3), dim_col, label.c_str());
+        dl->AddText(ImVec2(std::clamp(px - ts.x / 2, f.min.x, f.max.x - ts.x), f.max.y + 3),
+                    dim_col, label.c_str());
     }
     for (double t : nice_ticks(0, y_hi, 4)) {
         float py = static_cast<float>(f.max.y - t / y_hi * (f.max.y - f.min.y) * 0.95);

@@ -36,8 +36,10 @@ std::vector<Column> reduce_min_max(const RingSeries& series, double x0, double x
     std::size_t lo = 0, hi = series.size();
     while (lo < hi) {
         std::size_t mid = (lo + hi) / 2;
-        if (series.x(mid) < x0) lo = mid + 1;
-        else hi = mid;
+        if (series.x(mid) < x0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     for (std::size_t i = lo; i < series.size(); ++i) {
         double x = series.x(i);
@@ -80,7 +82,8 @@ std::vector<double> nice_ticks(double lo, double hi, int max_ticks) {
 std::vector<double> log_ticks(double lo, double hi) {
     std::vector<double> ticks;
     if (!(lo > 0) || !(hi > lo)) return ticks;
-    for (double t = std::pow(10.0, std::ceil(std::log10(lo) - 1e-9)); t <= hi * (1 + 1e-9); t *= 10) {
+    for (double t = std::pow(10.0, std::ceil(std::log10(lo) - 1e-9)); t <= hi * (1 + 1e-9);
+         t *= 10) {
         ticks.push_back(t);
     }
     return ticks;
@@ -91,9 +94,12 @@ namespace {
 std::string three_digits(double v) {
     char buf[32];
     double a = std::abs(v);
-    if (a >= 100 || a == 0) std::snprintf(buf, sizeof buf, "%.0f", v);
-    else if (a >= 10) std::snprintf(buf, sizeof buf, "%.1f", v);
-    else std::snprintf(buf, sizeof buf, "%.2f", v);
+    if (a >= 100 || a == 0)
+        std::snprintf(buf, sizeof buf, "%.0f", v);
+    else if (a >= 10)
+        std::snprintf(buf, sizeof buf, "%.1f", v);
+    else
+        std::snprintf(buf, sizeof buf, "%.2f", v);
     return buf;
 }
 
@@ -120,12 +126,17 @@ std::string with_prefix(double v, const char* unit, double base = 1000.0) {
 std::string format_value(double value, Unit unit) {
     if (!std::isfinite(value)) return "-";
     switch (unit) {
-        case Unit::None: return with_prefix(value, "");
+        case Unit::None:
+            return with_prefix(value, "");
         // Bytes in binary multiples, as the CLI prints them (KiB, MiB, GiB).
-        case Unit::Bytes: return with_prefix(value, "B", 1024.0);
-        case Unit::BytesPerSec: return with_prefix(value, "B/s", 1024.0);
-        case Unit::PerSec: return with_prefix(value, "/s");
-        case Unit::Seconds: return format_value(value * 1e9, Unit::Nanoseconds);
+        case Unit::Bytes:
+            return with_prefix(value, "B", 1024.0);
+        case Unit::BytesPerSec:
+            return with_prefix(value, "B/s", 1024.0);
+        case Unit::PerSec:
+            return with_prefix(value, "/s");
+        case Unit::Seconds:
+            return format_value(value * 1e9, Unit::Nanoseconds);
         case Unit::Nanoseconds: {
             double a = std::abs(value);
             if (a == 0) return "0 ns";

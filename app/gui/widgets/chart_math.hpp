@@ -11,7 +11,7 @@ namespace pipescope::gui {
 
 // A fixed-capacity series of (x, y) points; the oldest fall off. UI thread.
 class RingSeries {
-public:
+  public:
     explicit RingSeries(std::size_t capacity);
     void push(double x, double y);
     void clear();
@@ -21,7 +21,7 @@ public:
     [[nodiscard]] double x(std::size_t i) const { return xs_[(head_ + i) % xs_.size()]; }
     [[nodiscard]] double y(std::size_t i) const { return ys_[(head_ + i) % ys_.size()]; }
 
-private:
+  private:
     std::vector<double> xs_, ys_;
     std::size_t head_ = 0;  // index of the oldest point
     std::size_t size_ = 0;

@@ -34,27 +34,27 @@ enum class PayloadPattern { Zeros, Sequence, Random };
 
 // Every knob of one benchmark run. Serialises to and from JSON (see scenario_to_json).
 struct Scenario {
-    std::string name;                      // preset name, or empty
-    std::string comment;                   // what a preset mirrors
+    std::string name;                        // preset name, or empty
+    std::string comment;                     // what a preset mirrors
     std::optional<TransportKind> transport;  // empty: Win32Pipe on Windows; on POSIX
                                              // UnixStream (byte) or UnixSeqpacket (message)
     IoModel io = IoModel::Sync;
-    PipeType type = PipeType::Byte;        // pipe type; the read mode follows it
+    PipeType type = PipeType::Byte;  // pipe type; the read mode follows it
     std::uint32_t in_quota = 65536;
     std::uint32_t out_quota = 65536;
-    int instances = 255;                   // max instances (Win32)
+    int instances = 255;  // max instances (Win32)
     BenchPattern pattern = BenchPattern::PingPong;
-    std::uint64_t message_size = 1024;     // bytes per message
-    int clients = 1;                       // reqrep: connections
-    int inflight = 1;                      // reqrep: requests in flight per connection
-    double rate_per_sec = 1000;            // rate: intended sends per second
-    double duration_s = 3;                 // used when message_count == 0
-    std::uint64_t message_count = 0;       // per client; 0: run for duration_s
-    double warmup_s = 0;                   // excluded from the summary
-    double interval_s = 0.1;               // time-series interval
+    std::uint64_t message_size = 1024;  // bytes per message
+    int clients = 1;                    // reqrep: connections
+    int inflight = 1;                   // reqrep: requests in flight per connection
+    double rate_per_sec = 1000;         // rate: intended sends per second
+    double duration_s = 3;              // used when message_count == 0
+    std::uint64_t message_count = 0;    // per client; 0: run for duration_s
+    double warmup_s = 0;                // excluded from the summary
+    double interval_s = 0.1;            // time-series interval
     PayloadPattern payload = PayloadPattern::Sequence;
-    bool verify = false;                   // sequence number + checksum in each message
-    bool process = false;                  // peer in a child process
+    bool verify = false;   // sequence number + checksum in each message
+    bool process = false;  // peer in a child process
     CpuPlacement cpu = CpuPlacement::Unpinned;
     // Stream and pingpong: also run the raw loop of OS calls for the same transport, model,
     // type, size and placement (bench_baseline.hpp) before the measured run, and report both.
@@ -135,7 +135,7 @@ struct Summary {
     double throughput_bytes_per_sec = 0;  // bytes received by the receiving side
     double messages_per_sec = 0;          // churn: connections per second
     LatencySummary latency;
-    SideTotals engine, peer;              // engine = driving side, peer = responding side
+    SideTotals engine, peer;  // engine = driving side, peer = responding side
     std::uint64_t bytes_sent = 0, bytes_received = 0;  // along the measured direction(s)
     std::uint64_t errors = 0;
     IntegrityCounts integrity;
@@ -146,27 +146,27 @@ struct Summary {
 // engine's cost; 0 when not known (no baseline, or a side measured nothing).
 struct BaselineSummary {
     bool ok = false;
-    std::string error;       // why there is no baseline figure (pattern, transport, failure)
-    std::string placement;   // as BenchReport::placement, for the raw loop's two threads
+    std::string error;      // why there is no baseline figure (pattern, transport, failure)
+    std::string placement;  // as BenchReport::placement, for the raw loop's two threads
     double elapsed_s = 0;
     double throughput_bytes_per_sec = 0;  // bytes received by the receiving side
     double messages_per_sec = 0;          // messages (stream) or round trips (pingpong) per s
     std::uint64_t bytes_received = 0;
-    LatencySummary latency;               // pingpong: round trips; stream: empty
+    LatencySummary latency;  // pingpong: round trips; stream: empty
     double throughput_ratio = 0;
     double p50_ratio = 0;
 };
 
 struct BenchReport {
     Scenario scenario;
-    std::string transport;   // the resolved transport name
-    std::string placement;   // e.g. "same core (cpu 0)"
+    std::string transport;  // the resolved transport name
+    std::string placement;  // e.g. "same core (cpu 0)"
     std::string platform;
     bool ok = false;
-    std::string error;       // why the run failed, if it did
+    std::string error;  // why the run failed, if it did
     Summary summary;
     std::vector<IntervalSample> intervals;
-    std::vector<LatencyBar> latency_bars;  // the summary's latency distribution, coarsened
+    std::vector<LatencyBar> latency_bars;     // the summary's latency distribution, coarsened
     std::optional<BaselineSummary> baseline;  // set when Scenario::baseline asked for one
 };
 
@@ -189,7 +189,7 @@ struct BenchReport {
 // Where the engine gets its connections; the real one calls core::listen / core::connect,
 // tests pass a fake.
 class BenchTransport {
-public:
+  public:
     virtual ~BenchTransport() = default;
     virtual Result<std::unique_ptr<Listener>> listen(const Endpoint& endpoint) = 0;
     virtual Result<std::unique_ptr<Channel>> connect(const Endpoint& endpoint, Timeout timeout,
@@ -219,15 +219,15 @@ struct BenchSnapshot {
 };
 
 struct BenchOptions {
-    std::string peer_executable;   // pipescope-cli, for Scenario::process
-    Timeout io_timeout{5000};      // any single read/write/accept
+    std::string peer_executable;  // pipescope-cli, for Scenario::process
+    Timeout io_timeout{5000};     // any single read/write/accept
     std::string name_prefix = "pipescope-bench";
 };
 
 struct BenchRun;  // the state of one run (core/src/bench/bench_run.hpp)
 
 class BenchEngine {
-public:
+  public:
     BenchEngine(BenchTransport& transport, BenchOptions options);
     ~BenchEngine();  // cancels a run and joins its threads
     BenchEngine(const BenchEngine&) = delete;
@@ -247,7 +247,7 @@ public:
     // start + wait.
     [[nodiscard]] BenchReport run(const Scenario& scenario);
 
-private:
+  private:
     void publish(std::shared_ptr<const BenchSnapshot> s);
 
     BenchTransport& transport_;

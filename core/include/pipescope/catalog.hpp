@@ -32,20 +32,21 @@ enum class PipeKind { NamedPipe, UnixStream, UnixSeqpacket, UnixDgram, Fifo };
 
 // Where an entry (or a part of it) came from. A bit set: an entry can be found by several.
 enum class CatalogSource : std::uint32_t {
-    NtDirectory = 1u << 0,   // NtQueryDirectoryFile on \\.\pipe\ (Windows)
-    HandleTable = 1u << 1,   // NtQuerySystemInformation(SystemExtendedHandleInformation)
-    ProcNetUnix = 1u << 2,   // /proc/net/unix
-    ProcFd = 1u << 3,        // /proc/<pid>/fd links
-    Folder = 1u << 4,        // a folder the user asked us to scan
+    NtDirectory = 1u << 0,  // NtQueryDirectoryFile on \\.\pipe\ (Windows)
+    HandleTable = 1u << 1,  // NtQuerySystemInformation(SystemExtendedHandleInformation)
+    ProcNetUnix = 1u << 2,  // /proc/net/unix
+    ProcFd = 1u << 3,       // /proc/<pid>/fd links
+    Folder = 1u << 4,       // a folder the user asked us to scan
 };
 
 // Socket state as /proc/net/unix reports it; NotApplicable for pipes and FIFOs.
 enum class SocketState { NotApplicable, Unconnected, Listening, Connecting, Connected, Closing };
 
-[[nodiscard]] std::string_view to_string(PipeKind kind);        // "named pipe", "unix stream", ...
-[[nodiscard]] std::string_view kind_id(PipeKind kind);          // "named_pipe", "unix_stream", ...
-[[nodiscard]] std::string_view to_string(CatalogSource source); // "nt_directory", "handle_table", ...
-[[nodiscard]] std::string_view to_string(SocketState state);    // "listening", "connected", ...
+[[nodiscard]] std::string_view to_string(PipeKind kind);  // "named pipe", "unix stream", ...
+[[nodiscard]] std::string_view kind_id(PipeKind kind);    // "named_pipe", "unix_stream", ...
+[[nodiscard]] std::string_view to_string(
+    CatalogSource source);                                    // "nt_directory", "handle_table", ...
+[[nodiscard]] std::string_view to_string(SocketState state);  // "listening", "connected", ...
 // "nt_directory+handle_table" for a bit set of CatalogSource values.
 [[nodiscard]] std::string sources_to_string(std::uint32_t sources);
 
@@ -77,9 +78,9 @@ struct PipeEntry {
     std::vector<ProcessRef> other_pids;
 
     SocketState socket_state = SocketState::NotApplicable;
-    std::uint64_t inode = 0;          // Linux: the socket or FIFO inode of the listener / FIFO
-    std::uint32_t connections = 0;    // Linux: connected sockets at a listening path
-    std::uint32_t sources = 0;        // CatalogSource bits
+    std::uint64_t inode = 0;        // Linux: the socket or FIFO inode of the listener / FIFO
+    std::uint32_t connections = 0;  // Linux: connected sockets at a listening path
+    std::uint32_t sources = 0;      // CatalogSource bits
 
     // Set by the catalog: when the entry was first seen (kept across refreshes) and last seen.
     std::chrono::system_clock::time_point first_seen{};
@@ -153,16 +154,16 @@ struct CatalogOptions {
 
 // One FILE_DIRECTORY_INFORMATION record from \\.\pipe\.
 struct NtDirectoryEntry {
-    std::string name;                 // UTF-8
-    std::int64_t current_instances;   // EndOfFile
-    std::int64_t max_instances;       // AllocationSize; -1 (all ones) means unlimited
+    std::string name;                // UTF-8
+    std::int64_t current_instances;  // EndOfFile
+    std::int64_t max_instances;      // AllocationSize; -1 (all ones) means unlimited
 };
 
 // Parses the buffers NtQueryDirectoryFile(FileDirectoryInformation) fills, one call at a time
 // or as a byte stream cut anywhere: bytes of an entry that do not all fit are kept and joined
 // with the next feed. Portable (tested on every platform). Not thread-safe.
 class NtDirectoryParser {
-public:
+  public:
     // Parses what is complete; keeps a partial trailing record. Fails on a malformed record
     // (offsets that do not fit, odd name length); the parser is then unusable.
     Status feed(std::span<const std::byte> bytes);
@@ -171,7 +172,7 @@ public:
     // Bytes of an incomplete record waiting for the next feed.
     [[nodiscard]] std::size_t pending_bytes() const { return pending_.size(); }
 
-private:
+  private:
     std::vector<std::byte> pending_;
     std::vector<NtDirectoryEntry> entries_;
 };
@@ -180,10 +181,10 @@ private:
 struct UnixSocketRecord {
     std::uint64_t inode = 0;
     std::uint32_t ref_count = 0;
-    std::uint32_t flags = 0;       // __SO_ACCEPTCON (0x10000) = listening
-    int type = 0;                  // 1 stream, 2 dgram, 5 seqpacket
-    int state = 0;                 // SS_UNCONNECTED 1, SS_CONNECTING 2, SS_CONNECTED 3, ...
-    std::string path;              // "" unnamed, "@name" abstract (NULs shown as '@')
+    std::uint32_t flags = 0;  // __SO_ACCEPTCON (0x10000) = listening
+    int type = 0;             // 1 stream, 2 dgram, 5 seqpacket
+    int state = 0;            // SS_UNCONNECTED 1, SS_CONNECTING 2, SS_CONNECTED 3, ...
+    std::string path;         // "" unnamed, "@name" abstract (NULs shown as '@')
 };
 
 // Parses the text of /proc/net/unix (header line first). Lines it cannot read are counted in
@@ -209,10 +210,10 @@ struct InodeHolders {
 [[nodiscard]] Result<std::vector<PipeEntry>> list_nt_directory();
 
 struct HandleTableListing {
-    std::vector<PipeEntry> entries;   // one per pipe name, holders split by end
-    std::size_t processes_denied = 0; // processes we could not open with PROCESS_DUP_HANDLE
+    std::vector<PipeEntry> entries;    // one per pipe name, holders split by end
+    std::size_t processes_denied = 0;  // processes we could not open with PROCESS_DUP_HANDLE
     std::size_t handles_timed_out = 0;
-    std::size_t handles_seen = 0;     // file handles examined
+    std::size_t handles_seen = 0;  // file handles examined
 };
 // The system handle table: duplicates each File handle from its process and asks its name
 // and pipe end. Name queries run on a worker thread with `query_timeout` each; a handle whose
@@ -225,11 +226,12 @@ struct HandleTableListing {
 // Owns the latest snapshot and an optional watcher thread.
 // Threads: every member may be called from any thread; callbacks run on the watcher thread.
 class PipeCatalog {
-public:
+  public:
     // The function that lists (list_pipes by default; tests inject fakes).
     using Lister = std::function<Result<Snapshot>()>;
     // Called on the watcher thread after each refresh that changed something.
-    using OnChange = std::function<void(const std::shared_ptr<const Snapshot>&, const SnapshotDiff&)>;
+    using OnChange =
+        std::function<void(const std::shared_ptr<const Snapshot>&, const SnapshotDiff&)>;
     using OnError = std::function<void(const Error&)>;
 
     explicit PipeCatalog(CatalogOptions options = {});
@@ -270,7 +272,7 @@ public:
     // True while a refresh (the watcher's or a caller's) is listing.
     [[nodiscard]] bool refreshing() const { return refreshing_.load() > 0; }
 
-private:
+  private:
     Lister lister_;
     SnapshotPublisher<Snapshot> latest_;
     mutable std::mutex mutex_;  // guards last_error_

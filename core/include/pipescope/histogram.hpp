@@ -22,10 +22,10 @@
 namespace pipescope::core {
 
 class LatencyHistogram {
-public:
-    static constexpr int kSubBits = 7;                        // 128 buckets per octave
-    static constexpr std::uint64_t kLinearLimit = 256;        // exact below this
-    static constexpr int kMaxShift = 32;                      // top octave: [2^39, 2^40)
+  public:
+    static constexpr int kSubBits = 7;                  // 128 buckets per octave
+    static constexpr std::uint64_t kLinearLimit = 256;  // exact below this
+    static constexpr int kMaxShift = 32;                // top octave: [2^39, 2^40)
     static constexpr std::uint64_t kMaxTrackable = (std::uint64_t{1} << 40) - 1;
     static constexpr std::size_t kBucketCount =
         kLinearLimit + static_cast<std::size_t>(kMaxShift) * 128;
@@ -80,7 +80,7 @@ public:
     [[nodiscard]] static std::size_t bucket_index(std::uint64_t value_ns) noexcept {
         if (value_ns < kLinearLimit) return static_cast<std::size_t>(value_ns);
         const int msb = 63 - __builtin_clzll(value_ns);
-        const int shift = msb - kSubBits;  // >= 1
+        const int shift = msb - kSubBits;                              // >= 1
         const auto sub = static_cast<std::size_t>(value_ns >> shift);  // 128..255
         return kLinearLimit + static_cast<std::size_t>(shift - 1) * 128 + (sub - 128);
     }
@@ -92,7 +92,7 @@ public:
     // Non-empty buckets as (index, count) pairs: a compact form for reports and pipes.
     [[nodiscard]] std::vector<std::pair<std::uint32_t, std::uint64_t>> nonzero_buckets() const;
 
-private:
+  private:
     using Counter = std::atomic<std::uint64_t>;
     static void bump(Counter& c) noexcept {
         c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

@@ -94,8 +94,8 @@ struct AceInfo {
 // Portable.
 struct RiskFlags {
     bool null_dacl = false;
-    bool everyone_can_write = false;    // S-1-1-0
-    bool anonymous_can_write = false;   // S-1-5-7
+    bool everyone_can_write = false;   // S-1-1-0
+    bool anonymous_can_write = false;  // S-1-5-7
     // nullopt: not knowable from the DACL alone (PIPE_REJECT_REMOTE_CLIENTS is not visible
     // to a client); false when the DACL denies NETWORK (S-1-5-2) any write.
     std::optional<bool> remote_clients_accepted;
@@ -103,8 +103,8 @@ struct RiskFlags {
 [[nodiscard]] RiskFlags assess_dacl(bool dacl_present, const std::vector<AceInfo>& aces);
 
 struct PipeDetails {
-    std::string name;            // as the user gave it, displayed
-    std::string kind;            // "named pipe", "unix stream", "unix seqpacket", "fifo", ...
+    std::string name;  // as the user gave it, displayed
+    std::string kind;  // "named pipe", "unix stream", "unix seqpacket", "fifo", ...
     InspectState state = InspectState::Error;
     std::optional<Error> error;  // set unless state == Ok
     bool connected = false;      // whether the probe opened/connected to the pipe
@@ -112,17 +112,17 @@ struct PipeDetails {
 
     // Windows: GetNamedPipeInfo (type, end, quotas, max instances), GetNamedPipeHandleStateW
     // (current instances, handle state), FilePipeLocalInformation.
-    Field<std::string> access;             // the access the probe opened the pipe with
-    Field<std::string> type;               // "byte" or "message"
-    Field<std::string> end;                // "server" or "client" (the end the probe holds)
-    Field<std::uint32_t> in_quota;         // bytes
-    Field<std::uint32_t> out_quota;        // bytes
-    Field<std::int64_t> max_instances;     // -1 for unlimited
+    Field<std::string> access;          // the access the probe opened the pipe with
+    Field<std::string> type;            // "byte" or "message"
+    Field<std::string> end;             // "server" or "client" (the end the probe holds)
+    Field<std::uint32_t> in_quota;      // bytes
+    Field<std::uint32_t> out_quota;     // bytes
+    Field<std::int64_t> max_instances;  // -1 for unlimited
     Field<std::int64_t> current_instances;
-    Field<std::string> handle_state;       // "blocking"/"nonblocking", "+message read"
-    Field<std::string> pipe_state;         // "listening", "connected", "closing", "disconnected"
-    Field<std::uint32_t> read_data_available;   // bytes
-    Field<std::uint32_t> write_quota_available; // bytes
+    Field<std::string> handle_state;  // "blocking"/"nonblocking", "+message read"
+    Field<std::string> pipe_state;    // "listening", "connected", "closing", "disconnected"
+    Field<std::uint32_t> read_data_available;    // bytes
+    Field<std::uint32_t> write_quota_available;  // bytes
 
     // The server process: Windows GetNamedPipeServerProcessId/SessionId + image;
     // Linux SO_PEERCRED (pid, uid, gid) + /proc/<pid>/exe.
@@ -140,7 +140,7 @@ struct PipeDetails {
     Field<bool> everyone_can_write;
     Field<bool> anonymous_can_write;
     Field<bool> remote_clients_accepted;
-    Field<std::uint32_t> mode;         // Linux: st_mode & 07777
+    Field<std::uint32_t> mode;  // Linux: st_mode & 07777
 
     // Linux sockets and FIFOs.
     Field<std::string> socket_type;    // "stream", "seqpacket", "dgram"
@@ -172,7 +172,7 @@ using InspectProbe =
 // background. Destroying the handle cancels and joins (hand it to an InspectTaskReaper to
 // drop it without waiting). Threads: any thread may call any member; get() once.
 class InspectTask {
-public:
+  public:
     InspectTask() = default;
     InspectTask(InspectTask&&) noexcept = default;
     InspectTask& operator=(InspectTask&&) noexcept = default;
@@ -188,7 +188,7 @@ public:
     void cancel();
     [[nodiscard]] bool valid() const { return future_.valid(); }
 
-private:
+  private:
     friend InspectTask inspect_async(const PipeName&, const InspectOptions&, InspectProbe);
     std::future<PipeDetails> future_;
     std::jthread thread_;
@@ -203,7 +203,7 @@ private:
 // the next adopt(), the rest when the reaper is destroyed (each bounded by its probe's timeout).
 // Threads: any thread may call any member; destroy it on a thread that may wait.
 class InspectTaskReaper {
-public:
+  public:
     InspectTaskReaper() = default;
     InspectTaskReaper(const InspectTaskReaper&) = delete;
     InspectTaskReaper& operator=(const InspectTaskReaper&) = delete;
@@ -213,7 +213,7 @@ public:
     // Tasks kept and not yet joined (finished ones count until the next adopt()).
     [[nodiscard]] std::size_t pending() const;
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::vector<InspectTask> tasks_;
 };

@@ -25,8 +25,8 @@ enum class Level { Trace, Debug, Info, Warn, Error, Critical, Off };
 [[nodiscard]] const char* level_name(Level level);
 
 struct Record {
-    std::uint64_t seq = 0;       // increases by one per record, never reused
-    std::int64_t unix_ms = 0;    // wall-clock time of the record
+    std::uint64_t seq = 0;     // increases by one per record, never reused
+    std::int64_t unix_ms = 0;  // wall-clock time of the record
     Level level = Level::Info;
     std::string logger;
     std::string text;
@@ -34,7 +34,7 @@ struct Record {
 
 // A bounded, thread-safe buffer of the latest records; the oldest fall off.
 class Ring {
-public:
+  public:
     explicit Ring(std::size_t capacity);
     void push(Record record);  // assigns record.seq; any thread
     // Records with seq > after_seq, oldest first. Any thread; copies under a short lock.
@@ -45,7 +45,7 @@ public:
     void clear();
     void set_capacity(std::size_t capacity);  // drops the oldest records if needed
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::deque<Record> records_;
     std::size_t capacity_;  // guarded by mutex_
@@ -53,10 +53,10 @@ private:
 };
 
 struct Options {
-    std::string file_path;           // empty: no file
+    std::string file_path;  // empty: no file
     Level level = Level::Info;
     std::size_t ring_capacity = 10000;
-    bool console = false;            // also write to stderr
+    bool console = false;  // also write to stderr
 };
 
 // (Re)configures every logger: level, ring capacity, file and console sinks.

@@ -14,7 +14,7 @@
 namespace pipescope::core {
 
 class PipeName {
-public:
+  public:
     enum class Form { Bare, Win32, Path, Abstract };
 
     static constexpr std::size_t kMaxNameLength = 256;
@@ -47,7 +47,7 @@ public:
 
     friend bool operator==(const PipeName&, const PipeName&) = default;
 
-private:
+  private:
     Form form_ = Form::Bare;
     std::string name_;
     std::string host_ = ".";

@@ -12,45 +12,67 @@ namespace pipescope::core {
 
 template <class T>
 class [[nodiscard]] Result {
-public:
-    Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  public:
+    Result(T value)
+        : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
     Result(Error error) : data_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
     [[nodiscard]] bool ok() const noexcept { return data_.index() == 0; }
     explicit operator bool() const noexcept { return ok(); }
 
-    [[nodiscard]] T& value() & { assert(ok()); return std::get<0>(data_); }
-    [[nodiscard]] const T& value() const& { assert(ok()); return std::get<0>(data_); }
-    [[nodiscard]] T&& value() && { assert(ok()); return std::get<0>(std::move(data_)); }
+    [[nodiscard]] T& value() & {
+        assert(ok());
+        return std::get<0>(data_);
+    }
+    [[nodiscard]] const T& value() const& {
+        assert(ok());
+        return std::get<0>(data_);
+    }
+    [[nodiscard]] T&& value() && {
+        assert(ok());
+        return std::get<0>(std::move(data_));
+    }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
 
-    [[nodiscard]] const Error& error() const& { assert(!ok()); return std::get<1>(data_); }
-    [[nodiscard]] Error&& error() && { assert(!ok()); return std::get<1>(std::move(data_)); }
+    [[nodiscard]] const Error& error() const& {
+        assert(!ok());
+        return std::get<1>(data_);
+    }
+    [[nodiscard]] Error&& error() && {
+        assert(!ok());
+        return std::get<1>(std::move(data_));
+    }
 
     template <class U>
     [[nodiscard]] T value_or(U&& fallback) const& {
         return ok() ? std::get<0>(data_) : static_cast<T>(std::forward<U>(fallback));
     }
 
-private:
+  private:
     std::variant<T, Error> data_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : error_(std::move(error)), has_error_(true) {}  // NOLINT
 
     [[nodiscard]] bool ok() const noexcept { return !has_error_; }
     explicit operator bool() const noexcept { return ok(); }
-    [[nodiscard]] const Error& error() const& { assert(!ok()); return error_; }
-    [[nodiscard]] Error&& error() && { assert(!ok()); return std::move(error_); }
+    [[nodiscard]] const Error& error() const& {
+        assert(!ok());
+        return error_;
+    }
+    [[nodiscard]] Error&& error() && {
+        assert(!ok());
+        return std::move(error_);
+    }
 
-private:
+  private:
     Error error_{};
     bool has_error_ = false;
 };

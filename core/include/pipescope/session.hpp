@@ -56,11 +56,11 @@ struct ScriptRule {
 
 struct SessionOptions {
     Behaviour behaviour = Behaviour::Manual;
-    std::vector<ScriptRule> rules;       // Script
-    bool line_mode = false;              // byte kinds: units end at '\n'; replies get one
+    std::vector<ScriptRule> rules;  // Script
+    bool line_mode = false;         // byte kinds: units end at '\n'; replies get one
     TranscriptLimits limits;
-    Timeout io_timeout{5000};            // a write that makes no progress for this long fails
-    Timeout connect_timeout{5000};       // ClientSession
+    Timeout io_timeout{5000};       // a write that makes no progress for this long fails
+    Timeout connect_timeout{5000};  // ClientSession
     // After a send of ours (not an Echo/Script reply), no byte back within this long adds an
     // Error event naming the read call, its timeout error and the pipe; the conversation stays
     // open. 0: off (wait for ever, the Manual default).
@@ -77,13 +77,13 @@ struct SessionOptions {
 struct Counters {
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
-    std::uint64_t messages_in = 0;   // messages (message kinds), lines (line mode) or reads
+    std::uint64_t messages_in = 0;  // messages (message kinds), lines (line mode) or reads
     std::uint64_t messages_out = 0;
 };
 
 // One conversation: the client session's only one, or one of a server's clients.
 struct ConversationSnapshot {
-    std::uint32_t id = 0;          // server: 1, 2, ... in connect order; client: 1
+    std::uint32_t id = 0;  // server: 1, 2, ... in connect order; client: 1
     bool connected = false;
     PeerInfo peer;
     std::int64_t connected_unix_us = 0;
@@ -92,22 +92,22 @@ struct ConversationSnapshot {
     // The most bytes held at once, outside the transcript, to put a message or line together
     // for the behaviour (buffer capacity); never above SessionOptions::max_unit_bytes.
     std::uint64_t assembly_bytes_peak = 0;
-    Transcript transcript;          // frames and this conversation's events
+    Transcript transcript;  // frames and this conversation's events
 };
 
 struct SessionSnapshot {
-    std::uint64_t version = 0;      // increases with every publish
-    bool running = false;           // the worker still runs
-    std::string address;            // what we listen on / connect to
-    std::string status;             // one line for a status bar
+    std::uint64_t version = 0;  // increases with every publish
+    bool running = false;       // the worker still runs
+    std::string address;        // what we listen on / connect to
+    std::string status;         // one line for a status bar
     Counters totals;
     std::vector<ConversationSnapshot> conversations;  // oldest first (the last closed ones kept)
-    std::deque<Event> events;       // session-level: listening, errors, stop
+    std::deque<Event> events;                         // session-level: listening, errors, stop
 };
 
 // Commands both kinds of session take.
 class Session {
-public:
+  public:
     virtual ~Session() = default;
     // The latest snapshot; never null. Any thread, cheap (copies a shared_ptr under a lock).
     [[nodiscard]] std::shared_ptr<const SessionSnapshot> snapshot() const;
@@ -132,31 +132,31 @@ public:
 
     struct Impl;
 
-protected:
+  protected:
     Session();
     std::shared_ptr<Impl> impl_;
 };
 
 // A test client: connects to `endpoint` and runs the behaviour on what arrives.
 class ClientSession final : public Session {
-public:
+  public:
     ClientSession(Endpoint endpoint, SessionOptions options);
     ~ClientSession() override;
     void stop() override;
 
-private:
+  private:
     std::jthread worker_;
 };
 
 // A test server: listens on `endpoint`, accepts clients (each on its own worker), runs the
 // behaviour for each and keeps a transcript per client.
 class ServerSession final : public Session {
-public:
+  public:
     ServerSession(Endpoint endpoint, SessionOptions options);
     ~ServerSession() override;
     void stop() override;
 
-private:
+  private:
     std::jthread acceptor_;
 };
 

@@ -19,10 +19,10 @@ namespace pipescope::core {
 enum class Direction { In, Out };  // In: from the peer; Out: sent by us
 
 struct Frame {
-    std::uint64_t seq = 0;        // order across frames and events of one transcript
-    std::int64_t unix_us = 0;     // wall-clock time, microseconds since 1970
+    std::uint64_t seq = 0;     // order across frames and events of one transcript
+    std::int64_t unix_us = 0;  // wall-clock time, microseconds since 1970
     Direction direction = Direction::In;
-    bool message_end = true;      // false: more of the same message follows in the next frame
+    bool message_end = true;  // false: more of the same message follows in the next frame
     // Bytes of this message that came after this frame but were not recorded, because the
     // message was longer than TranscriptLimits::max_message_bytes (set on its last kept frame
     // once the message ends).
@@ -54,7 +54,7 @@ struct TranscriptLimits {
 [[nodiscard]] std::int64_t now_unix_us();
 
 class Transcript {
-public:
+  public:
     explicit Transcript(TranscriptLimits limits = {}) : limits_(limits) {}
 
     // Adds a frame / event stamped now; drops the oldest when over the limits. A frame that
@@ -77,7 +77,7 @@ public:
     [[nodiscard]] std::string to_json() const;
     [[nodiscard]] static Result<Transcript> from_json(std::string_view text);
 
-private:
+  private:
     void trim();
 
     TranscriptLimits limits_;
@@ -88,8 +88,8 @@ private:
     std::uint64_t next_seq_ = 1;
     // Per direction (In, Out): the message being received or sent.
     struct OpenMessage {
-        std::uint64_t bytes = 0;     // of it so far
-        std::uint64_t omitted = 0;   // of it not kept
+        std::uint64_t bytes = 0;    // of it so far
+        std::uint64_t omitted = 0;  // of it not kept
         std::uint64_t last_kept_seq = 0;
     };
     OpenMessage open_[2];

@@ -89,20 +89,20 @@ struct ServerConfig {
     PipeDirection direction = PipeDirection::Duplex;
     PipeType type = PipeType::Byte;
     PipeType read_mode = PipeType::Byte;
-    bool nowait = false;                  // PIPE_NOWAIT
-    int max_instances = 255;              // 1..254, or 255 = PIPE_UNLIMITED_INSTANCES
+    bool nowait = false;      // PIPE_NOWAIT
+    int max_instances = 255;  // 1..254, or 255 = PIPE_UNLIMITED_INSTANCES
     // Win32: instances kept listening at once, so that many clients can connect in the same
     // instant without ERROR_PIPE_BUSY; 0 = min(4, max_instances). See
     // effective_listening_instances(). POSIX: no counterpart (a socket has its backlog).
     int listening_instances = 0;
-    std::uint32_t in_quota = 65536;       // input buffer size, bytes
-    std::uint32_t out_quota = 65536;      // output buffer size, bytes
+    std::uint32_t in_quota = 65536;   // input buffer size, bytes
+    std::uint32_t out_quota = 65536;  // output buffer size, bytes
     std::uint32_t default_timeout_ms = 50;
-    bool first_instance = true;           // FILE_FLAG_FIRST_PIPE_INSTANCE
-    bool reject_remote = true;            // PIPE_REJECT_REMOTE_CLIENTS
-    std::string sddl;                     // empty: current user, SYSTEM and Administrators only
-    int backlog = 64;                     // POSIX listen(2) backlog
-    std::uint32_t socket_mode = 0600;     // POSIX socket / FIFO file mode
+    bool first_instance = true;        // FILE_FLAG_FIRST_PIPE_INSTANCE
+    bool reject_remote = true;         // PIPE_REJECT_REMOTE_CLIENTS
+    std::string sddl;                  // empty: current user, SYSTEM and Administrators only
+    int backlog = 64;                  // POSIX listen(2) backlog
+    std::uint32_t socket_mode = 0600;  // POSIX socket / FIFO file mode
 };
 
 // The most instances a Win32 listener keeps listening at once (one wait handle each).
@@ -117,15 +117,15 @@ struct ClientConfig {
     PipeDirection access = PipeDirection::Duplex;  // Duplex: read+write; Inbound: read only; ...
     PipeType read_mode = PipeType::Byte;           // SetNamedPipeHandleState after connecting
     ImpersonationLevel impersonation = ImpersonationLevel::Identification;
-    bool retry_busy = true;                        // WaitNamedPipe and retry on ERROR_PIPE_BUSY
+    bool retry_busy = true;  // WaitNamedPipe and retry on ERROR_PIPE_BUSY
 };
 
 // Where to listen or connect, and how.
 struct Endpoint {
     TransportKind kind = TransportKind::UnixStream;
     IoModel io = IoModel::Sync;
-    PipeName name;                 // pipe name, socket path or @abstract; FIFO base path
-    std::uint16_t tcp_port = 0;    // Tcp: 0 lets the listener pick one (see Listener::address)
+    PipeName name;               // pipe name, socket path or @abstract; FIFO base path
+    std::uint16_t tcp_port = 0;  // Tcp: 0 lets the listener pick one (see Listener::address)
     ServerConfig server;
     ClientConfig client;
 };
@@ -133,9 +133,9 @@ struct Endpoint {
 // What we know about the process on the other end.
 struct PeerInfo {
     std::optional<std::uint32_t> pid;
-    std::optional<std::uint32_t> uid;     // POSIX
-    std::optional<std::uint32_t> session; // Windows session id
-    std::string image;                    // executable path, when it could be read
+    std::optional<std::uint32_t> uid;      // POSIX
+    std::optional<std::uint32_t> session;  // Windows session id
+    std::string image;                     // executable path, when it could be read
 };
 
 struct ReadResult {
@@ -145,7 +145,7 @@ struct ReadResult {
 };
 
 class Channel {
-public:
+  public:
     virtual ~Channel() = default;
 
     // Writes all of `data`; on message kinds as one message. 0 bytes sends an empty message
@@ -187,7 +187,7 @@ public:
 };
 
 class Listener {
-public:
+  public:
     virtual ~Listener() = default;
     // Waits up to `timeout` for a client and returns its channel. Keeps listening afterwards.
     virtual Result<std::unique_ptr<Channel>> accept(Timeout timeout) = 0;

@@ -11,7 +11,7 @@ namespace pipescope::core {
 //   static bool is_valid(value_type) noexcept;  static void close(value_type) noexcept;
 template <class Traits>
 class UniqueResource {
-public:
+  public:
     using value_type = typename Traits::value_type;
 
     UniqueResource() noexcept = default;
@@ -37,7 +37,7 @@ public:
         if (Traits::is_valid(old)) Traits::close(old);
     }
 
-private:
+  private:
     value_type value_ = Traits::invalid();
 };
 

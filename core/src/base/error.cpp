@@ -36,15 +36,13 @@ constexpr Win32Entry kWin32Table[] = {
      "check the pipe configuration (quotas, instances, modes)"},
     {109, "ERROR_BROKEN_PIPE", ErrorCode::BrokenPipe, "the other end closed the pipe",
      "the peer went away; reconnect, and check the peer's log for why it closed"},
-    {121, "ERROR_SEM_TIMEOUT", ErrorCode::Timeout,
-     "the wait for a free pipe instance timed out",
+    {121, "ERROR_SEM_TIMEOUT", ErrorCode::Timeout, "the wait for a free pipe instance timed out",
      "raise the timeout, or check the server is accepting connections"},
     {123, "ERROR_INVALID_NAME", ErrorCode::InvalidName, "the pipe name is not valid",
      "use \\\\.\\pipe\\name or a bare name"},
     {161, "ERROR_BAD_PATHNAME", ErrorCode::InvalidName, "the pipe path is not valid",
      "use \\\\.\\pipe\\name or a bare name"},
-    {183, "ERROR_ALREADY_EXISTS", ErrorCode::AlreadyExists,
-     "an object by that name already exists",
+    {183, "ERROR_ALREADY_EXISTS", ErrorCode::AlreadyExists, "an object by that name already exists",
      "pick another name, or stop the program that owns it"},
     {231, "ERROR_PIPE_BUSY", ErrorCode::Busy, "all instances are busy",
      "retry with a wait (WaitNamedPipe), or raise the server's max instances"},
@@ -104,13 +102,11 @@ constexpr ErrnoEntry kErrnoTable[] = {
      "the operation would block (or the listen backlog is full)",
      "retry later; on connect, the server is not accepting fast enough"},
 #if EWOULDBLOCK != EAGAIN
-    {EWOULDBLOCK, "EWOULDBLOCK", ErrorCode::WouldBlock, "the operation would block",
-     "retry later"},
+    {EWOULDBLOCK, "EWOULDBLOCK", ErrorCode::WouldBlock, "the operation would block", "retry later"},
 #endif
     {ENXIO, "ENXIO", ErrorCode::NotConnected, "no process has the FIFO open for reading",
      "start the reader first, or open it blocking with a timeout"},
-    {ENOTCONN, "ENOTCONN", ErrorCode::NotConnected, "the socket is not connected",
-     "connect first"},
+    {ENOTCONN, "ENOTCONN", ErrorCode::NotConnected, "the socket is not connected", "connect first"},
     {EISCONN, "EISCONN", ErrorCode::AlreadyConnected, "the socket is already connected",
      "nothing to do"},
     {EADDRINUSE, "EADDRINUSE", ErrorCode::AlreadyExists, "the socket path is already in use",
@@ -162,8 +158,8 @@ constexpr NtEntry kNtTable[] = {
      "this system does not implement the request", "the value stays unknown here"},
     {0xC0000003u, "STATUS_INVALID_INFO_CLASS", ErrorCode::Unsupported,
      "this system does not know that information class", "the value stays unknown here"},
-    {0xC0000004u, "STATUS_INFO_LENGTH_MISMATCH", ErrorCode::MoreData,
-     "the buffer was too small", "retry with a larger buffer"},
+    {0xC0000004u, "STATUS_INFO_LENGTH_MISMATCH", ErrorCode::MoreData, "the buffer was too small",
+     "retry with a larger buffer"},
     {0xC0000008u, "STATUS_INVALID_HANDLE", ErrorCode::Io, "the handle is not valid",
      "the pipe or process was closed meanwhile; refresh and try again"},
     {0xC000000Du, "STATUS_INVALID_PARAMETER", ErrorCode::InvalidArgument,
@@ -175,13 +171,13 @@ constexpr NtEntry kNtTable[] = {
     {0xC0000024u, "STATUS_OBJECT_TYPE_MISMATCH", ErrorCode::InvalidArgument,
      "the object is not of the expected type",
      "check that the name refers to a pipe (\\\\.\\pipe\\name)"},
-    {0xC0000034u, "STATUS_OBJECT_NAME_NOT_FOUND", ErrorCode::NotFound,
-     "no object by that name", "check the name"},
+    {0xC0000034u, "STATUS_OBJECT_NAME_NOT_FOUND", ErrorCode::NotFound, "no object by that name",
+     "check the name"},
     {0xC00000ACu, "STATUS_PIPE_NOT_AVAILABLE", ErrorCode::Busy, "no pipe instance is available",
      "retry later"},
     {0xC00000AEu, "STATUS_PIPE_BUSY", ErrorCode::Busy, "all instances are busy", "retry later"},
-    {0xC00000B0u, "STATUS_PIPE_DISCONNECTED", ErrorCode::NotConnected,
-     "the pipe is disconnected", "reconnect"},
+    {0xC00000B0u, "STATUS_PIPE_DISCONNECTED", ErrorCode::NotConnected, "the pipe is disconnected",
+     "reconnect"},
     {0xC00000B5u, "STATUS_IO_TIMEOUT", ErrorCode::Timeout, "the operation timed out",
      "raise the timeout"},
     {0xC00000BBu, "STATUS_NOT_SUPPORTED", ErrorCode::Unsupported, "the request is not supported",
@@ -220,25 +216,44 @@ std::string compose(std::string_view meaning, std::string_view next_step) {
 
 std::string_view error_code_name(ErrorCode code) {
     switch (code) {
-        case ErrorCode::NotFound: return "not found";
-        case ErrorCode::AccessDenied: return "access denied";
-        case ErrorCode::BrokenPipe: return "broken pipe";
-        case ErrorCode::Timeout: return "timeout";
-        case ErrorCode::Busy: return "busy";
-        case ErrorCode::NoData: return "closing";
-        case ErrorCode::NotConnected: return "not connected";
-        case ErrorCode::MoreData: return "more data";
-        case ErrorCode::AlreadyConnected: return "already connected";
-        case ErrorCode::Listening: return "listening";
-        case ErrorCode::ConnectionRefused: return "connection refused";
-        case ErrorCode::WouldBlock: return "would block";
-        case ErrorCode::InvalidName: return "invalid name";
-        case ErrorCode::InvalidArgument: return "invalid argument";
-        case ErrorCode::AlreadyExists: return "already exists";
-        case ErrorCode::Cancelled: return "cancelled";
-        case ErrorCode::Unsupported: return "unsupported";
-        case ErrorCode::Io: return "I/O error";
-        case ErrorCode::Unknown: return "unknown";
+        case ErrorCode::NotFound:
+            return "not found";
+        case ErrorCode::AccessDenied:
+            return "access denied";
+        case ErrorCode::BrokenPipe:
+            return "broken pipe";
+        case ErrorCode::Timeout:
+            return "timeout";
+        case ErrorCode::Busy:
+            return "busy";
+        case ErrorCode::NoData:
+            return "closing";
+        case ErrorCode::NotConnected:
+            return "not connected";
+        case ErrorCode::MoreData:
+            return "more data";
+        case ErrorCode::AlreadyConnected:
+            return "already connected";
+        case ErrorCode::Listening:
+            return "listening";
+        case ErrorCode::ConnectionRefused:
+            return "connection refused";
+        case ErrorCode::WouldBlock:
+            return "would block";
+        case ErrorCode::InvalidName:
+            return "invalid name";
+        case ErrorCode::InvalidArgument:
+            return "invalid argument";
+        case ErrorCode::AlreadyExists:
+            return "already exists";
+        case ErrorCode::Cancelled:
+            return "cancelled";
+        case ErrorCode::Unsupported:
+            return "unsupported";
+        case ErrorCode::Io:
+            return "I/O error";
+        case ErrorCode::Unknown:
+            return "unknown";
     }
     return "unknown";
 }
@@ -297,8 +312,10 @@ Error win32_error(std::uint32_t win32_code, std::string api, std::string subject
         err.message = compose(e->meaning, e->next_step);
     } else {
         err.code = ErrorCode::Unknown;
-        err.message = "Windows reported an error we have no wording for. Next: look the code up "
-                      "(net helpmsg " + std::to_string(win32_code) + ")";
+        err.message =
+            "Windows reported an error we have no wording for. Next: look the code up "
+            "(net helpmsg " +
+            std::to_string(win32_code) + ")";
     }
     return err;
 }
@@ -330,8 +347,9 @@ Error ntstatus_error(std::uint32_t status, std::string api, std::string subject)
         err.message = compose(e->meaning, e->next_step);
     } else {
         err.code = ErrorCode::Unknown;
-        err.message = "the kernel reported a status we have no wording for. Next: look the status up "
-                      "(ntstatus.h) and check the log";
+        err.message =
+            "the kernel reported a status we have no wording for. Next: look the status up "
+            "(ntstatus.h) and check the log";
     }
     return err;
 }
@@ -347,7 +365,8 @@ Error make_error(ErrorCode code, std::string api, std::string subject, std::stri
 
 std::string Error::os_code_text() const {
     switch (os_kind) {
-        case OsCodeKind::None: return {};
+        case OsCodeKind::None:
+            return {};
         case OsCodeKind::Win32: {
             auto name = win32_error_name(static_cast<std::uint32_t>(os_code));
             std::string num = std::to_string(os_code);

@@ -20,13 +20,15 @@
 namespace pipescope::core {
 namespace {
 
-std::string path_text(const std::filesystem::path& p) { return p.string(); }
+std::string path_text(const std::filesystem::path& p) {
+    return p.string();
+}
 
 #ifdef _WIN32
 Status write_and_replace(const std::filesystem::path& path, const std::filesystem::path& tmp,
                          std::string_view contents) {
-    UniqueHandle file(::CreateFileW(tmp.wstring().c_str(), GENERIC_WRITE, 0, nullptr,
-                                    CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr));
+    UniqueHandle file(::CreateFileW(tmp.wstring().c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS,
+                                    FILE_ATTRIBUTE_NORMAL, nullptr));
     if (!file) return win32_error(::GetLastError(), "CreateFileW", path_text(tmp));
     std::size_t done = 0;
     while (done < contents.size()) {
@@ -63,7 +65,8 @@ Status write_and_replace(const std::filesystem::path& path, const std::filesyste
     }
     if (::fsync(fd.get()) != 0) return errno_error(errno, "fsync", path_text(tmp));
     if (::close(fd.release()) != 0) return errno_error(errno, "close", path_text(tmp));
-    if (::rename(tmp.c_str(), path.c_str()) != 0) return errno_error(errno, "rename", path_text(path));
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+        return errno_error(errno, "rename", path_text(path));
     return {};
 }
 #endif
@@ -106,7 +109,8 @@ Result<std::string> read_file(const std::filesystem::path& path, std::size_t max
     if (!in) return errno_error(errno ? errno : ENOENT, "open", path_text(path));
     // Read to the end, not to the size: a file that grew since, or one whose size the OS does
     // not report (Linux /proc files say 0), is read whole, still within max_bytes.
-    const std::size_t limit = max_bytes < SIZE_MAX ? max_bytes + 1 : max_bytes;  // one over: too big
+    const std::size_t limit =
+        max_bytes < SIZE_MAX ? max_bytes + 1 : max_bytes;  // one over: too big
     std::string data;
     std::size_t want = size > 0 ? static_cast<std::size_t>(size) : 4096;
     for (;;) {

@@ -27,7 +27,8 @@ Result<std::vector<std::byte>> parse_hex(std::string_view text) {
     std::size_t high_pos = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
         char c = text[i];
-        if (high < 0 && c == '0' && i + 1 < text.size() && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
+        if (high < 0 && c == '0' && i + 1 < text.size() &&
+            (text[i + 1] == 'x' || text[i + 1] == 'X')) {
             ++i;
             continue;
         }
@@ -54,9 +55,10 @@ Result<std::vector<std::byte>> parse_hex(std::string_view text) {
         }
     }
     if (high >= 0) {
-        return bad_input("parse_hex", "an odd number of hex digits (the last one, at position " +
-                                          std::to_string(high_pos + 1) +
-                                          ", has no partner). Next: write every byte as two digits");
+        return bad_input("parse_hex",
+                         "an odd number of hex digits (the last one, at position " +
+                             std::to_string(high_pos + 1) +
+                             ", has no partner). Next: write every byte as two digits");
     }
     return out;
 }
@@ -85,11 +87,19 @@ Result<std::vector<std::byte>> utf8_to_utf16le(std::string_view text) {
         auto c = static_cast<unsigned char>(text[i]);
         unsigned cp;
         std::size_t len;
-        if (c < 0x80) { cp = c; len = 1; }
-        else if ((c & 0xE0) == 0xC0) { cp = c & 0x1F; len = 2; }
-        else if ((c & 0xF0) == 0xE0) { cp = c & 0x0F; len = 3; }
-        else if ((c & 0xF8) == 0xF0) { cp = c & 0x07; len = 4; }
-        else {
+        if (c < 0x80) {
+            cp = c;
+            len = 1;
+        } else if ((c & 0xE0) == 0xC0) {
+            cp = c & 0x1F;
+            len = 2;
+        } else if ((c & 0xF0) == 0xE0) {
+            cp = c & 0x0F;
+            len = 3;
+        } else if ((c & 0xF8) == 0xF0) {
+            cp = c & 0x07;
+            len = 4;
+        } else {
             return bad_input("utf8_to_utf16le", "invalid UTF-8 at byte " + std::to_string(i) +
                                                     ". Next: send it as hex instead");
         }
@@ -134,11 +144,16 @@ std::string escape_bytes(std::span<const std::byte> bytes) {
     s.reserve(bytes.size());
     for (auto b : bytes) {
         auto c = static_cast<unsigned char>(b);
-        if (c == '\n') s += "\\n";
-        else if (c == '\r') s += "\\r";
-        else if (c == '\t') s += "\\t";
-        else if (c == '\\') s += "\\\\";
-        else if (c >= 0x20 && c < 0x7F) s.push_back(static_cast<char>(c));
+        if (c == '\n')
+            s += "\\n";
+        else if (c == '\r')
+            s += "\\r";
+        else if (c == '\t')
+            s += "\\t";
+        else if (c == '\\')
+            s += "\\\\";
+        else if (c >= 0x20 && c < 0x7F)
+            s.push_back(static_cast<char>(c));
         else {
             s += "\\x";
             s.push_back(kDigits[c >> 4]);

@@ -14,40 +14,54 @@ namespace {
 
 spdlog::level::level_enum to_spdlog(Level level) {
     switch (level) {
-        case Level::Trace: return spdlog::level::trace;
-        case Level::Debug: return spdlog::level::debug;
-        case Level::Info: return spdlog::level::info;
-        case Level::Warn: return spdlog::level::warn;
-        case Level::Error: return spdlog::level::err;
-        case Level::Critical: return spdlog::level::critical;
-        case Level::Off: return spdlog::level::off;
+        case Level::Trace:
+            return spdlog::level::trace;
+        case Level::Debug:
+            return spdlog::level::debug;
+        case Level::Info:
+            return spdlog::level::info;
+        case Level::Warn:
+            return spdlog::level::warn;
+        case Level::Error:
+            return spdlog::level::err;
+        case Level::Critical:
+            return spdlog::level::critical;
+        case Level::Off:
+            return spdlog::level::off;
     }
     return spdlog::level::info;
 }
 
 Level from_spdlog(spdlog::level::level_enum level) {
     switch (level) {
-        case spdlog::level::trace: return Level::Trace;
-        case spdlog::level::debug: return Level::Debug;
-        case spdlog::level::info: return Level::Info;
-        case spdlog::level::warn: return Level::Warn;
-        case spdlog::level::err: return Level::Error;
-        case spdlog::level::critical: return Level::Critical;
-        default: return Level::Off;
+        case spdlog::level::trace:
+            return Level::Trace;
+        case spdlog::level::debug:
+            return Level::Debug;
+        case spdlog::level::info:
+            return Level::Info;
+        case spdlog::level::warn:
+            return Level::Warn;
+        case spdlog::level::err:
+            return Level::Error;
+        case spdlog::level::critical:
+            return Level::Critical;
+        default:
+            return Level::Off;
     }
 }
 
 // Feeds spdlog messages into a Ring.
 class RingSink final : public spdlog::sinks::base_sink<std::mutex> {
-public:
+  public:
     explicit RingSink(Ring& ring) : ring_(ring) {}
 
-protected:
+  protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         Record r;
-        r.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        msg.time.time_since_epoch())
-                        .count();
+        r.unix_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch())
+                .count();
         r.level = from_spdlog(msg.level);
         r.logger.assign(msg.logger_name.data(), msg.logger_name.size());
         r.text.assign(msg.payload.data(), msg.payload.size());
@@ -55,14 +69,15 @@ protected:
     }
     void flush_() override {}
 
-private:
+  private:
     Ring& ring_;
 };
 
 struct State {
     std::mutex mutex;
     Ring ring{10000};
-    std::shared_ptr<spdlog::sinks::dist_sink_mt> dist = std::make_shared<spdlog::sinks::dist_sink_mt>();
+    std::shared_ptr<spdlog::sinks::dist_sink_mt> dist =
+        std::make_shared<spdlog::sinks::dist_sink_mt>();
     std::shared_ptr<spdlog::sinks::sink> ring_sink;
     std::shared_ptr<spdlog::sinks::sink> file_sink;
     std::shared_ptr<spdlog::sinks::sink> console_sink;
@@ -84,13 +99,20 @@ State& state() {
 
 const char* level_name(Level level) {
     switch (level) {
-        case Level::Trace: return "trace";
-        case Level::Debug: return "debug";
-        case Level::Info: return "info";
-        case Level::Warn: return "warn";
-        case Level::Error: return "error";
-        case Level::Critical: return "critical";
-        case Level::Off: return "off";
+        case Level::Trace:
+            return "trace";
+        case Level::Debug:
+            return "debug";
+        case Level::Info:
+            return "info";
+        case Level::Warn:
+            return "warn";
+        case Level::Error:
+            return "error";
+        case Level::Critical:
+            return "critical";
+        case Level::Off:
+            return "off";
     }
     return "?";
 }
@@ -175,7 +197,9 @@ void flush() {
     s.dist->flush();
 }
 
-Ring& ring() { return state().ring; }
+Ring& ring() {
+    return state().ring;
+}
 
 std::shared_ptr<spdlog::logger> get(const std::string& name) {
     State& s = state();
@@ -189,11 +213,29 @@ std::shared_ptr<spdlog::logger> get(const std::string& name) {
     return logger;
 }
 
-std::shared_ptr<spdlog::logger> catalog() { static auto l = get("core.catalog"); return l; }
-std::shared_ptr<spdlog::logger> inspect() { static auto l = get("core.inspect"); return l; }
-std::shared_ptr<spdlog::logger> session() { static auto l = get("core.session"); return l; }
-std::shared_ptr<spdlog::logger> transport() { static auto l = get("core.transport"); return l; }
-std::shared_ptr<spdlog::logger> bench() { static auto l = get("core.bench"); return l; }
-std::shared_ptr<spdlog::logger> app() { static auto l = get("app"); return l; }
+std::shared_ptr<spdlog::logger> catalog() {
+    static auto l = get("core.catalog");
+    return l;
+}
+std::shared_ptr<spdlog::logger> inspect() {
+    static auto l = get("core.inspect");
+    return l;
+}
+std::shared_ptr<spdlog::logger> session() {
+    static auto l = get("core.session");
+    return l;
+}
+std::shared_ptr<spdlog::logger> transport() {
+    static auto l = get("core.transport");
+    return l;
+}
+std::shared_ptr<spdlog::logger> bench() {
+    static auto l = get("core.bench");
+    return l;
+}
+std::shared_ptr<spdlog::logger> app() {
+    static auto l = get("app");
+    return l;
+}
 
 }  // namespace pipescope::core::log

@@ -11,7 +11,9 @@ namespace {
 
 constexpr std::string_view kApi = "PipeName::parse";
 
-bool is_separator(char c) { return c == '\\' || c == '/'; }
+bool is_separator(char c) {
+    return c == '\\' || c == '/';
+}
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
@@ -65,8 +67,9 @@ Result<PipeName> PipeName::parse(std::string_view text) {
         std::string_view rest = text.substr(2);
         auto host_end = rest.find_first_of("\\/");
         if (host_end == std::string_view::npos || host_end == 0) {
-            return bad(text, "expected \\\\host\\pipe\\name. Next: use \\\\.\\pipe\\name for a "
-                             "local pipe");
+            return bad(text,
+                       "expected \\\\host\\pipe\\name. Next: use \\\\.\\pipe\\name for a "
+                       "local pipe");
         }
         std::string_view host = rest.substr(0, host_end);
         rest = rest.substr(host_end + 1);
@@ -102,13 +105,15 @@ Result<PipeName> PipeName::parse(std::string_view text) {
     }
 
     // POSIX path: absolute or explicitly relative.
-    if (text[0] == '/' || text.starts_with("./") || text.starts_with("../") || text.starts_with("~/")) {
+    if (text[0] == '/' || text.starts_with("./") || text.starts_with("../") ||
+        text.starts_with("~/")) {
         if (text.size() > kMaxPathLength) {
             return bad(text, "the path is longer than 4095 bytes. Next: shorten it");
         }
         if (text.back() == '/') {
-            return bad(text, "the path names a folder, not a socket or FIFO. Next: add a file "
-                             "name");
+            return bad(text,
+                       "the path names a folder, not a socket or FIFO. Next: add a file "
+                       "name");
         }
         if (auto r = check_characters(text, text); !r) return std::move(r).error();
         out.form_ = Form::Path;
@@ -146,8 +151,10 @@ std::string PipeName::runtime_dir() {
 
 std::string PipeName::posix_path() const {
     switch (form_) {
-        case Form::Path: return name_;
-        case Form::Abstract: return "@" + name_;
+        case Form::Path:
+            return name_;
+        case Form::Abstract:
+            return "@" + name_;
         case Form::Bare:
         case Form::Win32: {
             std::string flat = name_;
@@ -162,10 +169,13 @@ std::string PipeName::posix_path() const {
 
 std::string PipeName::display() const {
     switch (form_) {
-        case Form::Path: return name_;
-        case Form::Abstract: return "@" + name_;
+        case Form::Path:
+            return name_;
+        case Form::Abstract:
+            return "@" + name_;
         case Form::Bare:
-        case Form::Win32: return win32_path();
+        case Form::Win32:
+            return win32_path();
     }
     return name_;
 }

@@ -8,14 +8,17 @@
 
 namespace pipescope::core {
 
-const char* version() { return PIPESCOPE_VERSION_STRING; }
+const char* version() {
+    return PIPESCOPE_VERSION_STRING;
+}
 
 std::string wine_version() {
 #ifdef _WIN32
     HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
     if (!ntdll) return {};
     using Fn = const char*(__cdecl*)();
-    auto fn = reinterpret_cast<Fn>(reinterpret_cast<void*>(::GetProcAddress(ntdll, "wine_get_version")));
+    auto fn =
+        reinterpret_cast<Fn>(reinterpret_cast<void*>(::GetProcAddress(ntdll, "wine_get_version")));
     if (!fn) return {};
     const char* v = fn();
     return v ? v : "";
@@ -24,7 +27,9 @@ std::string wine_version() {
 #endif
 }
 
-bool is_wine() { return !wine_version().empty(); }
+bool is_wine() {
+    return !wine_version().empty();
+}
 
 std::string platform_name() {
 #ifdef _WIN32

@@ -106,8 +106,8 @@ Status write_png_rgba(const std::string& path, std::span<const std::uint8_t> rgb
                           "the pixel buffer is smaller than width x height x 4");
     }
     auto png = encode_png_rgba(rgba, width, height);
-    return write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(png.data()),
-                                                    png.size()));
+    return write_file_atomic(
+        path, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
 }
 
 }  // namespace pipescope::core

@@ -10,11 +10,17 @@
 namespace pipescope::core {
 
 #ifdef _WIN32
-void Win32HandleTraits::close(value_type h) noexcept { ::CloseHandle(h); }
-void FdTraits::close(value_type fd) noexcept { ::_close(fd); }
+void Win32HandleTraits::close(value_type h) noexcept {
+    ::CloseHandle(h);
+}
+void FdTraits::close(value_type fd) noexcept {
+    ::_close(fd);
+}
 #else
 void Win32HandleTraits::close(value_type) noexcept {}
-void FdTraits::close(value_type fd) noexcept { ::close(fd); }
+void FdTraits::close(value_type fd) noexcept {
+    ::close(fd);
+}
 #endif
 
 }  // namespace pipescope::core

@@ -60,13 +60,19 @@ std::u16string utf8_to_utf16(std::string_view text) {
         if (b0 < 0x80) {
             cp = b0;
         } else {
-            std::size_t need = (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3 : (b0 & 0xF8) == 0xF0 ? 4 : 0;
+            std::size_t need = (b0 & 0xE0) == 0xC0   ? 2
+                               : (b0 & 0xF0) == 0xE0 ? 3
+                               : (b0 & 0xF8) == 0xF0 ? 4
+                                                     : 0;
             if (need != 0 && i + need <= text.size()) {
                 char32_t v = b0 & (0x7F >> need);
                 bool good = true;
                 for (std::size_t k = 1; k < need; ++k) {
                     auto b = static_cast<std::uint8_t>(text[i + k]);
-                    if ((b & 0xC0) != 0x80) { good = false; break; }
+                    if ((b & 0xC0) != 0x80) {
+                        good = false;
+                        break;
+                    }
                     v = (v << 6) | (b & 0x3F);
                 }
                 if (good && v <= 0x10FFFF && !(v >= 0xD800 && v <= 0xDFFF)) {

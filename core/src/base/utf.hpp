@@ -14,7 +14,8 @@ namespace pipescope::core::detail {
 
 #ifdef _WIN32
 [[nodiscard]] inline std::string wide_to_utf8(std::wstring_view w) {
-    return utf16_to_utf8(std::u16string_view(reinterpret_cast<const char16_t*>(w.data()), w.size()));
+    return utf16_to_utf8(
+        std::u16string_view(reinterpret_cast<const char16_t*>(w.data()), w.size()));
 }
 [[nodiscard]] inline std::wstring utf8_to_wide(std::string_view s) {
     auto u = utf8_to_utf16(s);

@@ -22,7 +22,9 @@ void BenchEngine::publish(std::shared_ptr<const BenchSnapshot> s) {
     snapshots_.publish(std::move(s));
 }
 
-std::shared_ptr<const BenchSnapshot> BenchEngine::snapshot() const { return snapshots_.load(); }
+std::shared_ptr<const BenchSnapshot> BenchEngine::snapshot() const {
+    return snapshots_.load();
+}
 
 void BenchEngine::stop() {
     if (auto r = run_) {

@@ -5,7 +5,7 @@ namespace pipescope::core {
 
 namespace {
 class OsTransport final : public BenchTransport {
-public:
+  public:
     Result<std::unique_ptr<Listener>> listen(const Endpoint& endpoint) override {
         return core::listen(endpoint);
     }

@@ -25,7 +25,7 @@ std::string temp_file_path(const std::string& stem);
 
 // A child process; killed (and reaped) by the destructor if still running.
 class ChildProcess {
-public:
+  public:
     ChildProcess() = default;
     ChildProcess(ChildProcess&& o) noexcept;
     ChildProcess& operator=(ChildProcess&& o) noexcept;
@@ -44,7 +44,7 @@ public:
     // How an exit code from wait() reads: "exit code 3", "killed by signal 9 (SIGKILL)".
     [[nodiscard]] static std::string exit_text(int code);
 
-private:
+  private:
 #ifdef _WIN32
     UniqueHandle process_;
 #else

@@ -41,27 +41,36 @@ std::vector<LatencyBar> latency_bars(const LatencyHistogram& h) {
     std::vector<LatencyBar> bars;
     for (const auto& [index, n] : h.nonzero_buckets()) {
         const std::uint64_t upper = bar_upper(LatencyHistogram::bucket_lower(index));
-        if (!bars.empty() && bars.back().upper_ns == upper) bars.back().count += n;
-        else bars.push_back({upper, n});
+        if (!bars.empty() && bars.back().upper_ns == upper)
+            bars.back().count += n;
+        else
+            bars.push_back({upper, n});
     }
     return bars;
 }
 
 std::string_view to_string(BenchState s) {
     switch (s) {
-    case BenchState::Idle: return "idle";
-    case BenchState::Running: return "running";
-    case BenchState::Finished: return "finished";
-    case BenchState::Failed: return "failed";
-    case BenchState::Cancelled: return "cancelled";
+        case BenchState::Idle:
+            return "idle";
+        case BenchState::Running:
+            return "running";
+        case BenchState::Finished:
+            return "finished";
+        case BenchState::Failed:
+            return "failed";
+        case BenchState::Cancelled:
+            return "cancelled";
     }
     return "?";
 }
 
 namespace {
 json side_json(const SideTotals& t) {
-    return {{"bytes_sent", t.bytes_sent},         {"bytes_received", t.bytes_received},
-            {"messages_sent", t.messages_sent},   {"messages_received", t.messages_received},
+    return {{"bytes_sent", t.bytes_sent},
+            {"bytes_received", t.bytes_received},
+            {"messages_sent", t.messages_sent},
+            {"messages_received", t.messages_received},
             {"cpu_s", t.cpu_s}};
 }
 // A counter that is not a whole number from 0 to 2^64-1 (nlohmann's get<std::uint64_t>() on
@@ -79,16 +88,20 @@ std::uint64_t counter_or_0(const json& obj, const char* key) {
     const auto it = obj.find(key);
     return it == obj.end() ? 0 : counter(*it, key);
 }
-std::uint64_t counter_at(const json& obj, const char* key) { return counter(obj.at(key), key); }
+std::uint64_t counter_at(const json& obj, const char* key) {
+    return counter(obj.at(key), key);
+}
 
 json latency_json(const LatencySummary& l) {
-    return {{"count", l.count}, {"min", l.min},     {"p50", l.p50},   {"p90", l.p90},
-            {"p99", l.p99},     {"p999", l.p999},   {"p9999", l.p9999}, {"max", l.max},
+    return {{"count", l.count}, {"min", l.min},    {"p50", l.p50},     {"p90", l.p90},
+            {"p99", l.p99},     {"p999", l.p999},  {"p9999", l.p9999}, {"max", l.max},
             {"mean", l.mean},   {"stdev", l.stdev}};
 }
 
 // A ratio is a number >= 0, or null for "not known" (stored as 0).
-json ratio_json(double x) { return x > 0 ? json(x) : json(nullptr); }
+json ratio_json(double x) {
+    return x > 0 ? json(x) : json(nullptr);
+}
 double ratio_from(const json& obj, const char* key) {
     const auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return 0;
@@ -175,12 +188,17 @@ std::string report_to_json(const BenchReport& r, int indent) {
     j["peer"] = side_json(s.peer);
     json iv = json::array();
     for (const auto& i : r.intervals)
-        iv.push_back({{"start_s", i.start_s}, {"end_s", i.end_s},
-                      {"bytes_per_sec", i.bytes_per_sec}, {"messages_per_sec", i.messages_per_sec},
-                      {"p50_ns", i.p50_ns}, {"p99_ns", i.p99_ns}, {"max_ns", i.max_ns}});
+        iv.push_back({{"start_s", i.start_s},
+                      {"end_s", i.end_s},
+                      {"bytes_per_sec", i.bytes_per_sec},
+                      {"messages_per_sec", i.messages_per_sec},
+                      {"p50_ns", i.p50_ns},
+                      {"p99_ns", i.p99_ns},
+                      {"max_ns", i.max_ns}});
     j["intervals"] = iv;
     json bars = json::array();
-    for (const auto& b : r.latency_bars) bars.push_back({{"upper_ns", b.upper_ns}, {"count", b.count}});
+    for (const auto& b : r.latency_bars)
+        bars.push_back({{"upper_ns", b.upper_ns}, {"count", b.count}});
     j["latency_histogram"] = bars;
     j["scenario"] = json::parse(scenario_to_json(r.scenario));
     if (r.baseline) j["baseline"] = baseline_json(*r.baseline);
@@ -239,8 +257,7 @@ Result<BenchReport> report_from_json(std::string_view text) {
             r.intervals.push_back(is);
         }
         for (const auto& b : j.value("latency_histogram", json::array())) {
-            r.latency_bars.push_back(
-                {counter_at(b, "upper_ns"), counter_at(b, "count")});
+            r.latency_bars.push_back({counter_at(b, "upper_ns"), counter_at(b, "count")});
         }
         if (const auto it = j.find("baseline"); it != j.end() && !it->is_null())
             r.baseline = baseline_from(*it);
@@ -262,11 +279,10 @@ std::string intervals_to_csv(const BenchReport& r) {
     o << "start_s,end_s,bytes_per_sec,messages_per_sec,p50_ns,p99_ns,max_ns\n";
     char line[256];
     for (const auto& i : r.intervals) {
-        std::snprintf(line, sizeof line, "%.3f,%.3f,%.0f,%.1f,%llu,%llu,%llu\n", i.start_s, i.end_s,
-                      i.bytes_per_sec, i.messages_per_sec,
-                      static_cast<unsigned long long>(i.p50_ns),
-                      static_cast<unsigned long long>(i.p99_ns),
-                      static_cast<unsigned long long>(i.max_ns));
+        std::snprintf(
+            line, sizeof line, "%.3f,%.3f,%.0f,%.1f,%llu,%llu,%llu\n", i.start_s, i.end_s,
+            i.bytes_per_sec, i.messages_per_sec, static_cast<unsigned long long>(i.p50_ns),
+            static_cast<unsigned long long>(i.p99_ns), static_cast<unsigned long long>(i.max_ns));
         o << line;
     }
     return o.str();
@@ -343,8 +359,10 @@ std::string compare_reports(const BenchReport& a, const BenchReport& b) {
         ratio_row("baseline.throughput_ratio", p.throughput_ratio, q.throughput_ratio);
         ratio_row("baseline.p50_ratio", p.p50_ratio, q.p50_ratio);
         auto note = [&](const char* side, const std::optional<BaselineSummary>& bs) {
-            if (!bs) o << "baseline " << side << ": none asked\n";
-            else if (!bs->ok) o << "baseline " << side << ": none (" << bs->error << ")\n";
+            if (!bs)
+                o << "baseline " << side << ": none asked\n";
+            else if (!bs->ok)
+                o << "baseline " << side << ": none (" << bs->error << ")\n";
         };
         note("a", a.baseline);
         note("b", b.baseline);

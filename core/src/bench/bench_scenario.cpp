@@ -43,25 +43,37 @@ std::string_view name_of(const std::pair<std::string_view, E> (&table)[N], E e) 
 }
 
 constexpr std::pair<std::string_view, BenchPattern> kPatterns[] = {
-    {"stream", BenchPattern::Stream}, {"pingpong", BenchPattern::PingPong},
-    {"reqrep", BenchPattern::ReqRep}, {"churn", BenchPattern::Churn},
+    {"stream", BenchPattern::Stream},
+    {"pingpong", BenchPattern::PingPong},
+    {"reqrep", BenchPattern::ReqRep},
+    {"churn", BenchPattern::Churn},
     {"rate", BenchPattern::Rate}};
 constexpr std::pair<std::string_view, CpuPlacement> kCpus[] = {
-    {"unpinned", CpuPlacement::Unpinned}, {"same", CpuPlacement::SameCore},
+    {"unpinned", CpuPlacement::Unpinned},
+    {"same", CpuPlacement::SameCore},
     {"different", CpuPlacement::DifferentCores}};
 constexpr std::pair<std::string_view, PayloadPattern> kPayloads[] = {
-    {"zeros", PayloadPattern::Zeros}, {"sequence", PayloadPattern::Sequence},
+    {"zeros", PayloadPattern::Zeros},
+    {"sequence", PayloadPattern::Sequence},
     {"random", PayloadPattern::Random}};
 
 }  // namespace
 
-std::string_view to_string(BenchPattern p) { return name_of(kPatterns, p); }
-std::string_view to_string(CpuPlacement c) { return name_of(kCpus, c); }
-std::string_view to_string(PayloadPattern p) { return name_of(kPayloads, p); }
+std::string_view to_string(BenchPattern p) {
+    return name_of(kPatterns, p);
+}
+std::string_view to_string(CpuPlacement c) {
+    return name_of(kCpus, c);
+}
+std::string_view to_string(PayloadPattern p) {
+    return name_of(kPayloads, p);
+}
 std::optional<BenchPattern> parse_bench_pattern(std::string_view s) {
     return lookup(kPatterns, s);
 }
-std::optional<CpuPlacement> parse_cpu_placement(std::string_view s) { return lookup(kCpus, s); }
+std::optional<CpuPlacement> parse_cpu_placement(std::string_view s) {
+    return lookup(kCpus, s);
+}
 
 std::optional<std::uint64_t> parse_size(std::string_view s) {
     if (s.empty()) return std::nullopt;
@@ -160,34 +172,49 @@ Result<Scenario> scenario_from(const json& j) {
                 return n.has_value();
             };
             auto not_whole = [&]() {
-                return bad(key, "bad value '" + v.dump() + "' for " + key +
-                                    " (a whole number in range)");
+                return bad(
+                    key, "bad value '" + v.dump() + "' for " + key + " (a whole number in range)");
             };
             auto enum_err = [&](std::string_view allowed) {
                 return bad(key, "bad value '" + v.dump() + "' for " + key + " (one of " +
                                     std::string(allowed) + ")");
             };
-            if (key == "name") s.name = str();
-            else if (key == "comment") s.comment = str();
+            if (key == "name")
+                s.name = str();
+            else if (key == "comment")
+                s.comment = str();
             else if (key == "transport") {
-                if (str() == "auto") s.transport.reset();
-                else if (auto t = parse_transport_kind(str())) s.transport = t;
-                else return enum_err("auto|win32|unix|seqpacket|fifo|tcp");
+                if (str() == "auto")
+                    s.transport.reset();
+                else if (auto t = parse_transport_kind(str()))
+                    s.transport = t;
+                else
+                    return enum_err("auto|win32|unix|seqpacket|fifo|tcp");
             } else if (key == "io") {
-                if (auto t = parse_io_model(str())) s.io = *t;
-                else return enum_err("sync|overlapped|iocp");
+                if (auto t = parse_io_model(str()))
+                    s.io = *t;
+                else
+                    return enum_err("sync|overlapped|iocp");
             } else if (key == "type") {
-                if (auto t = parse_pipe_type(str())) s.type = *t;
-                else return enum_err("byte|message");
+                if (auto t = parse_pipe_type(str()))
+                    s.type = *t;
+                else
+                    return enum_err("byte|message");
             } else if (key == "pattern") {
-                if (auto t = parse_bench_pattern(str())) s.pattern = *t;
-                else return enum_err("stream|pingpong|reqrep|churn|rate");
+                if (auto t = parse_bench_pattern(str()))
+                    s.pattern = *t;
+                else
+                    return enum_err("stream|pingpong|reqrep|churn|rate");
             } else if (key == "cpu") {
-                if (auto t = parse_cpu_placement(str())) s.cpu = *t;
-                else return enum_err("unpinned|same|different");
+                if (auto t = parse_cpu_placement(str()))
+                    s.cpu = *t;
+                else
+                    return enum_err("unpinned|same|different");
             } else if (key == "payload") {
-                if (auto t = lookup(kPayloads, str())) s.payload = *t;
-                else return enum_err("zeros|sequence|random");
+                if (auto t = lookup(kPayloads, str()))
+                    s.payload = *t;
+                else
+                    return enum_err("zeros|sequence|random");
             } else if (key == "in_quota") {
                 if (!whole(s.in_quota)) return not_whole();
             } else if (key == "out_quota") {
@@ -200,16 +227,24 @@ Result<Scenario> scenario_from(const json& j) {
                 if (!whole(s.clients)) return not_whole();
             } else if (key == "inflight") {
                 if (!whole(s.inflight)) return not_whole();
-            } else if (key == "rate_per_sec") s.rate_per_sec = v.get<double>();
-            else if (key == "duration_s") s.duration_s = v.get<double>();
+            } else if (key == "rate_per_sec")
+                s.rate_per_sec = v.get<double>();
+            else if (key == "duration_s")
+                s.duration_s = v.get<double>();
             else if (key == "message_count") {
                 if (!whole(s.message_count)) return not_whole();
-            } else if (key == "warmup_s") s.warmup_s = v.get<double>();
-            else if (key == "interval_s") s.interval_s = v.get<double>();
-            else if (key == "verify") s.verify = v.get<bool>();
-            else if (key == "process") s.process = v.get<bool>();
-            else if (key == "baseline") s.baseline = v.get<bool>();
-            else return bad(key, "unknown scenario key '" + key + "'");
+            } else if (key == "warmup_s")
+                s.warmup_s = v.get<double>();
+            else if (key == "interval_s")
+                s.interval_s = v.get<double>();
+            else if (key == "verify")
+                s.verify = v.get<bool>();
+            else if (key == "process")
+                s.process = v.get<bool>();
+            else if (key == "baseline")
+                s.baseline = v.get<bool>();
+            else
+                return bad(key, "unknown scenario key '" + key + "'");
         }
     } catch (const json::exception& e) {
         return bad("scenario", std::string("wrong type in scenario: ") + e.what());
@@ -226,11 +261,14 @@ Result<Scenario> scenario_from_json(std::string_view text) {
 }
 
 // Internal: used by report_from_json.
-Result<Scenario> scenario_from_json_value(const nlohmann::json& j) { return scenario_from(j); }
+Result<Scenario> scenario_from_json_value(const nlohmann::json& j) {
+    return scenario_from(j);
+}
 
 std::vector<std::string> preset_names() {
     std::vector<std::string> out;
-    for (std::size_t i = 0; i < kEmbeddedPresetCount; ++i) out.emplace_back(kEmbeddedPresets[i].name);
+    for (std::size_t i = 0; i < kEmbeddedPresetCount; ++i)
+        out.emplace_back(kEmbeddedPresets[i].name);
     std::sort(out.begin(), out.end());
     return out;
 }
@@ -299,9 +337,12 @@ Status apply_number(std::string_view key, std::string_view v, Scenario& s) {
     if (key == "size" || key == "quota") {
         const auto u = parse_size(v);
         if (!u) return bad(std::string(key), quoted(v) + " is not a size");
-        if (key == "size") s.message_size = *u;
-        else if (*u > UINT32_MAX) return bad(std::string(key), quoted(v) + " is over 4G - 1");
-        else s.in_quota = s.out_quota = static_cast<std::uint32_t>(*u);
+        if (key == "size")
+            s.message_size = *u;
+        else if (*u > UINT32_MAX)
+            return bad(std::string(key), quoted(v) + " is over 4G - 1");
+        else
+            s.in_quota = s.out_quota = static_cast<std::uint32_t>(*u);
         return {};
     }
     const auto d = parse_double(v);
@@ -311,10 +352,14 @@ Status apply_number(std::string_view key, std::string_view v, Scenario& s) {
     if ((key == "clients" || key == "inflight") &&
         (!(x >= INT_MIN && x <= INT_MAX) || x != std::floor(x)))
         return bad(std::string(key), quoted(v) + " is not a whole number in range");
-    if (key == "clients") s.clients = static_cast<int>(x);
-    else if (key == "inflight") s.inflight = static_cast<int>(x);
-    else if (key == "rate") s.rate_per_sec = x;
-    else if (key == "duration") s.duration_s = x;
+    if (key == "clients")
+        s.clients = static_cast<int>(x);
+    else if (key == "inflight")
+        s.inflight = static_cast<int>(x);
+    else if (key == "rate")
+        s.rate_per_sec = x;
+    else if (key == "duration")
+        s.duration_s = x;
     return {};
 }
 
@@ -324,21 +369,37 @@ Status apply_word(std::string_view key, std::string_view v, Scenario& s) {
                                          " (one of " + std::string(allowed) + ")");
     };
     if (key == "type") {
-        if (auto t = parse_pipe_type(v)) s.type = *t; else return err("byte|message");
+        if (auto t = parse_pipe_type(v))
+            s.type = *t;
+        else
+            return err("byte|message");
     } else if (key == "io") {
-        if (auto t = parse_io_model(v)) s.io = *t; else return err("sync|overlapped|iocp");
+        if (auto t = parse_io_model(v))
+            s.io = *t;
+        else
+            return err("sync|overlapped|iocp");
     } else if (key == "transport") {
-        if (auto t = parse_transport_kind(v)) s.transport = t;
-        else return err("win32|unix|seqpacket|fifo|tcp");
+        if (auto t = parse_transport_kind(v))
+            s.transport = t;
+        else
+            return err("win32|unix|seqpacket|fifo|tcp");
     } else if (key == "pattern") {
-        if (auto t = parse_bench_pattern(v)) s.pattern = *t;
-        else return err("stream|pingpong|reqrep|churn|rate");
+        if (auto t = parse_bench_pattern(v))
+            s.pattern = *t;
+        else
+            return err("stream|pingpong|reqrep|churn|rate");
     } else if (key == "cpu") {
-        if (auto t = parse_cpu_placement(v)) s.cpu = *t; else return err("unpinned|same|different");
+        if (auto t = parse_cpu_placement(v))
+            s.cpu = *t;
+        else
+            return err("unpinned|same|different");
     } else if (key == "verify") {
-        if (v == "on" || v == "true") s.verify = true;
-        else if (v == "off" || v == "false") s.verify = false;
-        else return err("on|off");
+        if (v == "on" || v == "true")
+            s.verify = true;
+        else if (v == "off" || v == "false")
+            s.verify = false;
+        else
+            return err("on|off");
     }
     return {};
 }
@@ -358,13 +419,15 @@ constexpr std::size_t kMaxSweepScenarios = 10000;
 
 Result<std::vector<Scenario>> expand_sweep(const Scenario& base, std::string_view spec) {
     spec = trim(spec);
-    if (spec.empty()) return bad("sweep", "empty sweep spec. Next: e.g. size=1..4M*2,type=byte|message");
+    if (spec.empty())
+        return bad("sweep", "empty sweep spec. Next: e.g. size=1..4M*2,type=byte|message");
     std::vector<Scenario> out{base};
     std::vector<std::string> seen;
     for (auto axis : split(spec, ',')) {
         const auto eq = axis.find('=');
         if (eq == std::string_view::npos)
-            return bad("sweep", "axis '" + std::string(axis) + "' has no '=' (expected key=values)");
+            return bad("sweep",
+                       "axis '" + std::string(axis) + "' has no '=' (expected key=values)");
         const auto key = trim(axis.substr(0, eq));
         const auto values = trim(axis.substr(eq + 1));
         const std::string k(key);

@@ -16,53 +16,74 @@ namespace pipescope::core {
 
 std::string_view to_string(PipeKind kind) {
     switch (kind) {
-        case PipeKind::NamedPipe: return "named pipe";
-        case PipeKind::UnixStream: return "unix stream";
-        case PipeKind::UnixSeqpacket: return "unix seqpacket";
-        case PipeKind::UnixDgram: return "unix dgram";
-        case PipeKind::Fifo: return "fifo";
+        case PipeKind::NamedPipe:
+            return "named pipe";
+        case PipeKind::UnixStream:
+            return "unix stream";
+        case PipeKind::UnixSeqpacket:
+            return "unix seqpacket";
+        case PipeKind::UnixDgram:
+            return "unix dgram";
+        case PipeKind::Fifo:
+            return "fifo";
     }
     return "unknown";
 }
 
 std::string_view kind_id(PipeKind kind) {
     switch (kind) {
-        case PipeKind::NamedPipe: return "named_pipe";
-        case PipeKind::UnixStream: return "unix_stream";
-        case PipeKind::UnixSeqpacket: return "unix_seqpacket";
-        case PipeKind::UnixDgram: return "unix_dgram";
-        case PipeKind::Fifo: return "fifo";
+        case PipeKind::NamedPipe:
+            return "named_pipe";
+        case PipeKind::UnixStream:
+            return "unix_stream";
+        case PipeKind::UnixSeqpacket:
+            return "unix_seqpacket";
+        case PipeKind::UnixDgram:
+            return "unix_dgram";
+        case PipeKind::Fifo:
+            return "fifo";
     }
     return "unknown";
 }
 
 std::string_view to_string(CatalogSource source) {
     switch (source) {
-        case CatalogSource::NtDirectory: return "nt_directory";
-        case CatalogSource::HandleTable: return "handle_table";
-        case CatalogSource::ProcNetUnix: return "proc_net_unix";
-        case CatalogSource::ProcFd: return "proc_fd";
-        case CatalogSource::Folder: return "folder";
+        case CatalogSource::NtDirectory:
+            return "nt_directory";
+        case CatalogSource::HandleTable:
+            return "handle_table";
+        case CatalogSource::ProcNetUnix:
+            return "proc_net_unix";
+        case CatalogSource::ProcFd:
+            return "proc_fd";
+        case CatalogSource::Folder:
+            return "folder";
     }
     return "unknown";
 }
 
 std::string_view to_string(SocketState state) {
     switch (state) {
-        case SocketState::NotApplicable: return "";
-        case SocketState::Unconnected: return "unconnected";
-        case SocketState::Listening: return "listening";
-        case SocketState::Connecting: return "connecting";
-        case SocketState::Connected: return "connected";
-        case SocketState::Closing: return "closing";
+        case SocketState::NotApplicable:
+            return "";
+        case SocketState::Unconnected:
+            return "unconnected";
+        case SocketState::Listening:
+            return "listening";
+        case SocketState::Connecting:
+            return "connecting";
+        case SocketState::Connected:
+            return "connected";
+        case SocketState::Closing:
+            return "closing";
     }
     return "";
 }
 
 std::string sources_to_string(std::uint32_t sources) {
     std::string out;
-    for (auto s : {CatalogSource::NtDirectory, CatalogSource::HandleTable, CatalogSource::ProcNetUnix,
-                   CatalogSource::ProcFd, CatalogSource::Folder}) {
+    for (auto s : {CatalogSource::NtDirectory, CatalogSource::HandleTable,
+                   CatalogSource::ProcNetUnix, CatalogSource::ProcFd, CatalogSource::Folder}) {
         if (sources & static_cast<std::uint32_t>(s)) {
             if (!out.empty()) out += '+';
             out += to_string(s);
@@ -89,14 +110,18 @@ namespace {
 
 void unite(std::vector<ProcessRef>& into, const std::vector<ProcessRef>& from) {
     for (const auto& p : from) {
-        auto it = std::find_if(into.begin(), into.end(), [&](const ProcessRef& q) { return q.pid == p.pid; });
-        if (it == into.end()) into.push_back(p);
-        else if (it->name.empty()) it->name = p.name;
+        auto it = std::find_if(into.begin(), into.end(),
+                               [&](const ProcessRef& q) { return q.pid == p.pid; });
+        if (it == into.end())
+            into.push_back(p);
+        else if (it->name.empty())
+            it->name = p.name;
     }
 }
 
 void sort_pids(std::vector<ProcessRef>& v) {
-    std::sort(v.begin(), v.end(), [](const ProcessRef& a, const ProcessRef& b) { return a.pid < b.pid; });
+    std::sort(v.begin(), v.end(),
+              [](const ProcessRef& a, const ProcessRef& b) { return a.pid < b.pid; });
 }
 
 bool same_pids(const std::vector<ProcessRef>& a, const std::vector<ProcessRef>& b) {
@@ -129,7 +154,8 @@ void normalize(Snapshot& snapshot) {
         if (last_key && *last_key == k) {
             PipeEntry& m = out.back();
             // The NT directory knows the counts; otherwise the first source that has one wins.
-            if (e.has_source(CatalogSource::NtDirectory) && !m.has_source(CatalogSource::NtDirectory)) {
+            if (e.has_source(CatalogSource::NtDirectory) &&
+                !m.has_source(CatalogSource::NtDirectory)) {
                 if (e.current_instances) m.current_instances = e.current_instances;
                 if (e.max_instances) m.max_instances = e.max_instances;
             } else {
@@ -155,7 +181,8 @@ void normalize(Snapshot& snapshot) {
         // A holder known to hold one end is not also listed as "end unknown".
         std::erase_if(e.other_pids, [&](const ProcessRef& p) {
             auto has = [&](const std::vector<ProcessRef>& w) {
-                return std::any_of(w.begin(), w.end(), [&](const ProcessRef& q) { return q.pid == p.pid; });
+                return std::any_of(w.begin(), w.end(),
+                                   [&](const ProcessRef& q) { return q.pid == p.pid; });
             };
             return has(e.server_pids) || has(e.client_pids);
         });
@@ -210,7 +237,8 @@ void carry_times(const Snapshot* previous, Snapshot& next) {
                 ++i;
                 continue;
             }
-            if (c == 0 && p[i].first_seen.time_since_epoch().count() != 0) e.first_seen = p[i].first_seen;
+            if (c == 0 && p[i].first_seen.time_since_epoch().count() != 0)
+                e.first_seen = p[i].first_seen;
             break;
         }
     }
@@ -244,11 +272,13 @@ Status NtDirectoryParser::feed(std::span<const std::byte> bytes) {
         std::uint32_t next = read_u32(rec);
         std::uint32_t name_len = read_u32(rec + 60);
         std::size_t used = kDirInfoHeader + name_len;
-        if (name_len % 2 != 0 || used > kMaxRecord || (next != 0 && (next < used || next > kMaxRecord))) {
+        if (name_len % 2 != 0 || used > kMaxRecord ||
+            (next != 0 && (next < used || next > kMaxRecord))) {
             pending_.clear();
             return make_error(ErrorCode::Io, "NtQueryDirectoryFile", "\\\\.\\pipe\\",
                               "the pipe directory returned a malformed record (next offset " +
-                                  std::to_string(next) + ", name length " + std::to_string(name_len) +
+                                  std::to_string(next) + ", name length " +
+                                  std::to_string(name_len) +
                                   "). Next: report this with the system version");
         }
         std::size_t step = next != 0 ? next : used;
@@ -256,7 +286,8 @@ Status NtDirectoryParser::feed(std::span<const std::byte> bytes) {
         std::u16string name(name_len / 2, u'\0');
         for (std::size_t k = 0; k < name.size(); ++k) {
             const std::byte* c = rec + kDirInfoHeader + 2 * k;
-            name[k] = static_cast<char16_t>(static_cast<unsigned>(c[0]) | (static_cast<unsigned>(c[1]) << 8));
+            name[k] = static_cast<char16_t>(static_cast<unsigned>(c[0]) |
+                                            (static_cast<unsigned>(c[1]) << 8));
         }
         NtDirectoryEntry e;
         e.name = detail::utf16_to_utf8(name);
@@ -271,7 +302,9 @@ Status NtDirectoryParser::feed(std::span<const std::byte> bytes) {
     return {};
 }
 
-std::vector<NtDirectoryEntry> NtDirectoryParser::take() { return std::exchange(entries_, {}); }
+std::vector<NtDirectoryEntry> NtDirectoryParser::take() {
+    return std::exchange(entries_, {});
+}
 
 // ---- /proc/net/unix -------------------------------------------------------------------------
 
@@ -318,8 +351,9 @@ std::vector<UnixSocketRecord> parse_proc_net_unix(std::string_view text, std::si
         UnixSocketRecord r;
         std::uint32_t protocol = 0;
         if (num.empty() || num.back() != ':' || !parse_num(next_token(rest), r.ref_count, 16) ||
-            !parse_num(next_token(rest), protocol, 16) || !parse_num(next_token(rest), r.flags, 16) ||
-            !parse_num(next_token(rest), r.type, 16) || !parse_num(next_token(rest), r.state, 16) ||
+            !parse_num(next_token(rest), protocol, 16) ||
+            !parse_num(next_token(rest), r.flags, 16) || !parse_num(next_token(rest), r.type, 16) ||
+            !parse_num(next_token(rest), r.state, 16) ||
             !parse_num(next_token(rest), r.inode, 10)) {
             ++bad;
             continue;
@@ -344,7 +378,9 @@ std::vector<PipeEntry> unix_entries_from_records(const std::vector<UnixSocketRec
     std::vector<PipeEntry> out;
     for (const auto& r : records) {
         if (r.path.empty()) continue;  // unnamed: socketpairs and client ends
-        PipeKind kind = r.type == 5 ? PipeKind::UnixSeqpacket : r.type == 2 ? PipeKind::UnixDgram : PipeKind::UnixStream;
+        PipeKind kind = r.type == 5   ? PipeKind::UnixSeqpacket
+                        : r.type == 2 ? PipeKind::UnixDgram
+                                      : PipeKind::UnixStream;
         PipeEntry probe;
         probe.kind = kind;
         probe.name = r.path;
@@ -392,7 +428,9 @@ PipeCatalog::PipeCatalog(CatalogOptions options)
 
 PipeCatalog::PipeCatalog(Lister lister) : lister_(std::move(lister)) {}
 
-PipeCatalog::~PipeCatalog() { stop(); }
+PipeCatalog::~PipeCatalog() {
+    stop();
+}
 
 Result<PipeCatalog::Refresh> PipeCatalog::refresh() {
     std::lock_guard serial(refresh_mutex_);
@@ -421,7 +459,9 @@ Result<PipeCatalog::Refresh> PipeCatalog::refresh() {
     return r;
 }
 
-std::shared_ptr<const Snapshot> PipeCatalog::latest() const { return latest_.load(); }
+std::shared_ptr<const Snapshot> PipeCatalog::latest() const {
+    return latest_.load();
+}
 
 std::optional<Error> PipeCatalog::last_error() const {
     std::lock_guard lock(mutex_);
@@ -473,21 +513,21 @@ void PipeCatalog::start(std::optional<std::chrono::milliseconds> interval, OnCha
         std::lock_guard lock(mutex_);
         wake_ = wake;
     }
-    watcher_ = std::jthread([this, wake, on_change = std::move(on_change),
-                             on_error = std::move(on_error)] {
-        bool first = true;
-        bool failed = false;
-        do {
-            auto r = refresh();
-            if (!r) {
-                if (on_error) on_error(r.error());
-            } else if (on_change && (first || failed || !r->diff.empty())) {
-                on_change(r->snapshot, r->diff);
-            }
-            first = false;
-            failed = !r;
-        } while (wait_for_next_refresh(*wake, std::chrono::steady_clock::now()));
-    });
+    watcher_ = std::jthread(
+        [this, wake, on_change = std::move(on_change), on_error = std::move(on_error)] {
+            bool first = true;
+            bool failed = false;
+            do {
+                auto r = refresh();
+                if (!r) {
+                    if (on_error) on_error(r.error());
+                } else if (on_change && (first || failed || !r->diff.empty())) {
+                    on_change(r->snapshot, r->diff);
+                }
+                first = false;
+                failed = !r;
+            } while (wait_for_next_refresh(*wake, std::chrono::steady_clock::now()));
+        });
 }
 
 void PipeCatalog::stop() {
@@ -534,6 +574,8 @@ void PipeCatalog::set_interval(std::optional<std::chrono::milliseconds> interval
     wake->cv.notify_all();
 }
 
-bool PipeCatalog::running() const { return watcher_.joinable(); }
+bool PipeCatalog::running() const {
+    return watcher_.joinable();
+}
 
 }  // namespace pipescope::core

@@ -14,7 +14,8 @@ namespace {
 bool icontains(std::string_view hay, std::string_view needle) {
     if (needle.empty()) return true;
     auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        return std::tolower(static_cast<unsigned char>(a)) ==
+               std::tolower(static_cast<unsigned char>(b));
     });
     return it != hay.end();
 }
@@ -64,8 +65,10 @@ bool entry_matches(const PipeEntry& e, std::string_view filter) {
 nlohmann::json entry_to_json(const PipeEntry& e) {
     nlohmann::json j;
     j["name"] = e.name;
-    j["current_instances"] = e.current_instances ? nlohmann::json(*e.current_instances) : nlohmann::json(nullptr);
-    j["max_instances"] = e.max_instances ? nlohmann::json(*e.max_instances) : nlohmann::json(nullptr);
+    j["current_instances"] =
+        e.current_instances ? nlohmann::json(*e.current_instances) : nlohmann::json(nullptr);
+    j["max_instances"] =
+        e.max_instances ? nlohmann::json(*e.max_instances) : nlohmann::json(nullptr);
     j["kind"] = std::string(kind_id(e.kind));
     j["pids"] = {{"server", pid_list(e.server_pids)},
                  {"client", pid_list(e.client_pids)},
@@ -85,7 +88,8 @@ nlohmann::json entry_to_json(const PipeEntry& e) {
         j["inode"] = e.inode;
     }
     j["first_seen_unix_ms"] =
-        std::chrono::duration_cast<std::chrono::milliseconds>(e.first_seen.time_since_epoch()).count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(e.first_seen.time_since_epoch())
+            .count();
     return j;
 }
 
@@ -107,14 +111,16 @@ std::optional<std::string> entry_from_json(const nlohmann::json& j, PipeEntry& e
     auto kind = j.find("kind");
     if (kind == j.end() || !kind->is_string()) return "has no \"kind\" text";
     bool known_kind = false;
-    for (auto k : {PipeKind::NamedPipe, PipeKind::UnixStream, PipeKind::UnixSeqpacket, PipeKind::UnixDgram,
-                   PipeKind::Fifo}) {
+    for (auto k : {PipeKind::NamedPipe, PipeKind::UnixStream, PipeKind::UnixSeqpacket,
+                   PipeKind::UnixDgram, PipeKind::Fifo}) {
         if (kind->get<std::string>() == kind_id(k)) {
             e.kind = k;
             known_kind = true;
         }
     }
-    if (!known_kind) return "has an unknown \"kind\" (named_pipe, unix_stream, unix_seqpacket, unix_dgram or fifo)";
+    if (!known_kind)
+        return "has an unknown \"kind\" (named_pipe, unix_stream, unix_seqpacket, unix_dgram or "
+               "fifo)";
     for (auto [field, target] : {std::pair{"current_instances", &e.current_instances},
                                  std::pair{"max_instances", &e.max_instances}}) {
         auto v = j.find(field);
@@ -133,12 +139,18 @@ std::optional<std::string> entry_from_json(const nlohmann::json& j, PipeEntry& e
             std::optional<std::uint32_t> pid_value;
             if (pid != p.end()) pid_value = detail::json_whole_number<std::uint32_t>(*pid);
             if (!pid_value) return "has a process without a valid \"pid\"";
-            ProcessRef ref{*pid_value, pname != p.end() && pname->is_string() ? pname->get<std::string>() : ""};
-            const std::string end_text = end != p.end() && end->is_string() ? end->get<std::string>() : "";
-            if (end_text == "server") e.server_pids.push_back(std::move(ref));
-            else if (end_text == "client") e.client_pids.push_back(std::move(ref));
-            else if (end_text == "unknown") e.other_pids.push_back(std::move(ref));
-            else return "has a process whose \"end\" is not server, client or unknown";
+            ProcessRef ref{*pid_value,
+                           pname != p.end() && pname->is_string() ? pname->get<std::string>() : ""};
+            const std::string end_text =
+                end != p.end() && end->is_string() ? end->get<std::string>() : "";
+            if (end_text == "server")
+                e.server_pids.push_back(std::move(ref));
+            else if (end_text == "client")
+                e.client_pids.push_back(std::move(ref));
+            else if (end_text == "unknown")
+                e.other_pids.push_back(std::move(ref));
+            else
+                return "has a process whose \"end\" is not server, client or unknown";
         }
     }
     if (auto src = j.find("source"); src != j.end()) {
@@ -148,8 +160,9 @@ std::optional<std::string> entry_from_json(const nlohmann::json& j, PipeEntry& e
             const auto plus = rest.find('+');
             const auto part = rest.substr(0, plus);
             bool known = false;
-            for (auto c : {CatalogSource::NtDirectory, CatalogSource::HandleTable, CatalogSource::ProcNetUnix,
-                           CatalogSource::ProcFd, CatalogSource::Folder}) {
+            for (auto c :
+                 {CatalogSource::NtDirectory, CatalogSource::HandleTable,
+                  CatalogSource::ProcNetUnix, CatalogSource::ProcFd, CatalogSource::Folder}) {
                 if (part == to_string(c)) {
                     e.sources |= static_cast<std::uint32_t>(c);
                     known = true;
@@ -185,9 +198,11 @@ std::optional<std::string> entry_from_json(const nlohmann::json& j, PipeEntry& e
         // Milliseconds that a system_clock time_point can hold (about +-292 years in ns).
         auto ms = detail::json_whole_number<std::int64_t>(*t);
         constexpr std::int64_t kLimit = std::int64_t{9'000'000'000'000};
-        if (!ms || *ms < -kLimit || *ms > kLimit) return "has a \"first_seen_unix_ms\" out of range";
+        if (!ms || *ms < -kLimit || *ms > kLimit)
+            return "has a \"first_seen_unix_ms\" out of range";
         e.first_seen = std::chrono::system_clock::time_point(
-            std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::milliseconds(*ms)));
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                std::chrono::milliseconds(*ms)));
         e.last_seen = e.first_seen;
     }
     return std::nullopt;
@@ -197,7 +212,8 @@ std::optional<std::string> entry_from_json(const nlohmann::json& j, PipeEntry& e
 
 Result<std::vector<PipeEntry>> entries_from_json(std::string_view text, std::string origin) {
     const auto doc = nlohmann::json::parse(text, nullptr, false);
-    const char* next = ". Next: give a file that pipescope-cli list --json or the GUI's export wrote";
+    const char* next =
+        ". Next: give a file that pipescope-cli list --json or the GUI's export wrote";
     if (doc.is_discarded()) {
         return make_error(ErrorCode::InvalidArgument, "entries_from_json", std::move(origin),
                           std::string("not valid JSON") + next);
@@ -220,7 +236,8 @@ Result<std::vector<PipeEntry>> entries_from_json(std::string_view text, std::str
 }
 
 std::string entries_to_csv(std::span<const PipeEntry> entries) {
-    std::string out = "name,current_instances,max_instances,kind,server_pids,client_pids,other_pids,source\n";
+    std::string out =
+        "name,current_instances,max_instances,kind,server_pids,client_pids,other_pids,source\n";
     for (const auto& e : entries) {
         out += csv_field(e.name);
         out += ',';

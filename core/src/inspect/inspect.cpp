@@ -9,27 +9,42 @@ namespace pipescope::core {
 
 std::string_view to_string(FieldState state) {
     switch (state) {
-        case FieldState::Ok: return "ok";
-        case FieldState::Busy: return "busy";
-        case FieldState::Denied: return "denied";
-        case FieldState::NotFound: return "not found";
-        case FieldState::TimedOut: return "timeout";
-        case FieldState::Unsupported: return "unsupported";
-        case FieldState::Unknown: return "unknown";
-        case FieldState::Failed: return "failed";
+        case FieldState::Ok:
+            return "ok";
+        case FieldState::Busy:
+            return "busy";
+        case FieldState::Denied:
+            return "denied";
+        case FieldState::NotFound:
+            return "not found";
+        case FieldState::TimedOut:
+            return "timeout";
+        case FieldState::Unsupported:
+            return "unsupported";
+        case FieldState::Unknown:
+            return "unknown";
+        case FieldState::Failed:
+            return "failed";
     }
     return "unknown";
 }
 
 std::string_view to_string(InspectState state) {
     switch (state) {
-        case InspectState::Ok: return "ok";
-        case InspectState::Busy: return "busy";
-        case InspectState::Denied: return "denied";
-        case InspectState::NotFound: return "not found";
-        case InspectState::TimedOut: return "timeout";
-        case InspectState::Cancelled: return "cancelled";
-        case InspectState::Error: return "error";
+        case InspectState::Ok:
+            return "ok";
+        case InspectState::Busy:
+            return "busy";
+        case InspectState::Denied:
+            return "denied";
+        case InspectState::NotFound:
+            return "not found";
+        case InspectState::TimedOut:
+            return "timeout";
+        case InspectState::Cancelled:
+            return "cancelled";
+        case InspectState::Error:
+            return "error";
     }
     return "error";
 }
@@ -149,13 +164,21 @@ RiskFlags assess_dacl(bool dacl_present, const std::vector<AceInfo>& aces) {
     f.everyone_can_write = everyone.value_or(false);
     std::optional<bool> anon;
     for (const auto& a : aces) {
-        if ((a.sid != kSidAnonymous && a.sid != kSidEveryone) || !mask_allows_write(a.mask)) continue;
-        if (a.type == "deny") { anon = false; break; }
-        if (a.type == "allow" && a.sid == kSidAnonymous) { anon = true; break; }
+        if ((a.sid != kSidAnonymous && a.sid != kSidEveryone) || !mask_allows_write(a.mask))
+            continue;
+        if (a.type == "deny") {
+            anon = false;
+            break;
+        }
+        if (a.type == "allow" && a.sid == kSidAnonymous) {
+            anon = true;
+            break;
+        }
     }
     f.anonymous_can_write = anon.value_or(false);
     for (const auto& a : aces) {
-        if ((a.sid == kSidNetwork || a.sid == kSidEveryone) && a.type == "deny" && mask_allows_write(a.mask)) {
+        if ((a.sid == kSidNetwork || a.sid == kSidEveryone) && a.type == "deny" &&
+            mask_allows_write(a.mask)) {
             f.remote_clients_accepted = false;
             break;
         }
@@ -173,7 +196,8 @@ InspectTask::~InspectTask() {
 }
 
 bool InspectTask::ready() const {
-    return future_.valid() && future_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    return future_.valid() &&
+           future_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
 }
 
 bool InspectTask::wait_for(std::chrono::milliseconds for_at_most) const {
@@ -203,7 +227,8 @@ InspectTask inspect_async(const PipeName& name, const InspectOptions& options, I
             PipeDetails d;
             d.name = name.display();
             d.state = InspectState::Error;
-            d.error = make_error(ErrorCode::Unknown, "inspect", name.display(), "the probe failed unexpectedly");
+            d.error = make_error(ErrorCode::Unknown, "inspect", name.display(),
+                                 "the probe failed unexpectedly");
             p.set_value(std::move(d));
         }
     });

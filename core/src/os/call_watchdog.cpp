@@ -14,7 +14,7 @@ namespace pipescope::core::os {
 // destruction (a thread still running at exit) never meets a dead watchdog; the process's end
 // ends the thread.
 class CallWatchdog {
-public:
+  public:
     static CallWatchdog& instance() {
         static CallWatchdog* const watchdog = new CallWatchdog;
         return *watchdog;
@@ -43,7 +43,7 @@ public:
         cv_.notify_one();
     }
 
-private:
+  private:
     CallWatchdog() = default;
 
     static std::int64_t now_ns() {
@@ -92,7 +92,8 @@ private:
             if (next == CallSlot::kNever) {
                 cv_.wait(lock, [&] { return kicked_; });
             } else {
-                const auto at = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(next));
+                const auto at =
+                    std::chrono::steady_clock::time_point(std::chrono::nanoseconds(next));
                 cv_.wait_until(lock, at, [&] { return kicked_; });
             }
         }
@@ -106,9 +107,13 @@ private:
     std::thread thread_;
 };
 
-CallSlot::CallSlot() { CallWatchdog::instance().add(this); }
+CallSlot::CallSlot() {
+    CallWatchdog::instance().add(this);
+}
 
-CallSlot::~CallSlot() { CallWatchdog::instance().remove(this); }
+CallSlot::~CallSlot() {
+    CallWatchdog::instance().remove(this);
+}
 
 bool CallSlot::arm(Timeout timeout) noexcept {
     thread_ = detail::current_thread();
@@ -138,7 +143,7 @@ CallOutcome CallSlot::disarm() noexcept {
     }
     if (!fired_.load(std::memory_order_acquire)) return CallOutcome::Completed;
     return cancelled_.load(std::memory_order_acquire) ? CallOutcome::Cancelled
-                                                       : CallOutcome::TimedOut;
+                                                      : CallOutcome::TimedOut;
 }
 
 void CallSlot::cancel() noexcept {

@@ -51,7 +51,7 @@ enum class CallOutcome { Completed, TimedOut, Cancelled };
 // writer's thread). arm/disarm from that thread; cancel from any thread. Registered with the
 // watchdog for its lifetime (a lock at construction and destruction, none per call).
 class CallSlot {
-public:
+  public:
     CallSlot();
     ~CallSlot();
     CallSlot(const CallSlot&) = delete;
@@ -69,7 +69,7 @@ public:
         return cancelled_.load(std::memory_order_acquire);
     }
 
-private:
+  private:
     friend class CallWatchdog;
     static constexpr std::uint32_t kIdle = 0, kArmed = 1, kBusy = 2;
     static constexpr std::int64_t kNever = INT64_MAX;

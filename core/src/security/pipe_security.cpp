@@ -11,9 +11,15 @@ using namespace win32flags;
 Win32ServerFlags win32_server_flags(const ServerConfig& c, IoModel io, bool first_of_listener) {
     Win32ServerFlags f;
     switch (c.direction) {
-        case PipeDirection::Inbound: f.open_mode = kPipeAccessInbound; break;
-        case PipeDirection::Outbound: f.open_mode = kPipeAccessOutbound; break;
-        case PipeDirection::Duplex: f.open_mode = kPipeAccessDuplex; break;
+        case PipeDirection::Inbound:
+            f.open_mode = kPipeAccessInbound;
+            break;
+        case PipeDirection::Outbound:
+            f.open_mode = kPipeAccessOutbound;
+            break;
+        case PipeDirection::Duplex:
+            f.open_mode = kPipeAccessDuplex;
+            break;
     }
     const bool sync = io == IoModel::Sync;
     if (!sync) f.open_mode |= kFileFlagOverlapped;
@@ -32,10 +38,18 @@ Win32ServerFlags win32_server_flags(const ServerConfig& c, IoModel io, bool firs
 std::uint32_t win32_client_flags(const ClientConfig& c, IoModel io) {
     std::uint32_t level = kSecurityIdentification;
     switch (c.impersonation) {
-        case ImpersonationLevel::Anonymous: level = kSecurityAnonymous; break;
-        case ImpersonationLevel::Identification: level = kSecurityIdentification; break;
-        case ImpersonationLevel::Impersonation: level = kSecurityImpersonation; break;
-        case ImpersonationLevel::Delegation: level = kSecurityDelegation; break;
+        case ImpersonationLevel::Anonymous:
+            level = kSecurityAnonymous;
+            break;
+        case ImpersonationLevel::Identification:
+            level = kSecurityIdentification;
+            break;
+        case ImpersonationLevel::Impersonation:
+            level = kSecurityImpersonation;
+            break;
+        case ImpersonationLevel::Delegation:
+            level = kSecurityDelegation;
+            break;
     }
     std::uint32_t flags = kSecuritySqosPresent | level;
     if (io != IoModel::Sync) flags |= kFileFlagOverlapped;
@@ -47,17 +61,16 @@ namespace {
 // Trustees of allow ACEs in an SDDL DACL that stand for "anyone": Everyone, Anonymous,
 // Authenticated Users, Users, Interactive, Network.
 std::vector<std::string> broad_trustees(const std::string& sddl) {
-    static const std::regex ace(R"(\(A;[^;]*;[^;]*;[^;]*;[^;]*;([^)]*)\))",
-                                std::regex::icase);
+    static const std::regex ace(R"(\(A;[^;]*;[^;]*;[^;]*;[^;]*;([^)]*)\))", std::regex::icase);
     std::vector<std::string> out;
     for (auto it = std::sregex_iterator(sddl.begin(), sddl.end(), ace);
          it != std::sregex_iterator(); ++it) {
         std::string t = (*it)[1].str();
         for (auto& ch : t) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-        static const char* kBroad[][2] = {{"WD", "Everyone"},           {"AN", "Anonymous"},
-                                          {"AU", "Authenticated Users"}, {"BU", "Users"},
-                                          {"IU", "Interactive users"},  {"NU", "Network users"},
-                                          {"S-1-1-0", "Everyone"}};
+        static const char* kBroad[][2] = {
+            {"WD", "Everyone"},     {"AN", "Anonymous"},         {"AU", "Authenticated Users"},
+            {"BU", "Users"},        {"IU", "Interactive users"}, {"NU", "Network users"},
+            {"S-1-1-0", "Everyone"}};
         for (const auto& b : kBroad) {
             if (t == b[0]) out.push_back(b[1]);
         }
@@ -71,13 +84,15 @@ std::vector<std::string> server_security_warnings(const ServerConfig& c, Transpo
     std::vector<std::string> out;
     if (kind == TransportKind::Win32Pipe) {
         if (!c.first_instance) {
-            out.push_back("FILE_FLAG_FIRST_PIPE_INSTANCE is off: if another process already "
-                          "owns this pipe name, this server becomes one more instance of it and "
-                          "clients may reach either server");
+            out.push_back(
+                "FILE_FLAG_FIRST_PIPE_INSTANCE is off: if another process already "
+                "owns this pipe name, this server becomes one more instance of it and "
+                "clients may reach either server");
         }
         if (!c.reject_remote) {
-            out.push_back("PIPE_REJECT_REMOTE_CLIENTS is off: clients on other machines may "
-                          "connect over the network (SMB)");
+            out.push_back(
+                "PIPE_REJECT_REMOTE_CLIENTS is off: clients on other machines may "
+                "connect over the network (SMB)");
         }
         for (const auto& who : broad_trustees(c.sddl)) {
             out.push_back("the security descriptor lets " + who +
@@ -87,8 +102,7 @@ std::vector<std::string> server_security_warnings(const ServerConfig& c, Transpo
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(c.socket_mode & 07777));
         out.push_back(std::string("the ") + (kind == TransportKind::Fifo ? "FIFO" : "socket") +
-                      " mode " + mode +
-                      " lets other users connect (default: 0600, only you)");
+                      " mode " + mode + " lets other users connect (default: 0600, only you)");
     }
     return out;
 }
@@ -97,13 +111,11 @@ std::vector<std::string> client_security_warnings(const ClientConfig& c, Transpo
     std::vector<std::string> out;
     if (kind == TransportKind::Win32Pipe && (c.impersonation == ImpersonationLevel::Impersonation ||
                                              c.impersonation == ImpersonationLevel::Delegation)) {
-        out.push_back(std::string("impersonation level '") +
-                      std::string(to_string(c.impersonation)) +
-                      "' lets the server act as you" +
-                      (c.impersonation == ImpersonationLevel::Delegation
-                           ? ", also on other machines"
-                           : "") +
-                      " (default: identification, the server may only see who you are)");
+        out.push_back(
+            std::string("impersonation level '") + std::string(to_string(c.impersonation)) +
+            "' lets the server act as you" +
+            (c.impersonation == ImpersonationLevel::Delegation ? ", also on other machines" : "") +
+            " (default: identification, the server may only see who you are)");
     }
     return out;
 }

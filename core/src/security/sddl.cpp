@@ -15,16 +15,24 @@ constexpr std::string_view kRights[] = {"GA", "GR", "GW", "GX", "RC", "SD", "WD"
                                         "CC", "DC", "LC", "SW", "LO", "DT", "CR", "FA", "FR", "FW",
                                         "FX", "KA", "KR", "KW", "KX", "NR", "NW", "NX"};
 constexpr std::string_view kSidAliases[] = {
-    "AA", "AC", "AN", "AO", "AP", "AS", "AU", "BA", "BG", "BO", "BU", "CA", "CD", "CG", "CN",
-    "CO", "CY", "DA", "DC", "DD", "DG", "DU", "EA", "ED", "EK", "ER", "ES", "HA", "HI", "IS",
-    "IU", "KA", "LA", "LG", "LS", "LU", "LW", "ME", "MP", "MU", "NO", "NS", "NU", "OW", "PA",
-    "PO", "PS", "PU", "RA", "RC", "RD", "RE", "RM", "RO", "RS", "RU", "SA", "SI", "SO", "SS",
-    "SU", "SY", "UD", "WD", "WR"};
+    "AA", "AC", "AN", "AO", "AP", "AS", "AU", "BA", "BG", "BO", "BU", "CA", "CD",
+    "CG", "CN", "CO", "CY", "DA", "DC", "DD", "DG", "DU", "EA", "ED", "EK", "ER",
+    "ES", "HA", "HI", "IS", "IU", "KA", "LA", "LG", "LS", "LU", "LW", "ME", "MP",
+    "MU", "NO", "NS", "NU", "OW", "PA", "PO", "PS", "PU", "RA", "RC", "RD", "RE",
+    "RM", "RO", "RS", "RU", "SA", "SI", "SO", "SS", "SU", "SY", "UD", "WD", "WR"};
 
-char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_hex(char c) { return is_digit(c) || (upper(c) >= 'A' && upper(c) <= 'F'); }
+char upper(char c) {
+    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_hex(char c) {
+    return is_digit(c) || (upper(c) >= 'A' && upper(c) <= 'F');
+}
 
 std::string to_upper(std::string_view s) {
     std::string out(s);
@@ -68,13 +76,13 @@ std::string shown(std::string_view s) {
 }
 
 class Parser {
-public:
+  public:
     explicit Parser(std::string_view text) : text_(text) {}
 
     Result<SddlDescriptor> run() {
         if (text_.size() > kMaxSddlLength) {
-            return fail(kMaxSddlLength, "the SDDL is longer than " +
-                                            std::to_string(kMaxSddlLength) + " bytes");
+            return fail(kMaxSddlLength,
+                        "the SDDL is longer than " + std::to_string(kMaxSddlLength) + " bytes");
         }
         SddlDescriptor sd;
         bool after_acl = false;
@@ -111,7 +119,7 @@ public:
         return sd;
     }
 
-private:
+  private:
     Error fail(std::size_t at, const std::string& what) const {
         return make_error(ErrorCode::InvalidArgument, "parse_sddl", "SDDL '" + shown(text_) + "'",
                           "at offset " + std::to_string(at) + ": " + what +
@@ -139,7 +147,8 @@ private:
         const std::size_t start = pos_;
         std::string out;
         unsigned base = 10;
-        if (allow_hex && pos_ + 1 < text_.size() && text_[pos_] == '0' && upper(text_[pos_ + 1]) == 'X') {
+        if (allow_hex && pos_ + 1 < text_.size() && text_[pos_] == '0' &&
+            upper(text_[pos_ + 1]) == 'X') {
             base = 16;
             pos_ += 2;
             out = "0x";
@@ -148,17 +157,18 @@ private:
         const std::size_t digits_at = pos_;
         while (pos_ < text_.size() && (base == 16 ? is_hex(text_[pos_]) : is_digit(text_[pos_]))) {
             const char c = upper(text_[pos_]);
-            const unsigned d = is_digit(c) ? static_cast<unsigned>(c - '0')
-                                           : static_cast<unsigned>(c - 'A' + 10);
+            const unsigned d =
+                is_digit(c) ? static_cast<unsigned>(c - '0') : static_cast<unsigned>(c - 'A' + 10);
             if (value > (max - d) / base) {
-                return fail(start, std::string("the ") + what + " is larger than " +
-                                       std::to_string(max));
+                return fail(start,
+                            std::string("the ") + what + " is larger than " + std::to_string(max));
             }
             value = value * base + d;
             out.push_back(c);
             ++pos_;
         }
-        if (pos_ == digits_at) return fail(pos_, std::string("expected the ") + what + ", " + found());
+        if (pos_ == digits_at)
+            return fail(pos_, std::string("expected the ") + what + ", " + found());
         return out;
     }
 
@@ -171,7 +181,8 @@ private:
             if (!rev) return std::move(rev).error();
             std::string sid = "S-" + *rev;
             if (pos_ >= text_.size() || text_[pos_] != '-') {
-                return fail(pos_, "expected '-' and the identifier authority in the SID, " + found());
+                return fail(pos_,
+                            "expected '-' and the identifier authority in the SID, " + found());
             }
             ++pos_;
             auto auth = parse_number((std::uint64_t{1} << 48) - 1, true, "SID authority");
@@ -189,8 +200,10 @@ private:
         }
         if (pos_ + 1 >= text_.size() || is_space(text_[pos_]) || text_[pos_] == ';' ||
             text_[pos_] == ')') {
-            return fail(start, "expected a SID (an alias such as WD, SY, BA or one such as "
-                               "S-1-5-32-544), " + found());
+            return fail(start,
+                        "expected a SID (an alias such as WD, SY, BA or one such as "
+                        "S-1-5-32-544), " +
+                            found());
         }
         std::string alias = to_upper(text_.substr(pos_, 2));
         if (!known(kSidAliases, alias)) {
@@ -237,9 +250,10 @@ private:
             ++pos_;
             return {};
         }
-        return fail(pos_, "expected ';' after the " + std::string(after) +
-                              " of the ACE at offset " + std::to_string(ace_at) + ", " + found() +
-                              " (an ACE is (type;flags;rights;object_guid;inherit_object_guid;sid))");
+        return fail(pos_,
+                    "expected ';' after the " + std::string(after) + " of the ACE at offset " +
+                        std::to_string(ace_at) + ", " + found() +
+                        " (an ACE is (type;flags;rights;object_guid;inherit_object_guid;sid))");
     }
 
     Result<std::string> parse_guid(std::string_view g, std::size_t at) {
@@ -249,8 +263,9 @@ private:
             ok = dash_here ? g[i] == '-' : is_hex(g[i]);
         }
         if (!ok) {
-            return fail(at, "'" + shown(g) + "' is not a GUID; expected nothing or one like "
-                                             "bf967aba-0de6-11d0-a285-00aa003049e2");
+            return fail(at, "'" + shown(g) +
+                                "' is not a GUID; expected nothing or one like "
+                                "bf967aba-0de6-11d0-a285-00aa003049e2");
         }
         return to_upper(g);
     }
@@ -290,8 +305,8 @@ private:
             auto n = parse_number(0xFFFFFFFFu, true, "access mask");
             if (!n) return std::move(n).error();
             if (pos_ != at + rights.size()) {
-                return fail(pos_, "the access mask must be only digits (0x1f01ff or 2032127), " +
-                                      found());
+                return fail(
+                    pos_, "the access mask must be only digits (0x1f01ff or 2032127), " + found());
             }
             ace.rights = std::move(n).value();
             pos_ = resume;
@@ -377,7 +392,9 @@ void format_acl(std::string& out, char part, const SddlAcl& acl) {
 
 }  // namespace
 
-Result<SddlDescriptor> parse_sddl(std::string_view text) { return Parser(text).run(); }
+Result<SddlDescriptor> parse_sddl(std::string_view text) {
+    return Parser(text).run();
+}
 
 std::string format_sddl(const SddlDescriptor& sd) {
     std::string out;

@@ -12,10 +12,14 @@ namespace pipescope::core {
 
 std::string_view to_string(Behaviour b) {
     switch (b) {
-        case Behaviour::Manual: return "manual";
-        case Behaviour::Echo: return "echo";
-        case Behaviour::Sink: return "sink";
-        case Behaviour::Script: return "script";
+        case Behaviour::Manual:
+            return "manual";
+        case Behaviour::Echo:
+            return "echo";
+        case Behaviour::Sink:
+            return "sink";
+        case Behaviour::Script:
+            return "script";
     }
     return "manual";
 }
@@ -30,7 +34,8 @@ std::optional<Behaviour> parse_behaviour(std::string_view text) {
 Result<std::vector<std::byte>> load_payload_file(const std::string& path) {
     auto text = read_file(path);
     if (!text) {
-        if (text.error().code == ErrorCode::InvalidArgument) return std::move(text).error();  // too big
+        if (text.error().code == ErrorCode::InvalidArgument)
+            return std::move(text).error();  // too big
         return make_error(ErrorCode::NotFound, "open", path, "cannot open the file to send");
     }
     const std::string& s = *text;
@@ -158,7 +163,9 @@ ClientSession::ClientSession(Endpoint endpoint, SessionOptions options) {
     });
 }
 
-ClientSession::~ClientSession() { stop(); }
+ClientSession::~ClientSession() {
+    stop();
+}
 
 void ClientSession::stop() {
     impl_->cancel_all();
@@ -225,7 +232,9 @@ ServerSession::ServerSession(Endpoint endpoint, SessionOptions options) {
     });
 }
 
-ServerSession::~ServerSession() { stop(); }
+ServerSession::~ServerSession() {
+    stop();
+}
 
 void ServerSession::stop() {
     impl_->cancel_all();

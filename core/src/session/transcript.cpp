@@ -10,14 +10,20 @@
 
 namespace pipescope::core {
 
-std::string_view to_string(Direction d) { return d == Direction::In ? "in" : "out"; }
+std::string_view to_string(Direction d) {
+    return d == Direction::In ? "in" : "out";
+}
 
 std::string_view to_string(EventKind k) {
     switch (k) {
-        case EventKind::Connected: return "connected";
-        case EventKind::Disconnected: return "disconnected";
-        case EventKind::Error: return "error";
-        case EventKind::Info: return "info";
+        case EventKind::Connected:
+            return "connected";
+        case EventKind::Disconnected:
+            return "disconnected";
+        case EventKind::Error:
+            return "error";
+        case EventKind::Info:
+            return "info";
     }
     return "info";
 }
@@ -71,7 +77,8 @@ void Transcript::add_frame(Direction direction, std::span<const std::byte> bytes
             }
             add_event(EventKind::Info,
                       std::string(direction == Direction::In ? "incoming" : "outgoing") +
-                          " message of " + std::to_string(open.bytes) + " bytes recorded truncated: " +
+                          " message of " + std::to_string(open.bytes) +
+                          " bytes recorded truncated: " +
                           std::to_string(open.bytes - open.omitted) + " bytes kept, " +
                           std::to_string(open.omitted) + " not recorded (transcript message cap)");
         }
@@ -129,9 +136,9 @@ std::string Transcript::to_json() const {
 Result<Transcript> Transcript::from_json(std::string_view text) {
     auto j = nlohmann::json::parse(text, nullptr, false);
     auto bad = [](std::string why) {
-        return make_error(ErrorCode::InvalidArgument, "Transcript::load", "transcript",
-                          "not a PipeScope transcript: " + why +
-                              ". Next: open a file saved by PipeScope");
+        return make_error(
+            ErrorCode::InvalidArgument, "Transcript::load", "transcript",
+            "not a PipeScope transcript: " + why + ". Next: open a file saved by PipeScope");
     };
     if (j.is_discarded() || !j.is_object()) return bad("the JSON does not parse");
     // Not j.value("format", ""): it throws when "format" is there but not a string.
@@ -142,8 +149,10 @@ Result<Transcript> Transcript::from_json(std::string_view text) {
     std::string bad_number;
     auto whole = [&]<class T>(const nlohmann::json& v, const char* key, T& out) {
         const auto n = detail::json_whole_number<T>(v);
-        if (n) out = *n;
-        else if (bad_number.empty()) bad_number = key;
+        if (n)
+            out = *n;
+        else if (bad_number.empty())
+            bad_number = key;
         return n.has_value();
     };
     auto not_whole = [&] { return bad("'" + bad_number + "' is not a whole number in range"); };
@@ -176,7 +185,8 @@ Result<Transcript> Transcript::from_json(std::string_view text) {
         }
         for (const auto& e : j.at("events")) {
             Event ev;
-            if (!whole(e.at("seq"), "seq", ev.seq) || !whole(e.at("unix_us"), "unix_us", ev.unix_us))
+            if (!whole(e.at("seq"), "seq", ev.seq) ||
+                !whole(e.at("unix_us"), "unix_us", ev.unix_us))
                 return not_whole();
             auto kind = e.at("kind").get<std::string>();
             for (auto k : {EventKind::Connected, EventKind::Disconnected, EventKind::Error,

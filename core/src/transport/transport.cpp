@@ -33,26 +33,35 @@ Timeout remaining(Timeout total, Clock::time_point deadline) {
 
 int effective_listening_instances(const ServerConfig& config) {
     int n = config.listening_instances > 0 ? config.listening_instances : 4;
-    if (config.max_instances > 0 && config.max_instances < 255) n = std::min(n, config.max_instances);
+    if (config.max_instances > 0 && config.max_instances < 255)
+        n = std::min(n, config.max_instances);
     return std::clamp(n, 1, kMaxListeningInstances);
 }
 
 std::string_view to_string(TransportKind kind) {
     switch (kind) {
-        case TransportKind::Win32Pipe: return "win32";
-        case TransportKind::UnixStream: return "unix";
-        case TransportKind::UnixSeqpacket: return "seqpacket";
-        case TransportKind::Fifo: return "fifo";
-        case TransportKind::Tcp: return "tcp";
+        case TransportKind::Win32Pipe:
+            return "win32";
+        case TransportKind::UnixStream:
+            return "unix";
+        case TransportKind::UnixSeqpacket:
+            return "seqpacket";
+        case TransportKind::Fifo:
+            return "fifo";
+        case TransportKind::Tcp:
+            return "tcp";
     }
     return "?";
 }
 
 std::string_view to_string(IoModel io) {
     switch (io) {
-        case IoModel::Sync: return "sync";
-        case IoModel::Overlapped: return "overlapped";
-        case IoModel::Iocp: return "iocp";
+        case IoModel::Sync:
+            return "sync";
+        case IoModel::Overlapped:
+            return "overlapped";
+        case IoModel::Iocp:
+            return "iocp";
     }
     return "?";
 }
@@ -63,19 +72,26 @@ std::string_view to_string(PipeType type) {
 
 std::string_view to_string(PipeDirection direction) {
     switch (direction) {
-        case PipeDirection::Duplex: return "duplex";
-        case PipeDirection::Inbound: return "inbound";
-        case PipeDirection::Outbound: return "outbound";
+        case PipeDirection::Duplex:
+            return "duplex";
+        case PipeDirection::Inbound:
+            return "inbound";
+        case PipeDirection::Outbound:
+            return "outbound";
     }
     return "?";
 }
 
 std::string_view to_string(ImpersonationLevel level) {
     switch (level) {
-        case ImpersonationLevel::Anonymous: return "anonymous";
-        case ImpersonationLevel::Identification: return "identification";
-        case ImpersonationLevel::Impersonation: return "impersonation";
-        case ImpersonationLevel::Delegation: return "delegation";
+        case ImpersonationLevel::Anonymous:
+            return "anonymous";
+        case ImpersonationLevel::Identification:
+            return "identification";
+        case ImpersonationLevel::Impersonation:
+            return "impersonation";
+        case ImpersonationLevel::Delegation:
+            return "delegation";
     }
     return "?";
 }
@@ -143,17 +159,19 @@ bool transport_available(TransportKind kind) {
     return std::find(all.begin(), all.end(), kind) != all.end();
 }
 
-Result<ReadResult> Channel::read_message(std::vector<std::byte>& out, Timeout timeout, std::size_t max_bytes) {
+Result<ReadResult> Channel::read_message(std::vector<std::byte>& out, Timeout timeout,
+                                         std::size_t max_bytes) {
     out.clear();
     const auto deadline = Clock::now() + (timeout.count() < 0 ? Timeout{0} : timeout);
     std::size_t chunk = 4096;
     for (;;) {
         const std::size_t old = out.size();
         if (old >= max_bytes) {
-            return make_error(ErrorCode::MoreData, "read_message", describe(),
-                              "the message is longer than " + std::to_string(max_bytes) +
-                                  " bytes; its first " + std::to_string(old) +
-                                  " bytes were read. Next: read the rest with read(), or allow more");
+            return make_error(
+                ErrorCode::MoreData, "read_message", describe(),
+                "the message is longer than " + std::to_string(max_bytes) + " bytes; its first " +
+                    std::to_string(old) +
+                    " bytes were read. Next: read the rest with read(), or allow more");
         }
         chunk = std::min(chunk, max_bytes - old);
         out.resize(old + chunk);

@@ -49,7 +49,9 @@ unsigned cpu_count() {
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
-std::uint32_t current_pid() { return static_cast<std::uint32_t>(getpid()); }
+std::uint32_t current_pid() {
+    return static_cast<std::uint32_t>(getpid());
+}
 
 std::string temp_file_path(const std::string& stem) {
     static std::atomic<unsigned> counter{0};
@@ -72,9 +74,13 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
     }
     return *this;
 }
-ChildProcess::~ChildProcess() { kill(); }
+ChildProcess::~ChildProcess() {
+    kill();
+}
 
-bool ChildProcess::valid() const { return pid_ > 0; }
+bool ChildProcess::valid() const {
+    return pid_ > 0;
+}
 
 Result<ChildProcess> ChildProcess::spawn(const std::string& exe,
                                          const std::vector<std::string>& args) {
@@ -113,8 +119,11 @@ std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
 std::string ChildProcess::exit_text(int code) {
     if (code > 128 && code < 128 + 65) {
         const int sig = code - 128;
-        const char* name = sig == SIGKILL ? " (SIGKILL)" : sig == SIGTERM ? " (SIGTERM)"
-                           : sig == SIGSEGV ? " (SIGSEGV)" : sig == SIGABRT ? " (SIGABRT)" : "";
+        const char* name = sig == SIGKILL   ? " (SIGKILL)"
+                           : sig == SIGTERM ? " (SIGTERM)"
+                           : sig == SIGSEGV ? " (SIGSEGV)"
+                           : sig == SIGABRT ? " (SIGABRT)"
+                                            : "";
         return "killed by signal " + std::to_string(sig) + name;
     }
     return "exit code " + std::to_string(code);
@@ -129,4 +138,3 @@ void ChildProcess::kill() {
 }
 
 }  // namespace pipescope::core::benchplat
-

@@ -48,7 +48,9 @@ unsigned cpu_count() {
     return si.dwNumberOfProcessors;
 }
 
-std::uint32_t current_pid() { return GetCurrentProcessId(); }
+std::uint32_t current_pid() {
+    return GetCurrentProcessId();
+}
 
 std::string temp_file_path(const std::string& stem) {
     static std::atomic<unsigned> counter{0};
@@ -70,9 +72,13 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
     }
     return *this;
 }
-ChildProcess::~ChildProcess() { kill(); }
+ChildProcess::~ChildProcess() {
+    kill();
+}
 
-bool ChildProcess::valid() const { return process_.valid(); }
+bool ChildProcess::valid() const {
+    return process_.valid();
+}
 
 namespace {
 // Quotes one argument the way CommandLineToArgvW / the CRT parse it back.
@@ -107,8 +113,8 @@ Result<ChildProcess> ChildProcess::spawn(const std::string& exe,
     si.cb = sizeof(si);
     PROCESS_INFORMATION pi{};
     const std::wstring wexe = detail::utf8_to_wide(exe);
-    if (!CreateProcessW(wexe.c_str(), cmd.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr,
-                        &si, &pi))
+    if (!CreateProcessW(wexe.c_str(), cmd.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr, &si,
+                        &pi))
         return win32_error(GetLastError(), "CreateProcessW", exe);
     UniqueHandle thread(pi.hThread);  // not needed: closed at once
     ChildProcess c;
@@ -147,4 +153,3 @@ void ChildProcess::kill() {
 }
 
 }  // namespace pipescope::core::benchplat
-

@@ -78,7 +78,8 @@ Result<Snapshot> list_pipes(const CatalogOptions& options) {
             ProcessRef who;
             who.pid = static_cast<std::uint32_t>(std::strtoul(de->d_name, nullptr, 10));
             who.name = read_small_file(pid_dir + "/comm");
-            while (!who.name.empty() && (who.name.back() == '\n' || who.name.back() == '\r')) who.name.pop_back();
+            while (!who.name.empty() && (who.name.back() == '\n' || who.name.back() == '\r'))
+                who.name.pop_back();
             char link[4096];
             while (dirent* fe = ::readdir(fds.get())) {
                 if (fe->d_name[0] == '.') continue;
@@ -95,17 +96,21 @@ Result<Snapshot> list_pipes(const CatalogOptions& options) {
                     auto& use = fifos[link];
                     use.inode = st.st_ino;
                     int mode = fd_access_mode(pid_dir, fe->d_name);
-                    if (mode == O_RDONLY) add_unique(use.readers, who);
-                    else if (mode == O_WRONLY) add_unique(use.writers, who);
-                    else add_unique(use.both, who);
+                    if (mode == O_RDONLY)
+                        add_unique(use.readers, who);
+                    else if (mode == O_WRONLY)
+                        add_unique(use.writers, who);
+                    else
+                        add_unique(use.both, who);
                 }
             }
         }
     }
     snap.processes_denied = denied;
     if (denied > 0)
-        snap.notes.push_back(std::to_string(denied) +
-                             " processes could not be read (their holders are not shown); run as root to see them");
+        snap.notes.push_back(
+            std::to_string(denied) +
+            " processes could not be read (their holders are not shown); run as root to see them");
     if (proc_ok) snap.sources_used |= static_cast<std::uint32_t>(CatalogSource::ProcFd);
 
     // 2. Sockets: /proc/net/unix.
@@ -116,7 +121,9 @@ Result<Snapshot> list_pipes(const CatalogOptions& options) {
     if (!text.empty()) {
         std::size_t skipped = 0;
         auto records = parse_proc_net_unix(text, &skipped);
-        if (skipped) snap.notes.push_back(std::to_string(skipped) + " lines of /proc/net/unix were not understood");
+        if (skipped)
+            snap.notes.push_back(std::to_string(skipped) +
+                                 " lines of /proc/net/unix were not understood");
         std::vector<InodeHolders> holders;
         holders.reserve(socket_holders.size());
         for (auto& [ino, who] : socket_holders) holders.push_back({ino, std::move(who)});
@@ -135,7 +142,8 @@ Result<Snapshot> list_pipes(const CatalogOptions& options) {
         e.server_pids = std::move(use.readers);
         e.client_pids = std::move(use.writers);
         e.other_pids = std::move(use.both);
-        e.current_instances = static_cast<std::int64_t>(e.server_pids.size() + e.client_pids.size() + e.other_pids.size());
+        e.current_instances = static_cast<std::int64_t>(e.server_pids.size() +
+                                                        e.client_pids.size() + e.other_pids.size());
         e.sources = static_cast<std::uint32_t>(CatalogSource::ProcFd);
         snap.entries.push_back(std::move(e));
     }
@@ -144,12 +152,15 @@ Result<Snapshot> list_pipes(const CatalogOptions& options) {
     for (const auto& folder : options.folders) {
         UniqueDir dir{::opendir(folder.c_str())};
         if (!dir) {
-            snap.notes.push_back("folder " + folder + " could not be read: " + std::strerror(errno));
+            snap.notes.push_back("folder " + folder +
+                                 " could not be read: " + std::strerror(errno));
             continue;
         }
         snap.sources_used |= static_cast<std::uint32_t>(CatalogSource::Folder);
         while (dirent* de = ::readdir(dir.get())) {
-            if (de->d_name[0] == '.' && (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0'))) continue;
+            if (de->d_name[0] == '.' &&
+                (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+                continue;
             std::string path = folder;
             if (path.empty() || path.back() != '/') path += '/';
             path += de->d_name;
@@ -187,7 +198,8 @@ Result<Snapshot> list_pipes(const CatalogOptions& options) {
 
     normalize(snap);
     for (auto& e : snap.entries) e.first_seen = e.last_seen = snap.taken_at;
-    snap.list_duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    snap.list_duration = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - t0);
     return snap;
 }
 

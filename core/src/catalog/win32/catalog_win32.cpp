@@ -33,10 +33,12 @@ constexpr std::wstring_view kDevicePrefix = L"\\Device\\NamedPipe\\";
 Result<std::vector<PipeEntry>> list_nt_directory() {
     auto query = nt::resolve<nt::NtQueryDirectoryFileFn>("NtQueryDirectoryFile");
     if (!query)
-        return make_error(ErrorCode::Unsupported, "GetProcAddress", "NtQueryDirectoryFile",
-                          "ntdll has no NtQueryDirectoryFile. Next: the handle table lists pipes instead");
-    UniqueHandle dir{::CreateFileW(kPipeRoot, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                                   nullptr, OPEN_EXISTING, 0, nullptr)};
+        return make_error(
+            ErrorCode::Unsupported, "GetProcAddress", "NtQueryDirectoryFile",
+            "ntdll has no NtQueryDirectoryFile. Next: the handle table lists pipes instead");
+    UniqueHandle dir{::CreateFileW(kPipeRoot, GENERIC_READ,
+                                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                   OPEN_EXISTING, 0, nullptr)};
     if (!dir) {
         Error err = win32_error(::GetLastError(), "CreateFileW", "\\\\.\\pipe\\");
         err.code = ErrorCode::Unsupported;
@@ -48,8 +50,9 @@ Result<std::vector<PipeEntry>> list_nt_directory() {
     bool restart = true;
     for (int round = 0; round < 100000; ++round) {
         IO_STATUS_BLOCK iosb{};
-        LONG status = query(dir.get(), nullptr, nullptr, nullptr, &iosb, buffer.data(), static_cast<ULONG>(buffer.size()),
-                            nt::kFileDirectoryInformation, FALSE, nullptr, restart ? TRUE : FALSE);
+        LONG status = query(dir.get(), nullptr, nullptr, nullptr, &iosb, buffer.data(),
+                            static_cast<ULONG>(buffer.size()), nt::kFileDirectoryInformation, FALSE,
+                            nullptr, restart ? TRUE : FALSE);
         restart = false;
         auto st = static_cast<ULONG>(status);
         if (st == nt::kStatusNoMoreFiles) break;
@@ -61,15 +64,18 @@ Result<std::vector<PipeEntry>> list_nt_directory() {
             Error err = ntstatus_error(st, "NtQueryDirectoryFile", "\\\\.\\pipe\\");
             if (st == 0xC00000CBu) {
                 err.code = ErrorCode::Unsupported;
-                err.message = "this system cannot list the pipe directory (Wine does not implement it). Next: "
-                              "pipes held by processes are listed from the handle table instead";
+                err.message =
+                    "this system cannot list the pipe directory (Wine does not implement it). "
+                    "Next: "
+                    "pipes held by processes are listed from the handle table instead";
             }
             return err;
         }
         auto got = static_cast<std::size_t>(iosb.Information);
         if (got == 0 || got > buffer.size()) got = buffer.size();
         // Each call returns whole records; the parser still joins a partial one with the next.
-        if (auto s = parser.feed(std::span<const std::byte>(buffer.data(), got)); !s) return s.error();
+        if (auto s = parser.feed(std::span<const std::byte>(buffer.data(), got)); !s)
+            return s.error();
     }
     std::vector<PipeEntry> out;
     for (auto& d : parser.take()) {
@@ -91,7 +97,7 @@ namespace {
 // finishes or stays blocked on its own; everything it touches is shared-owned) and a fresh
 // worker takes the next query.
 class QueryWorker {
-public:
+  public:
     QueryWorker() { spawn(); }
     ~QueryWorker() {
         {
@@ -126,7 +132,7 @@ public:
         return false;
     }
 
-private:
+  private:
     struct State {
         std::mutex m;
         std::condition_variable cv;
@@ -185,29 +191,38 @@ Result<HandleTableListing> list_handle_table(std::chrono::milliseconds query_tim
     auto query_object = nt::resolve<nt::NtQueryObjectFn>("NtQueryObject");
     auto query_file = nt::resolve<nt::NtQueryInformationFileFn>("NtQueryInformationFile");
     if (!query_system || !query_object || !query_file)
-        return make_error(ErrorCode::Unsupported, "GetProcAddress", "ntdll",
-                          "ntdll lacks NtQuerySystemInformation, NtQueryObject or NtQueryInformationFile");
+        return make_error(
+            ErrorCode::Unsupported, "GetProcAddress", "ntdll",
+            "ntdll lacks NtQuerySystemInformation, NtQueryObject or NtQueryInformationFile");
 
     std::vector<std::byte> table(1 << 20);
     for (int attempt = 0;; ++attempt) {
         ULONG needed = 0;
-        LONG status = query_system(nt::kSystemExtendedHandleInformation, table.data(), static_cast<ULONG>(table.size()), &needed);
-        if (static_cast<ULONG>(status) == nt::kStatusInfoLengthMismatch || static_cast<ULONG>(status) == nt::kStatusBufferTooSmall) {
-            if (attempt > 8) return ntstatus_error(static_cast<ULONG>(status), "NtQuerySystemInformation", "handle table");
+        LONG status = query_system(nt::kSystemExtendedHandleInformation, table.data(),
+                                   static_cast<ULONG>(table.size()), &needed);
+        if (static_cast<ULONG>(status) == nt::kStatusInfoLengthMismatch ||
+            static_cast<ULONG>(status) == nt::kStatusBufferTooSmall) {
+            if (attempt > 8)
+                return ntstatus_error(static_cast<ULONG>(status), "NtQuerySystemInformation",
+                                      "handle table");
             table.resize(std::max<std::size_t>(table.size() * 2, needed + 65536));
             continue;
         }
-        if (status < 0) return ntstatus_error(static_cast<ULONG>(status), "NtQuerySystemInformation", "handle table");
+        if (status < 0)
+            return ntstatus_error(static_cast<ULONG>(status), "NtQuerySystemInformation",
+                                  "handle table");
         break;
     }
     const auto* info = reinterpret_cast<const nt::HandleInformationEx*>(table.data());
     const std::size_t count = info->NumberOfHandles;
-    const std::size_t max_fit = (table.size() - offsetof(nt::HandleInformationEx, Handles)) / sizeof(nt::HandleEntryEx);
+    const std::size_t max_fit =
+        (table.size() - offsetof(nt::HandleInformationEx, Handles)) / sizeof(nt::HandleEntryEx);
     const std::size_t n = std::min(count, max_fit);
 
     HandleTableListing out;
     std::map<std::wstring, PipeEntry> by_name;
-    std::unordered_map<ULONG_PTR, UniqueHandle> processes;  // pid -> PROCESS_DUP_HANDLE handle (or invalid)
+    std::unordered_map<ULONG_PTR, UniqueHandle>
+        processes;  // pid -> PROCESS_DUP_HANDLE handle (or invalid)
     std::unordered_map<ULONG_PTR, std::string> names;
     std::unordered_map<USHORT, bool> type_is_file;  // cached per type index (when non-zero)
     QueryWorker worker;
@@ -224,28 +239,37 @@ Result<HandleTableListing> list_handle_table(std::chrono::milliseconds query_tim
         }
         auto pit = processes.find(h.UniqueProcessId);
         if (pit == processes.end()) {
-            HANDLE p = h.UniqueProcessId == self ? ::GetCurrentProcess() : ::OpenProcess(PROCESS_DUP_HANDLE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(h.UniqueProcessId));
+            HANDLE p = h.UniqueProcessId == self
+                           ? ::GetCurrentProcess()
+                           : ::OpenProcess(PROCESS_DUP_HANDLE | PROCESS_QUERY_LIMITED_INFORMATION,
+                                           FALSE, static_cast<DWORD>(h.UniqueProcessId));
             if (!p && h.UniqueProcessId != self) {
                 p = ::OpenProcess(PROCESS_DUP_HANDLE, FALSE, static_cast<DWORD>(h.UniqueProcessId));
             }
             if (!p) ++out.processes_denied;
-            pit = processes.emplace(h.UniqueProcessId, UniqueHandle{h.UniqueProcessId == self ? nullptr : p}).first;
+            pit = processes
+                      .emplace(h.UniqueProcessId,
+                               UniqueHandle{h.UniqueProcessId == self ? nullptr : p})
+                      .first;
             names[h.UniqueProcessId] = p ? process_name(p) : std::string{};
             if (!p) continue;
         } else if (!pit->second && h.UniqueProcessId != self) {
             continue;  // denied earlier
         }
-        HANDLE source_process = h.UniqueProcessId == self ? ::GetCurrentProcess() : pit->second.get();
+        HANDLE source_process =
+            h.UniqueProcessId == self ? ::GetCurrentProcess() : pit->second.get();
         HANDLE dup = nullptr;
-        if (!::DuplicateHandle(source_process, reinterpret_cast<HANDLE>(h.HandleValue), ::GetCurrentProcess(), &dup, 0, FALSE,
-                               DUPLICATE_SAME_ACCESS)) {
+        if (!::DuplicateHandle(source_process, reinterpret_cast<HANDLE>(h.HandleValue),
+                               ::GetCurrentProcess(), &dup, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
             continue;
         }
         auto q = std::make_shared<FileQuery>();
         q->handle.reset(dup);
         // The type query does not wait on the file object; it is safe here.
         ULONG len = 0;
-        if (query_object(dup, nt::kObjectTypeInformation, buf.data(), static_cast<ULONG>(buf.size()), &len) < 0) continue;
+        if (query_object(dup, nt::kObjectTypeInformation, buf.data(),
+                         static_cast<ULONG>(buf.size()), &len) < 0)
+            continue;
         bool is_file = unicode_head(buf) == L"File";
         // Windows numbers object types system-wide, so one query per type index is enough.
         // Under Wine the index did not identify the type: with the cache, pipes of this very
@@ -258,20 +282,28 @@ Result<HandleTableListing> list_handle_table(std::chrono::milliseconds query_tim
             [q, query_object, query_file] {
                 std::vector<std::byte> nb(2048);
                 ULONG l = 0;
-                if (query_object(q->handle.get(), nt::kObjectNameInformation, nb.data(), static_cast<ULONG>(nb.size()), &l) < 0) return;
+                if (query_object(q->handle.get(), nt::kObjectNameInformation, nb.data(),
+                                 static_cast<ULONG>(nb.size()), &l) < 0)
+                    return;
                 q->name = unicode_head(nb);
-                if (q->name.size() <= kDevicePrefix.size() || q->name.compare(0, kDevicePrefix.size(), kDevicePrefix) != 0) return;
+                if (q->name.size() <= kDevicePrefix.size() ||
+                    q->name.compare(0, kDevicePrefix.size(), kDevicePrefix) != 0)
+                    return;
                 IO_STATUS_BLOCK iosb{};
-                q->have_local = query_file(q->handle.get(), &iosb, &q->local, sizeof q->local, nt::kFilePipeLocalInformation) >= 0;
+                q->have_local = query_file(q->handle.get(), &iosb, &q->local, sizeof q->local,
+                                           nt::kFilePipeLocalInformation) >= 0;
             },
             query_timeout);
         if (!finished) {
             ++out.handles_timed_out;
-            log::catalog()->warn("handle table: name query for handle {:#x} of process {} timed out", h.HandleValue,
-                                 static_cast<unsigned long long>(h.UniqueProcessId));
+            log::catalog()->warn(
+                "handle table: name query for handle {:#x} of process {} timed out", h.HandleValue,
+                static_cast<unsigned long long>(h.UniqueProcessId));
             continue;
         }
-        if (q->name.size() <= kDevicePrefix.size() || q->name.compare(0, kDevicePrefix.size(), kDevicePrefix) != 0) continue;
+        if (q->name.size() <= kDevicePrefix.size() ||
+            q->name.compare(0, kDevicePrefix.size(), kDevicePrefix) != 0)
+            continue;
         std::wstring pipe = q->name.substr(kDevicePrefix.size());
         PipeEntry& e = by_name[pipe];
         if (e.name.empty()) {
@@ -288,7 +320,9 @@ Result<HandleTableListing> list_handle_table(std::chrono::milliseconds query_tim
         if (q->have_local) {
             add(q->local.NamedPipeEnd == 1 ? e.server_pids : e.client_pids);
             e.current_instances = static_cast<std::int64_t>(q->local.CurrentInstances);
-            e.max_instances = q->local.MaximumInstances == 0xFFFFFFFFu ? -1 : static_cast<std::int64_t>(q->local.MaximumInstances);
+            e.max_instances = q->local.MaximumInstances == 0xFFFFFFFFu
+                                  ? -1
+                                  : static_cast<std::int64_t>(q->local.MaximumInstances);
         } else {
             add(e.other_pids);
         }
@@ -323,12 +357,15 @@ Result<Snapshot> list_pipes(const CatalogOptions& options) {
             snap.handles_timed_out = table->handles_timed_out;
             if (table->processes_denied)
                 snap.notes.push_back(std::to_string(table->processes_denied) +
-                                     " processes could not be opened (their pipes are not shown); run elevated to see them");
+                                     " processes could not be opened (their pipes are not shown); "
+                                     "run elevated to see them");
             if (table->handles_timed_out)
                 snap.notes.push_back(std::to_string(table->handles_timed_out) +
-                                     " handle name queries timed out and were skipped (synchronous handles with I/O pending)");
+                                     " handle name queries timed out and were skipped (synchronous "
+                                     "handles with I/O pending)");
             if (dir_error)
-                snap.notes.push_back("listed from the handle table only: pipes no process holds open are not shown");
+                snap.notes.push_back(
+                    "listed from the handle table only: pipes no process holds open are not shown");
             for (auto& e : table->entries) snap.entries.push_back(std::move(e));
         } else {
             table_error = table.error();
@@ -338,11 +375,13 @@ Result<Snapshot> list_pipes(const CatalogOptions& options) {
     if (!any) {
         if (dir_error) return *dir_error;
         if (table_error) return *table_error;
-        return make_error(ErrorCode::InvalidArgument, "list_pipes", "", "no source enabled. Next: enable the directory or the handle table");
+        return make_error(ErrorCode::InvalidArgument, "list_pipes", "",
+                          "no source enabled. Next: enable the directory or the handle table");
     }
     normalize(snap);
     for (auto& e : snap.entries) e.first_seen = e.last_seen = snap.taken_at;
-    snap.list_duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    snap.list_duration = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - t0);
     return snap;
 }
 

@@ -29,7 +29,8 @@ std::string user_text(uid_t uid, bool resolve) {
         char buf[4096];
         passwd pw{};
         passwd* res = nullptr;
-        if (::getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res) out = std::string(res->pw_name) + " ";
+        if (::getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res)
+            out = std::string(res->pw_name) + " ";
     }
     return out + "(" + std::to_string(uid) + ")";
 }
@@ -37,23 +38,34 @@ std::string user_text(uid_t uid, bool resolve) {
 FieldState state_for_errno(int e) {
     switch (e) {
         case EACCES:
-        case EPERM: return FieldState::Denied;
-        case ENOENT: return FieldState::NotFound;
-        case EAGAIN: return FieldState::Busy;
-        case ETIMEDOUT: return FieldState::TimedOut;
-        default: return FieldState::Failed;
+        case EPERM:
+            return FieldState::Denied;
+        case ENOENT:
+            return FieldState::NotFound;
+        case EAGAIN:
+            return FieldState::Busy;
+        case ETIMEDOUT:
+            return FieldState::TimedOut;
+        default:
+            return FieldState::Failed;
     }
 }
 
 InspectState inspect_state_for(ErrorCode c) {
     switch (c) {
-        case ErrorCode::NotFound: return InspectState::NotFound;
-        case ErrorCode::AccessDenied: return InspectState::Denied;
+        case ErrorCode::NotFound:
+            return InspectState::NotFound;
+        case ErrorCode::AccessDenied:
+            return InspectState::Denied;
         case ErrorCode::Busy:
-        case ErrorCode::WouldBlock: return InspectState::Busy;
-        case ErrorCode::Timeout: return InspectState::TimedOut;
-        case ErrorCode::Cancelled: return InspectState::Cancelled;
-        default: return InspectState::Error;
+        case ErrorCode::WouldBlock:
+            return InspectState::Busy;
+        case ErrorCode::Timeout:
+            return InspectState::TimedOut;
+        case ErrorCode::Cancelled:
+            return InspectState::Cancelled;
+        default:
+            return InspectState::Error;
     }
 }
 
@@ -101,7 +113,7 @@ void fail_whole(PipeDetails& d, Error err) {
     FieldState fs = d.state == InspectState::Busy       ? FieldState::Busy
                     : d.state == InspectState::Denied   ? FieldState::Denied
                     : d.state == InspectState::NotFound ? FieldState::NotFound
-                    : d.state == InspectState::TimedOut  ? FieldState::TimedOut
+                    : d.state == InspectState::TimedOut ? FieldState::TimedOut
                                                         : FieldState::Failed;
     mark_unreached(d, fs, err.to_string());
     d.error = std::move(err);
@@ -109,8 +121,9 @@ void fail_whole(PipeDetails& d, Error err) {
 
 // Connects with a bound; returns the fd or an Error (Busy when the backlog was full and there
 // was no time to wait, Timeout when the bound ran out, Cancelled on stop).
-Result<UniqueFd> connect_bounded(const sockaddr_un& addr, socklen_t len, int type, Clock::time_point deadline,
-                                 const std::stop_token& stop, const std::string& subject) {
+Result<UniqueFd> connect_bounded(const sockaddr_un& addr, socklen_t len, int type,
+                                 Clock::time_point deadline, const std::stop_token& stop,
+                                 const std::string& subject) {
     os::BoundedConnect how;
     how.address = reinterpret_cast<const sockaddr*>(&addr);
     how.address_len = len;
@@ -123,8 +136,8 @@ Result<UniqueFd> connect_bounded(const sockaddr_un& addr, socklen_t len, int typ
     return os::connect_bounded(how, stop, subject);
 }
 
-void probe_socket(PipeDetails& d, const std::string& address, const InspectOptions& opt, Clock::time_point deadline,
-                  const std::stop_token& stop) {
+void probe_socket(PipeDetails& d, const std::string& address, const InspectOptions& opt,
+                  Clock::time_point deadline, const std::stop_token& stop) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     socklen_t len = 0;
@@ -162,23 +175,34 @@ void probe_socket(PipeDetails& d, const std::string& address, const InspectOptio
     }
     d.connected = true;
     int fd = conn->get();
-    d.socket_type.set(type == SOCK_STREAM ? "stream" : type == SOCK_SEQPACKET ? "seqpacket" : "dgram", "SO_TYPE", true);
+    d.socket_type.set(type == SOCK_STREAM      ? "stream"
+                      : type == SOCK_SEQPACKET ? "seqpacket"
+                                               : "dgram",
+                      "SO_TYPE", true);
     int so_type = 0;
     socklen_t sl = sizeof so_type;
     if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &so_type, &sl) == 0) {
-        d.socket_type.set(so_type == SOCK_STREAM ? "stream" : so_type == SOCK_SEQPACKET ? "seqpacket" : "dgram",
+        d.socket_type.set(so_type == SOCK_STREAM      ? "stream"
+                          : so_type == SOCK_SEQPACKET ? "seqpacket"
+                                                      : "dgram",
                           "SO_TYPE", true);
     }
-    d.kind = *d.socket_type.value == "stream" ? "unix stream" : *d.socket_type.value == "seqpacket" ? "unix seqpacket" : "unix dgram";
+    d.kind = *d.socket_type.value == "stream"      ? "unix stream"
+             : *d.socket_type.value == "seqpacket" ? "unix seqpacket"
+                                                   : "unix dgram";
     d.type.set(*d.socket_type.value == "stream" ? "byte" : "message", "SO_TYPE", true);
     d.end.set("client", "connect", true);
     int v = 0;
     sl = sizeof v;
-    if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &sl) == 0) d.send_buffer.set(v, "SO_SNDBUF", true);
-    else d.send_buffer.fail(state_for_errno(errno), "SO_SNDBUF", true, std::strerror(errno));
+    if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &sl) == 0)
+        d.send_buffer.set(v, "SO_SNDBUF", true);
+    else
+        d.send_buffer.fail(state_for_errno(errno), "SO_SNDBUF", true, std::strerror(errno));
     sl = sizeof v;
-    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &sl) == 0) d.recv_buffer.set(v, "SO_RCVBUF", true);
-    else d.recv_buffer.fail(state_for_errno(errno), "SO_RCVBUF", true, std::strerror(errno));
+    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &sl) == 0)
+        d.recv_buffer.set(v, "SO_RCVBUF", true);
+    else
+        d.recv_buffer.fail(state_for_errno(errno), "SO_RCVBUF", true, std::strerror(errno));
     ucred cred{};
     sl = sizeof cred;
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &sl) == 0 && cred.pid > 0) {
@@ -212,12 +236,17 @@ void probe_fifo(PipeDetails& d, const std::string& path) {
     d.connected = true;
     d.type.set("byte", "stat", false);
     int sz = ::fcntl(fd.get(), F_GETPIPE_SZ);
-    if (sz >= 0) d.capacity.set(sz, "F_GETPIPE_SZ", true);
-    else d.capacity.fail(state_for_errno(errno), "F_GETPIPE_SZ", true, std::strerror(errno));
+    if (sz >= 0)
+        d.capacity.set(sz, "F_GETPIPE_SZ", true);
+    else
+        d.capacity.fail(state_for_errno(errno), "F_GETPIPE_SZ", true, std::strerror(errno));
     int queued = 0;
-    if (::ioctl(fd.get(), FIONREAD, &queued) == 0) d.bytes_queued.set(queued, "FIONREAD", true);
-    else d.bytes_queued.fail(state_for_errno(errno), "FIONREAD", true, std::strerror(errno));
-    const char* why = "a FIFO has no server process of its own; list pipes to see its readers and writers";
+    if (::ioctl(fd.get(), FIONREAD, &queued) == 0)
+        d.bytes_queued.set(queued, "FIONREAD", true);
+    else
+        d.bytes_queued.fail(state_for_errno(errno), "FIONREAD", true, std::strerror(errno));
+    const char* why =
+        "a FIFO has no server process of its own; list pipes to see its readers and writers";
     d.server_pid.fail(FieldState::Unsupported, "SO_PEERCRED", false, why);
     d.server_uid.fail(FieldState::Unsupported, "SO_PEERCRED", false, why);
     d.server_gid.fail(FieldState::Unsupported, "SO_PEERCRED", false, why);
@@ -228,12 +257,14 @@ void probe_fifo(PipeDetails& d, const std::string& path) {
 
 }  // namespace
 
-PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options, std::stop_token stop) {
+PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
+                         std::stop_token stop) {
     auto t0 = Clock::now();
     auto deadline = t0 + options.timeout;
     PipeDetails d;
     d.name = name.display();
-    std::string address = name.form() == PipeName::Form::Abstract ? "@" + name.name() : name.posix_path();
+    std::string address =
+        name.form() == PipeName::Form::Abstract ? "@" + name.name() : name.posix_path();
     mark_not_applicable(d);
 
     if (address[0] == '@') {
@@ -261,8 +292,9 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options, st
                 d.recv_buffer.fail(FieldState::Unsupported, "SO_RCVBUF", false, "not a socket");
                 probe_fifo(d, address);
             } else {
-                fail_whole(d, make_error(ErrorCode::InvalidArgument, "stat", d.name,
-                                         "the path is neither a socket nor a FIFO. Next: check the path"));
+                fail_whole(
+                    d, make_error(ErrorCode::InvalidArgument, "stat", d.name,
+                                  "the path is neither a socket nor a FIFO. Next: check the path"));
             }
         }
     }

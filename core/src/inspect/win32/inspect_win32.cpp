@@ -27,17 +27,23 @@ struct LocalFreer {
 
 FieldState field_state_for(DWORD err) {
     switch (err) {
-        case ERROR_ACCESS_DENIED: return FieldState::Denied;
-        case ERROR_FILE_NOT_FOUND: return FieldState::NotFound;
-        case ERROR_PIPE_BUSY: return FieldState::Busy;
+        case ERROR_ACCESS_DENIED:
+            return FieldState::Denied;
+        case ERROR_FILE_NOT_FOUND:
+            return FieldState::NotFound;
+        case ERROR_PIPE_BUSY:
+            return FieldState::Busy;
         case ERROR_NOT_SUPPORTED:
-        case ERROR_CALL_NOT_IMPLEMENTED: return FieldState::Unsupported;
-        default: return FieldState::Failed;
+        case ERROR_CALL_NOT_IMPLEMENTED:
+            return FieldState::Unsupported;
+        default:
+            return FieldState::Failed;
     }
 }
 
 template <class T>
-void fail_win32(Field<T>& f, const char* api, bool connected, DWORD err, const std::string& subject) {
+void fail_win32(Field<T>& f, const char* api, bool connected, DWORD err,
+                const std::string& subject) {
     f.fail(field_state_for(err), api, connected, win32_error(err, api, subject).to_string());
 }
 
@@ -54,7 +60,8 @@ std::string account_name(PSID sid, bool resolve) {
         DWORD nn = 256, dn = 256;
         SID_NAME_USE use{};
         if (::LookupAccountSidW(nullptr, sid, name, &nn, domain, &dn, &use)) {
-            std::wstring full = dn > 0 ? std::wstring(domain, dn) + L"\\" + std::wstring(name, nn) : std::wstring(name, nn);
+            std::wstring full = dn > 0 ? std::wstring(domain, dn) + L"\\" + std::wstring(name, nn)
+                                       : std::wstring(name, nn);
             return detail::wide_to_utf8(full);
         }
     }
@@ -88,7 +95,9 @@ void for_each_connected_field(PipeDetails& d, F&& f) {
 }
 
 void posix_only(PipeDetails& d) {
-    auto na = [](auto& f, const char* src) { f.fail(FieldState::Unsupported, src, false, "Linux sockets and FIFOs only"); };
+    auto na = [](auto& f, const char* src) {
+        f.fail(FieldState::Unsupported, src, false, "Linux sockets and FIFOs only");
+    };
     na(d.server_uid, "SO_PEERCRED");
     na(d.server_gid, "SO_PEERCRED");
     na(d.mode, "stat");
@@ -104,7 +113,7 @@ void fail_whole(PipeDetails& d, InspectState state, Error err) {
     FieldState fs = state == InspectState::Busy       ? FieldState::Busy
                     : state == InspectState::Denied   ? FieldState::Denied
                     : state == InspectState::NotFound ? FieldState::NotFound
-                    : state == InspectState::TimedOut  ? FieldState::TimedOut
+                    : state == InspectState::TimedOut ? FieldState::TimedOut
                                                       : FieldState::Failed;
     std::string why = err.to_string();
     for_each_connected_field(d, [&](auto& f, const char* src) { f.fail(fs, src, true, why); });
@@ -128,8 +137,9 @@ void read_security(PipeDetails& d, HANDLE h, const InspectOptions& opt) {
     PSID owner = nullptr;
     PACL dacl = nullptr;
     PSECURITY_DESCRIPTOR sd = nullptr;
-    DWORD rc = ::GetSecurityInfo(h, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner, nullptr,
-                                 &dacl, nullptr, &sd);
+    DWORD rc = ::GetSecurityInfo(h, SE_KERNEL_OBJECT,
+                                 OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner,
+                                 nullptr, &dacl, nullptr, &sd);
     if (rc != ERROR_SUCCESS) {
         for (auto* f : {&d.owner, &d.sddl}) fail_win32(*f, "GetSecurityInfo", true, rc, d.name);
         fail_win32(d.aces, "GetSecurityInfo", true, rc, d.name);
@@ -142,22 +152,26 @@ void read_security(PipeDetails& d, HANDLE h, const InspectOptions& opt) {
     std::unique_ptr<void, LocalFreer> hold(sd);
     LPWSTR text = nullptr;
     std::string sddl;
-    if (::ConvertSecurityDescriptorToStringSecurityDescriptorW(sd, SDDL_REVISION_1,
-                                                               OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &text,
-                                                               nullptr)) {
+    if (::ConvertSecurityDescriptorToStringSecurityDescriptorW(
+            sd, SDDL_REVISION_1, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &text,
+            nullptr)) {
         std::unique_ptr<void, LocalFreer> hold_text(text);
         sddl = detail::wide_to_utf8(text);
-        d.sddl.set(sddl, "GetSecurityInfo+ConvertSecurityDescriptorToStringSecurityDescriptorW", true);
+        d.sddl.set(sddl, "GetSecurityInfo+ConvertSecurityDescriptorToStringSecurityDescriptorW",
+                   true);
     } else {
-        fail_win32(d.sddl, "ConvertSecurityDescriptorToStringSecurityDescriptorW", true, ::GetLastError(), d.name);
+        fail_win32(d.sddl, "ConvertSecurityDescriptorToStringSecurityDescriptorW", true,
+                   ::GetLastError(), d.name);
     }
     BOOL present = FALSE, defaulted = FALSE;
     PACL acl = nullptr;
     ::GetSecurityDescriptorDacl(sd, &present, &acl, &defaulted);
     if (is_wine() && !owner && !present) {
         // Wine keeps no descriptor for a pipe created without security attributes.
-        const char* why = "the system returned no security descriptor for this pipe (Wine does this for pipes created "
-                          "without security attributes)";
+        const char* why =
+            "the system returned no security descriptor for this pipe (Wine does this for pipes "
+            "created "
+            "without security attributes)";
         d.owner.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
         d.aces.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
         d.null_dacl.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
@@ -166,8 +180,10 @@ void read_security(PipeDetails& d, HANDLE h, const InspectOptions& opt) {
         d.remote_clients_accepted.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
         return;
     }
-    if (owner) d.owner.set(account_name(owner, opt.resolve_names), "GetSecurityInfo", true);
-    else d.owner.fail(FieldState::Unknown, "GetSecurityInfo", true, "the descriptor has no owner");
+    if (owner)
+        d.owner.set(account_name(owner, opt.resolve_names), "GetSecurityInfo", true);
+    else
+        d.owner.fail(FieldState::Unknown, "GetSecurityInfo", true, "the descriptor has no owner");
 
     std::vector<AceInfo> aces;
     if (present && acl) {
@@ -209,16 +225,19 @@ void read_security(PipeDetails& d, HANDLE h, const InspectOptions& opt) {
     d.null_dacl.set(flags.null_dacl, "GetSecurityInfo", true);
     d.everyone_can_write.set(flags.everyone_can_write, "GetSecurityInfo", true);
     d.anonymous_can_write.set(flags.anonymous_can_write, "GetSecurityInfo", true);
-    if (flags.remote_clients_accepted) d.remote_clients_accepted.set(*flags.remote_clients_accepted, "GetSecurityInfo", true);
+    if (flags.remote_clients_accepted)
+        d.remote_clients_accepted.set(*flags.remote_clients_accepted, "GetSecurityInfo", true);
     else
-        d.remote_clients_accepted.fail(FieldState::Unknown, "GetSecurityInfo", true,
-                                       "the DACL does not deny NETWORK; whether the server set PIPE_REJECT_REMOTE_CLIENTS "
-                                       "is not visible to a client");
+        d.remote_clients_accepted.fail(
+            FieldState::Unknown, "GetSecurityInfo", true,
+            "the DACL does not deny NETWORK; whether the server set PIPE_REJECT_REMOTE_CLIENTS "
+            "is not visible to a client");
 }
 
 }  // namespace
 
-PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options, std::stop_token stop) {
+PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
+                         std::stop_token stop) {
     auto t0 = Clock::now();
     auto deadline = t0 + options.timeout;
     PipeDetails d;
@@ -236,22 +255,27 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options, st
     bool waited = false;
     for (;;) {
         if (stop.stop_requested()) {
-            fail_whole(d, InspectState::Cancelled, make_error(ErrorCode::Cancelled, "inspect", d.name, "the probe was cancelled"));
+            fail_whole(
+                d, InspectState::Cancelled,
+                make_error(ErrorCode::Cancelled, "inspect", d.name, "the probe was cancelled"));
             return finish();
         }
         DWORD err = 0;
         for (const auto& t : kAccessTries) {
-            h.reset(::CreateFileW(path.c_str(), t.access, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr, OPEN_EXISTING,
+            h.reset(::CreateFileW(path.c_str(), t.access, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                  nullptr, OPEN_EXISTING,
                                   SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, nullptr));
             if (h) {
                 used = &t;
                 break;
             }
             err = ::GetLastError();
-            if (err != ERROR_ACCESS_DENIED) break;  // only a refused access is worth asking for less
+            if (err != ERROR_ACCESS_DENIED)
+                break;  // only a refused access is worth asking for less
         }
         if (h) break;
-        if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND || err == ERROR_BAD_NETPATH || err == ERROR_BAD_NET_NAME) {
+        if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND ||
+            err == ERROR_BAD_NETPATH || err == ERROR_BAD_NET_NAME) {
             fail_whole(d, InspectState::NotFound, win32_error(err, "CreateFileW", d.name));
             return finish();
         }
@@ -263,14 +287,16 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options, st
             fail_whole(d, InspectState::Error, win32_error(err, "CreateFileW", d.name));
             return finish();
         }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0) {
             if (!waited) {
                 fail_whole(d, InspectState::Busy, win32_error(err, "CreateFileW", d.name));
             } else {
                 Error e = win32_error(ERROR_SEM_TIMEOUT, "WaitNamedPipeW", d.name);
                 e.message = "every instance stayed busy (ERROR_PIPE_BUSY (231)) for the whole " +
-                            std::to_string(options.timeout.count()) + " ms. Next: retry later or raise --timeout";
+                            std::to_string(options.timeout.count()) +
+                            " ms. Next: retry later or raise --timeout";
                 fail_whole(d, InspectState::TimedOut, std::move(e));
             }
             return finish();
@@ -290,12 +316,15 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options, st
         d.end.set((flags & PIPE_SERVER_END) ? "server" : "client", "GetNamedPipeInfo", true);
         d.in_quota.set(in_size, "GetNamedPipeInfo", true);
         d.out_quota.set(out_size, "GetNamedPipeInfo", true);
-        d.max_instances.set(max_inst == PIPE_UNLIMITED_INSTANCES || max_inst == 0xFFFFFFFFu ? -1 : static_cast<std::int64_t>(max_inst),
+        d.max_instances.set(max_inst == PIPE_UNLIMITED_INSTANCES || max_inst == 0xFFFFFFFFu
+                                ? -1
+                                : static_cast<std::int64_t>(max_inst),
                             "GetNamedPipeInfo", true);
     } else {
         DWORD e = ::GetLastError();
         for (auto* f : {&d.type, &d.end}) fail_win32(*f, "GetNamedPipeInfo", true, e, d.name);
-        for (auto* f : {&d.in_quota, &d.out_quota}) fail_win32(*f, "GetNamedPipeInfo", true, e, d.name);
+        for (auto* f : {&d.in_quota, &d.out_quota})
+            fail_win32(*f, "GetNamedPipeInfo", true, e, d.name);
         fail_win32(d.max_instances, "GetNamedPipeInfo", true, e, d.name);
     }
 
@@ -315,15 +344,19 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options, st
     auto query_file = nt::resolve<nt::NtQueryInformationFileFn>("NtQueryInformationFile");
     nt::PipeLocalInformation local{};
     IO_STATUS_BLOCK iosb{};
-    LONG st = query_file ? query_file(ph, &iosb, &local, sizeof local, nt::kFilePipeLocalInformation) : LONG(0xC0000002);
+    LONG st = query_file
+                  ? query_file(ph, &iosb, &local, sizeof local, nt::kFilePipeLocalInformation)
+                  : LONG(0xC0000002);
     if (st >= 0) {
-        static constexpr const char* kStates[] = {"unknown", "disconnected", "listening", "connected", "closing"};
-        d.pipe_state.set(local.NamedPipeState <= 4 ? kStates[local.NamedPipeState] : "unknown", local_src, true);
+        static constexpr const char* kStates[] = {"unknown", "disconnected", "listening",
+                                                  "connected", "closing"};
+        d.pipe_state.set(local.NamedPipeState <= 4 ? kStates[local.NamedPipeState] : "unknown",
+                         local_src, true);
         d.read_data_available.set(local.ReadDataAvailable, local_src, true);
         d.write_quota_available.set(local.WriteQuotaAvailable, local_src, true);
     } else {
         Error e = ntstatus_error(static_cast<ULONG>(st), local_src, d.name);
-        FieldState fs = e.code == ErrorCode::AccessDenied ? FieldState::Denied
+        FieldState fs = e.code == ErrorCode::AccessDenied  ? FieldState::Denied
                         : e.code == ErrorCode::Unsupported ? FieldState::Unsupported
                                                            : FieldState::Failed;
         d.pipe_state.fail(fs, local_src, true, e.to_string());
@@ -335,16 +368,21 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options, st
     if (::GetNamedPipeServerProcessId(ph, &pid)) {
         d.server_pid.set(pid, "GetNamedPipeServerProcessId", true);
         auto image = os::process_image(pid);
-        if (image) d.server_image.set(*image, "OpenProcess+QueryFullProcessImageNameW", true);
-        else fail_win32(d.server_image, "OpenProcess", true, static_cast<DWORD>(image.error().os_code), "process " + std::to_string(pid));
+        if (image)
+            d.server_image.set(*image, "OpenProcess+QueryFullProcessImageNameW", true);
+        else
+            fail_win32(d.server_image, "OpenProcess", true,
+                       static_cast<DWORD>(image.error().os_code), "process " + std::to_string(pid));
     } else {
         DWORD e = ::GetLastError();
         fail_win32(d.server_pid, "GetNamedPipeServerProcessId", true, e, d.name);
         fail_win32(d.server_image, "GetNamedPipeServerProcessId", true, e, d.name);
     }
     ULONG session = 0;
-    if (::GetNamedPipeServerSessionId(ph, &session)) d.server_session.set(session, "GetNamedPipeServerSessionId", true);
-    else fail_win32(d.server_session, "GetNamedPipeServerSessionId", true, ::GetLastError(), d.name);
+    if (::GetNamedPipeServerSessionId(ph, &session))
+        d.server_session.set(session, "GetNamedPipeServerSessionId", true);
+    else
+        fail_win32(d.server_session, "GetNamedPipeServerSessionId", true, ::GetLastError(), d.name);
 
     if (used->access & READ_CONTROL || used->access & GENERIC_READ) {
         read_security(d, ph, options);

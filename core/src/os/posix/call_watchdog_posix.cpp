@@ -34,8 +34,7 @@ void interrupt(ThreadRef thread) noexcept {
 void prepare_interrupts() {
     struct sigaction old {};
     if (::sigaction(SIGURG, nullptr, &old) == 0 &&
-        (old.sa_handler == SIG_DFL || old.sa_handler == SIG_IGN) &&
-        !(old.sa_flags & SA_SIGINFO)) {
+        (old.sa_handler == SIG_DFL || old.sa_handler == SIG_IGN) && !(old.sa_flags & SA_SIGINFO)) {
         struct sigaction sa {};
         sa.sa_handler = on_interrupt;
         sigemptyset(&sa.sa_mask);

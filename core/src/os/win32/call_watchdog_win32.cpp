@@ -17,7 +17,9 @@ const std::int64_t kCoarseLagNs = 0;
 // a thread_local would need a destructor at thread exit, which MinGW's emulated TLS runs after
 // freeing the variable's storage: a heap corruption seen under Wine.) The id stays valid while
 // the slot is armed, since its thread is inside the call then.
-ThreadRef current_thread() noexcept { return ThreadRef{::GetCurrentThreadId()}; }
+ThreadRef current_thread() noexcept {
+    return ThreadRef{::GetCurrentThreadId()};
+}
 
 void interrupt(ThreadRef thread) noexcept {
     UniqueHandle h(::OpenThread(THREAD_TERMINATE, FALSE, static_cast<DWORD>(thread.value)));

@@ -31,8 +31,8 @@ struct PipeLocalInformation {
     ULONG ReadDataAvailable;
     ULONG OutboundQuota;
     ULONG WriteQuotaAvailable;
-    ULONG NamedPipeState;          // 1 disconnected, 2 listening, 3 connected, 4 closing
-    ULONG NamedPipeEnd;            // 0 client, 1 server
+    ULONG NamedPipeState;  // 1 disconnected, 2 listening, 3 connected, 4 closing
+    ULONG NamedPipeEnd;    // 0 client, 1 server
 };
 
 struct HandleEntryEx {
@@ -57,8 +57,8 @@ struct ObjectUnicodeHead {
     UNICODE_STRING Name;
 };
 
-using NtQueryDirectoryFileFn = LONG(NTAPI*)(HANDLE, HANDLE, PVOID, PVOID, IO_STATUS_BLOCK*, PVOID, ULONG, int,
-                                            BOOLEAN, UNICODE_STRING*, BOOLEAN);
+using NtQueryDirectoryFileFn = LONG(NTAPI*)(HANDLE, HANDLE, PVOID, PVOID, IO_STATUS_BLOCK*, PVOID,
+                                            ULONG, int, BOOLEAN, UNICODE_STRING*, BOOLEAN);
 using NtQuerySystemInformationFn = LONG(NTAPI*)(int, PVOID, ULONG, ULONG*);
 using NtQueryObjectFn = LONG(NTAPI*)(HANDLE, int, PVOID, ULONG, ULONG*);
 using NtQueryInformationFileFn = LONG(NTAPI*)(HANDLE, IO_STATUS_BLOCK*, PVOID, ULONG, int);

@@ -63,7 +63,7 @@ Error timeout_error(const std::string& api, const std::string& subject) {
 
 // A sticky cancel signal usable in a poll set.
 class CancelFd {
-public:
+  public:
     CancelFd() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
     void fire() {
         fired_.store(true, std::memory_order_release);
@@ -75,7 +75,7 @@ public:
     [[nodiscard]] bool fired() const { return fired_.load(std::memory_order_acquire); }
     [[nodiscard]] int fd() const { return fd_.get(); }
 
-private:
+  private:
     UniqueFd fd_;
     std::atomic<bool> fired_{false};
 };
@@ -134,7 +134,7 @@ bool ready_now(int fd, short events) {
 // interrupts a call that outlives its deadline or is cancelled (os/call_watchdog.hpp). A
 // timeout of 0 is a non-blocking try (MSG_DONTWAIT, or poll with 0 for a FIFO).
 class PosixChannel final : public Channel {
-public:
+  public:
     PosixChannel(TransportKind kind, UniqueFd rfd, UniqueFd wfd, std::string subject)
         : kind_(kind), rfd_(std::move(rfd)), wfd_(std::move(wfd)), subject_(std::move(subject)) {
         const int fd = rfd_.get();
@@ -189,9 +189,9 @@ public:
         std::size_t done = 0;
         int err = 0;
         do {
-            const ssize_t n = fifo ? ::write(wfd_.get(), data.data() + done, data.size() - done)
-                                   : ::send(wfd_.get(), data.data() + done, data.size() - done,
-                                            flags);
+            const ssize_t n =
+                fifo ? ::write(wfd_.get(), data.data() + done, data.size() - done)
+                     : ::send(wfd_.get(), data.data() + done, data.size() - done, flags);
             if (n >= 0) {
                 done += static_cast<std::size_t>(n);
                 if (message) break;  // a seqpacket send is all or nothing
@@ -329,7 +329,7 @@ public:
                           "end of stream (0 bytes): the peer closed its end");
     }
 
-private:
+  private:
     TransportKind kind_;
     UniqueFd rfd_;
     UniqueFd wfd_;  // for sockets: the same number as rfd_, not closed separately
@@ -384,9 +384,11 @@ int socket_type(TransportKind kind) {
 // --- listeners ----------------------------------------------------------------------------
 
 class SocketListener final : public Listener {
-public:
+  public:
     SocketListener(Endpoint ep, UniqueFd fd, std::string address, std::string unlink_path)
-        : ep_(std::move(ep)), fd_(std::move(fd)), address_(std::move(address)),
+        : ep_(std::move(ep)),
+          fd_(std::move(fd)),
+          address_(std::move(address)),
           unlink_path_(std::move(unlink_path)) {}
     ~SocketListener() override {
         fd_.reset();
@@ -400,7 +402,8 @@ public:
             int c = ::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
             if (c >= 0) return make_socket_channel(ep_.kind, c, address_);
             if (errno == EINTR || errno == ECONNABORTED) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) return errno_error(errno, "accept4", address_);
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                return errno_error(errno, "accept4", address_);
             int w = wait_fd(fd_.get(), POLLIN, cancel_, timeout, deadline);
             if (w == 1) continue;
             if (w == -1) return cancelled_error(address_);
@@ -412,7 +415,7 @@ public:
     [[nodiscard]] std::string address() const override { return address_; }
     [[nodiscard]] Endpoint client_endpoint() const override { return ep_; }
 
-private:
+  private:
     Endpoint ep_;
     UniqueFd fd_;
     std::string address_;
@@ -488,7 +491,8 @@ Result<std::unique_ptr<Listener>> listen_unix(const Endpoint& ep) {
     const auto* sa = reinterpret_cast<const sockaddr*>(&addr->first);
     if (::bind(fd.get(), sa, addr->second) != 0) {
         int err = errno;
-        if (err == EADDRINUSE && abstract) return live_server_error("bind", path, "abstract socket");
+        if (err == EADDRINUSE && abstract)
+            return live_server_error("bind", path, "abstract socket");
         if (err != EADDRINUSE) return errno_error(err, "bind", path);
         struct stat st {};
         if (::lstat(path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode)) {
@@ -518,8 +522,8 @@ Result<std::unique_ptr<Listener>> listen_unix(const Endpoint& ep) {
         if (!abstract) ::unlink(path.c_str());
         return errno_error(e, "listen", path);
     }
-    std::unique_ptr<Listener> l = std::make_unique<SocketListener>(
-        ep, std::move(fd), path, abstract ? std::string{} : path);
+    std::unique_ptr<Listener> l =
+        std::make_unique<SocketListener>(ep, std::move(fd), path, abstract ? std::string{} : path);
     return l;
 }
 
@@ -630,7 +634,7 @@ int read_fifo_exact(int fd, void* out, std::size_t n, const CancelFd& cancel,
 }
 
 class FifoListener final : public Listener {
-public:
+  public:
     FifoListener(Endpoint ep, std::string base, UniqueFd requests)
         : ep_(std::move(ep)), base_(std::move(base)), requests_(std::move(requests)) {}
     ~FifoListener() override {
@@ -669,7 +673,7 @@ public:
     [[nodiscard]] std::string address() const override { return base_; }
     [[nodiscard]] Endpoint client_endpoint() const override { return ep_; }
 
-private:
+  private:
     Endpoint ep_;
     std::string base_;
     UniqueFd requests_;
@@ -798,8 +802,9 @@ Result<std::unique_ptr<Channel>> connect_fifo(const Endpoint& ep, Timeout timeou
         if (poll_ms(timeout, deadline) == 0) {
             Error e = errno_error(ENXIO, "open", base);
             e.code = ErrorCode::Timeout;
-            e.message = "no server is listening on the FIFO. Next: start the server or raise "
-                        "the timeout";
+            e.message =
+                "no server is listening on the FIFO. Next: start the server or raise "
+                "the timeout";
             return e;
         }
         nap(backoff, stop);
@@ -811,8 +816,9 @@ Result<std::unique_ptr<Channel>> connect_fifo(const Endpoint& ep, Timeout timeou
     if (h == -1) return cancelled_error(base);
     if (h == -2) {
         Error e = timeout_error("connect", base);
-        e.message = "the FIFO server did not accept the connection in time. Next: check that "
-                    "it is accepting, or raise the timeout";
+        e.message =
+            "the FIFO server did not accept the connection in time. Next: check that "
+            "it is accepting, or raise the timeout";
         return e;
     }
     if (h == -3) return errno_error(errno, "read", s2c);
@@ -840,27 +846,36 @@ Result<std::unique_ptr<Listener>> listen_os(const Endpoint& endpoint) {
     Result<std::unique_ptr<Listener>> r = [&]() -> Result<std::unique_ptr<Listener>> {
         switch (endpoint.kind) {
             case TransportKind::UnixStream:
-            case TransportKind::UnixSeqpacket: return listen_unix(endpoint);
-            case TransportKind::Fifo: return listen_fifo(endpoint);
-            case TransportKind::Tcp: return listen_tcp(endpoint);
-            case TransportKind::Win32Pipe: break;
+            case TransportKind::UnixSeqpacket:
+                return listen_unix(endpoint);
+            case TransportKind::Fifo:
+                return listen_fifo(endpoint);
+            case TransportKind::Tcp:
+                return listen_tcp(endpoint);
+            case TransportKind::Win32Pipe:
+                break;
         }
         return make_error(ErrorCode::Unsupported, "listen", endpoint.name.display(),
                           "Win32 named pipes exist only on Windows");
     }();
-    if (r) log::transport()->info("listening on {} ({})", (*r)->address(), to_string(endpoint.kind));
-    else log::transport()->warn("listen failed: {}", r.error().to_string());
+    if (r)
+        log::transport()->info("listening on {} ({})", (*r)->address(), to_string(endpoint.kind));
+    else
+        log::transport()->warn("listen failed: {}", r.error().to_string());
     return r;
 }
 
 Result<std::unique_ptr<Channel>> connect_os(const Endpoint& endpoint, Timeout timeout,
-                                               std::stop_token stop) {
+                                            std::stop_token stop) {
     switch (endpoint.kind) {
         case TransportKind::UnixStream:
         case TransportKind::UnixSeqpacket:
-        case TransportKind::Tcp: return connect_socket(endpoint, timeout, stop);
-        case TransportKind::Fifo: return connect_fifo(endpoint, timeout, stop);
-        case TransportKind::Win32Pipe: break;
+        case TransportKind::Tcp:
+            return connect_socket(endpoint, timeout, stop);
+        case TransportKind::Fifo:
+            return connect_fifo(endpoint, timeout, stop);
+        case TransportKind::Win32Pipe:
+            break;
     }
     return make_error(ErrorCode::Unsupported, "connect", endpoint.name.display(),
                       "Win32 named pipes exist only on Windows");
@@ -869,6 +884,7 @@ Result<std::unique_ptr<Channel>> connect_os(const Endpoint& endpoint, Timeout ti
 }  // namespace pipescope::core::detail
 
 namespace pipescope::core {
-Result<std::string> default_pipe_sddl() { return std::string{}; }
+Result<std::string> default_pipe_sddl() {
+    return std::string{};
+}
 }  // namespace pipescope::core
-

@@ -107,11 +107,15 @@ constexpr ULONG_PTR kIoKey = 1;
 constexpr ULONG_PTR kCancelKey = 2;
 
 class Win32PipeChannel final : public Channel {
-public:
+  public:
     Win32PipeChannel(UniqueHandle h, IoModel io, bool message, bool server_side,
                      std::string subject)
-        : h_(std::move(h)), io_(io), message_(message), server_side_(server_side),
-          subject_(std::move(subject)), cancel_ev_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)),
+        : h_(std::move(h)),
+          io_(io),
+          message_(message),
+          server_side_(server_side),
+          subject_(std::move(subject)),
+          cancel_ev_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)),
           rd_ev_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)),
           wr_ev_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)) {
         if (io_ == IoModel::Iocp) {
@@ -142,8 +146,8 @@ public:
         const auto deadline = deadline_of(timeout);
         do {
             DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(data.size() - done, 1u << 30));
-            auto r = io_op(false, const_cast<std::byte*>(data.data() + done), chunk, timeout,
-                           deadline);
+            auto r =
+                io_op(false, const_cast<std::byte*>(data.data() + done), chunk, timeout, deadline);
             if (!r) {
                 if (done > 0 && r.error().code == ErrorCode::Timeout) return done;
                 return std::move(r).error();
@@ -158,8 +162,9 @@ public:
         if (cancelled_.load(std::memory_order_acquire)) return cancelled_error(subject_);
         if (!h_) return win32_error(win32::kInvalidHandle, "ReadFile", subject_);
         const auto deadline = deadline_of(timeout);
-        auto r = io_op(true, buf.data(), static_cast<DWORD>(std::min<std::size_t>(buf.size(), 1u << 30)),
-                       timeout, deadline);
+        auto r =
+            io_op(true, buf.data(), static_cast<DWORD>(std::min<std::size_t>(buf.size(), 1u << 30)),
+                  timeout, deadline);
         if (!r) {
             const Error& e = r.error();
             if (e.os_kind == OsCodeKind::Win32 &&
@@ -207,7 +212,7 @@ public:
     void close() override {
         if (!h_) return;
         if (server_side_) {
-            ::FlushFileBuffers(h_.get()) ;
+            ::FlushFileBuffers(h_.get());
             ::DisconnectNamedPipe(h_.get());
         }
         port_.reset();
@@ -227,7 +232,7 @@ public:
         return win32_error(eof_error_, eof_api_, subject_);
     }
 
-private:
+  private:
     struct OpResult {
         std::size_t bytes = 0;
         bool more = false;  // ERROR_MORE_DATA: the message continues
@@ -259,8 +264,8 @@ private:
         Op& op = is_read ? rd_ : wr_;
         op.ov = OVERLAPPED{};
         op.done.store(false, std::memory_order_relaxed);
-        op.ov.hEvent = io_ == IoModel::Overlapped ? (is_read ? rd_ev_.get() : wr_ev_.get())
-                                                  : nullptr;
+        op.ov.hEvent =
+            io_ == IoModel::Overlapped ? (is_read ? rd_ev_.get() : wr_ev_.get()) : nullptr;
         BOOL ok = is_read ? ::ReadFile(h_.get(), p, n, nullptr, &op.ov)
                           : ::WriteFile(h_.get(), p, n, nullptr, &op.ov);
         DWORD err = ok ? 0 : ::GetLastError();
@@ -272,13 +277,16 @@ private:
             if (!ok && err == ERROR_IO_PENDING) {
                 HANDLE evs[2] = {op.ov.hEvent, cancel_ev_.get()};
                 DWORD w = ::WaitForMultipleObjects(2, evs, FALSE, wait_ms(timeout, deadline));
-                if (w == WAIT_OBJECT_0 + 1) cancelled = true;
-                else if (w == WAIT_TIMEOUT) timed_out = true;
+                if (w == WAIT_OBJECT_0 + 1)
+                    cancelled = true;
+                else if (w == WAIT_TIMEOUT)
+                    timed_out = true;
                 if (cancelled || timed_out) ::CancelIoEx(h_.get(), &op.ov);
             }
         } else if (!ok || !skip_on_success_) {
-            // A call that succeeded at once queued no packet (FILE_SKIP_COMPLETION_PORT_ON_SUCCESS);
-            // pending ones, and ERROR_MORE_DATA (not a success), complete through the port.
+            // A call that succeeded at once queued no packet
+            // (FILE_SKIP_COMPLETION_PORT_ON_SUCCESS); pending ones, and ERROR_MORE_DATA (not a
+            // success), complete through the port.
             int w = wait_iocp(op, wait_ms(timeout, deadline));
             if (w != 0) {
                 cancelled = w == 1;
@@ -341,7 +349,7 @@ private:
     UniqueHandle cancel_ev_, rd_ev_, wr_ev_, port_;
     Op rd_, wr_;
     os::CallSlot rd_slot_, wr_slot_;  // Sync: the blocking call of each direction
-    bool skip_on_success_ = false;     // Iocp: no packet for a call that completes at once
+    bool skip_on_success_ = false;    // Iocp: no packet for a call that completes at once
     std::atomic<bool> cancelled_{false};
     PeerInfo peer_;
     const char* eof_api_ = "ReadFile";
@@ -381,9 +389,12 @@ static_assert(win32flags::kSecurityDelegation == SECURITY_DELEGATION);
 // CreateNamedPipeW fails with ERROR_PIPE_BUSY and the listener retries every 10 ms.
 // Threads: accept() from one thread at a time; cancel() from any thread.
 class Win32Listener final : public Listener {
-public:
+  public:
     Win32Listener(Endpoint ep, std::wstring path, std::string display, PSECURITY_DESCRIPTOR sd)
-        : ep_(std::move(ep)), path_(std::move(path)), display_(std::move(display)), sd_(sd),
+        : ep_(std::move(ep)),
+          path_(std::move(path)),
+          display_(std::move(display)),
+          sd_(sd),
           target_(effective_listening_instances(ep_.server)),
           cancel_ev_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)) {}
     ~Win32Listener() override {
@@ -450,7 +461,8 @@ public:
                 return ch;
             }
             if (failure) {
-                log::transport()->warn("instance of {} dropped: {}", display_, failure->to_string());
+                log::transport()->warn("instance of {} dropped: {}", display_,
+                                       failure->to_string());
                 if (instances_.empty() && created_ == 0) return std::move(*failure);
                 retry_soon = true;
             }
@@ -482,10 +494,10 @@ public:
     [[nodiscard]] std::string address() const override { return display_; }
     [[nodiscard]] Endpoint client_endpoint() const override { return ep_; }
 
-private:
+  private:
     struct Instance {
         UniqueHandle h;
-        UniqueHandle ev;         // Overlapped/Iocp: the pending ConnectNamedPipe's event
+        UniqueHandle ev;  // Overlapped/Iocp: the pending ConnectNamedPipe's event
         OVERLAPPED ov{};
         bool pending = false;    // an overlapped ConnectNamedPipe is in flight
         bool connected = false;  // a client is connected; waiting to be handed out
@@ -604,7 +616,9 @@ private:
 
 }  // namespace
 
-std::vector<TransportKind> os_transports() { return {TransportKind::Win32Pipe}; }
+std::vector<TransportKind> os_transports() {
+    return {TransportKind::Win32Pipe};
+}
 
 Result<std::unique_ptr<Listener>> listen_os(const Endpoint& ep) {
     const std::string display = ep.name.win32_path();
@@ -628,10 +642,10 @@ Result<std::unique_ptr<Listener>> listen_os(const Endpoint& ep) {
         sddl = *d;
     }
     PSECURITY_DESCRIPTOR sd = nullptr;
-    if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(detail::utf8_to_wide(sddl).c_str(), SDDL_REVISION_1,
-                                                                &sd, nullptr)) {
-        Error e = win32_error(::GetLastError(), "ConvertStringSecurityDescriptorToSecurityDescriptorW",
-                              display);
+    if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(detail::utf8_to_wide(sddl).c_str(),
+                                                                SDDL_REVISION_1, &sd, nullptr)) {
+        Error e = win32_error(::GetLastError(),
+                              "ConvertStringSecurityDescriptorToSecurityDescriptorW", display);
         e.message = "the SDDL '" + sddl + "' is not valid. Next: fix it, e.g. D:P(A;;FA;;;WD)";
         return e;
     }
@@ -648,15 +662,21 @@ Result<std::unique_ptr<Listener>> listen_os(const Endpoint& ep) {
 }
 
 Result<std::unique_ptr<Channel>> connect_os(const Endpoint& ep, Timeout timeout,
-                                               std::stop_token stop) {
+                                            std::stop_token stop) {
     const std::string display = ep.name.win32_path();
     const std::wstring path = detail::utf8_to_wide(display);
     const auto deadline = deadline_of(timeout);
     DWORD access = 0;
     switch (ep.client.access) {
-        case PipeDirection::Duplex: access = GENERIC_READ | GENERIC_WRITE; break;
-        case PipeDirection::Inbound: access = GENERIC_READ | FILE_WRITE_ATTRIBUTES; break;
-        case PipeDirection::Outbound: access = GENERIC_WRITE | FILE_READ_ATTRIBUTES; break;
+        case PipeDirection::Duplex:
+            access = GENERIC_READ | GENERIC_WRITE;
+            break;
+        case PipeDirection::Inbound:
+            access = GENERIC_READ | FILE_WRITE_ATTRIBUTES;
+            break;
+        case PipeDirection::Outbound:
+            access = GENERIC_WRITE | FILE_READ_ATTRIBUTES;
+            break;
     }
     const DWORD flags = win32_client_flags(ep.client, ep.io);
     bool seen_busy = false;
@@ -684,13 +704,15 @@ Result<std::unique_ptr<Channel>> connect_os(const Endpoint& ep, Timeout timeout,
             ::Sleep(2);
             continue;
         }
-        if (err != ERROR_PIPE_BUSY || !ep.client.retry_busy) return win32_error(err, "CreateFileW", display);
+        if (err != ERROR_PIPE_BUSY || !ep.client.retry_busy)
+            return win32_error(err, "CreateFileW", display);
         seen_busy = true;
         DWORD ms = wait_ms(timeout, deadline);
         if (ms == 0) {
             Error e = win32_error(win32::kSemTimeout, "WaitNamedPipeW", display);
-            e.message = "all instances stayed busy for the whole timeout. Next: raise the "
-                        "timeout, or the server's max instances";
+            e.message =
+                "all instances stayed busy for the whole timeout. Next: raise the "
+                "timeout, or the server's max instances";
             return e;
         }
         // WaitNamedPipe cannot be cancelled: wait in short slices to notice `stop`.
@@ -702,4 +724,3 @@ Result<std::unique_ptr<Channel>> connect_os(const Endpoint& ep, Timeout timeout,
 
 }  // namespace detail
 }  // namespace pipescope::core
-
