@@ -2,7 +2,9 @@
 
 #ifdef _WIN32
 #include <io.h>
+#include <windows.h>
 #else
+#include <poll.h>
 #include <unistd.h>
 #endif
 
@@ -13,6 +15,32 @@ long read_stdin(char* buf, unsigned size) {
     return ::_read(0, buf, size);
 #else
     return static_cast<long>(::read(0, buf, size));
+#endif
+}
+
+bool stdin_ready(int ms) {
+#ifdef _WIN32
+    HANDLE in = ::GetStdHandle(STD_INPUT_HANDLE);
+    switch (::GetFileType(in)) {
+        case FILE_TYPE_PIPE: {
+            for (int waited = 0;; waited += 10) {
+                DWORD avail = 0;
+                // A failed peek is the writer's end (or an error): read_stdin then returns it.
+                if (!::PeekNamedPipe(in, nullptr, 0, nullptr, &avail, nullptr) || avail > 0) {
+                    return true;
+                }
+                if (waited >= ms) return false;
+                ::Sleep(10);
+            }
+        }
+        case FILE_TYPE_CHAR:
+            return ::WaitForSingleObject(in, static_cast<DWORD>(ms)) == WAIT_OBJECT_0;
+        default:
+            return true;
+    }
+#else
+    pollfd p{0, POLLIN, 0};
+    return ::poll(&p, 1, ms) != 0;  // ready, its end (POLLHUP), or an error: read_stdin tells
 #endif
 }
 

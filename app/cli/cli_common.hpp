@@ -61,6 +61,10 @@ struct TransportFlags {
 // Reads raw bytes from stdin without stdio (a reader thread blocked here must not hold a
 // stdio lock when the process exits). Returns 0 at end of input, <0 on error.
 long read_stdin(char* buf, unsigned size);
+// Waits up to `ms` for stdin to have input (or its end) so read_stdin will not block. POSIX:
+// poll(2). Windows: PeekNamedPipe for a pipe, WaitForSingleObject for a console, and a file is
+// always ready. Lets a reader thread check whether it should stop, so it can be joined.
+bool stdin_ready(int ms);
 // Writes all bytes to stdout (unbuffered) and flushes.
 void write_stdout(const void* data, std::size_t size);
 

@@ -65,19 +65,23 @@ int run(const RelayFlags& f) {
         }
         pipe_done = true;
     });
-    // stdin to the pipe. The stdin reader may stay blocked after the pipe ends; it does not
-    // hold locks, so returning from main is safe.
+    // stdin to the pipe. The reader waits for input in slices (stdin_ready) and reads only
+    // when a read will not block, so it sees the pipe end and can be joined.
     std::atomic<bool> stdin_done{false};
     std::thread from_stdin([&] {
         char buf[64 * 1024];
         for (;;) {
+            if (pipe_done) break;
+            if (!stdin_ready(100)) continue;
             long n = read_stdin(buf, sizeof buf);
             if (n <= 0 || pipe_done) break;
             auto st = channel.write_all(std::as_bytes(std::span(buf, static_cast<std::size_t>(n))),
                                         core::Timeout{f.timeout_ms > 0 ? f.timeout_ms : 60000});
             if (!st) {
-                std::fprintf(stderr, "error: %s\n", st.error().to_string().c_str());
-                rc = 1;
+                if (!pipe_done) {  // after the pipe's end a cancelled write is expected
+                    std::fprintf(stderr, "error: %s\n", st.error().to_string().c_str());
+                    rc = 1;
+                }
                 break;
             }
         }
@@ -88,7 +92,6 @@ int run(const RelayFlags& f) {
         }
         stdin_done = true;
     });
-    from_stdin.detach();
     // Ends when the pipe ends; after stdin's end, waits `timeout` for the rest of the replies.
     std::chrono::steady_clock::time_point stdin_end{};
     while (!pipe_done) {
@@ -103,6 +106,7 @@ int run(const RelayFlags& f) {
     pipe_done = true;
     channel.cancel();
     to_stdout.join();
+    from_stdin.join();
     return rc;
 }
 

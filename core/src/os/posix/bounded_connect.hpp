@@ -47,4 +47,8 @@ struct BoundedConnect {
                                                const std::stop_token& stop,
                                                const std::string& subject);
 
+// Sleeps up to `ms`, or less when `stop` is requested (looked at every millisecond). For
+// retries with backoff: this dialer's and the FIFO transport's.
+void nap(int ms, const std::stop_token& stop);
+
 }  // namespace pipescope::core::os

@@ -18,13 +18,6 @@ int ms_left(Clock::time_point deadline, int cap) {
     return left.count() <= 0 ? 0 : static_cast<int>(std::min<long long>(left.count(), cap));
 }
 
-// Sleeps up to `ms` or until `stop` is requested.
-void nap(int ms, const std::stop_token& stop) {
-    for (int i = 0; i < ms && !stop.stop_requested(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-}
-
 constexpr int kStopped = -1;
 constexpr int kDeadline = -2;
 
@@ -93,6 +86,12 @@ Result<UniqueFd> connect_bounded(const BoundedConnect& how, const std::stop_toke
         waited = true;
         nap(backoff, stop);
         backoff = std::min(backoff * 2, 20);
+    }
+}
+
+void nap(int ms, const std::stop_token& stop) {
+    for (int i = 0; i < ms && !stop.stop_requested(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
 }
 

@@ -717,13 +717,6 @@ Result<std::unique_ptr<Listener>> listen_fifo(const Endpoint& ep) {
 
 // --- dialers ------------------------------------------------------------------------------
 
-// Sleeps up to `ms` or until `stop` is requested.
-void nap(int ms, const std::stop_token& stop) {
-    for (int i = 0; i < ms && !stop.stop_requested(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-}
-
 Result<std::unique_ptr<Channel>> connect_socket(const Endpoint& ep, Timeout timeout,
                                                 const std::stop_token& stop) {
     const auto deadline = deadline_of(timeout);
@@ -807,7 +800,7 @@ Result<std::unique_ptr<Channel>> connect_fifo(const Endpoint& ep, Timeout timeou
                 "the timeout";
             return e;
         }
-        nap(backoff, stop);
+        os::nap(backoff, stop);
         backoff = std::min(backoff * 2, 10);
     }
     std::uint64_t ack = 0;
