@@ -10,6 +10,7 @@
 
 #include <imgui.h>
 
+#include "models/bench_runner.hpp"
 #include "pipescope/bench.hpp"
 #include "views/view.hpp"
 #include "widgets/chart_math.hpp"
@@ -22,30 +23,36 @@ class BenchView final : public View {
 
     [[nodiscard]] std::string title() const override { return "Benchmark###bench"; }
     void draw() override;
-    [[nodiscard]] bool wants_frames() const override { return running_; }
+    [[nodiscard]] bool wants_frames() const override { return runner_.running(); }
     // The engine publishes an interval every 100 ms; redrawing faster shows nothing new and
     // takes CPU from the benchmark.
     [[nodiscard]] double frame_interval() const override { return 0.1; }
     [[nodiscard]] std::string task_status() const override;
 
-    // The Run button: validates the form's scenario and starts it. Returns false with
-    // error() set when the engine refuses.
+    // The Run button: reads the form's size field and starts the form's scenario. Returns
+    // false with error() set when the size is not one or the engine refuses.
     bool run();
     // Runs every scenario of the sweep spec one after another.
     bool run_sweep(const std::string& spec);
-    void stop();
-    void cancel();
+    void stop() { runner_.stop(); }
+    void cancel() { runner_.cancel(); }
     // Pulls the engine's latest snapshot into the chart series (also done by draw()).
-    void sync();
+    void sync() { runner_.sync(); }
 
-    core::Scenario& scenario() { return scenario_; }
-    [[nodiscard]] const std::string& error() const { return error_; }
-    [[nodiscard]] bool running() const { return running_; }
-    [[nodiscard]] const RingSeries& throughput_series() const { return throughput_; }
-    [[nodiscard]] const RingSeries& p99_series() const { return p99_; }
-    [[nodiscard]] const std::vector<core::BenchReport>& history() const { return history_; }
+    // The model: scenario, runs, sweep, history.
+    BenchRunner& runner() { return runner_; }
+    core::Scenario& scenario() { return runner_.scenario(); }
+    [[nodiscard]] const std::string& error() const { return runner_.error(); }
+    [[nodiscard]] bool running() const { return runner_.running(); }
+    [[nodiscard]] const RingSeries& throughput_series() const {
+        return runner_.throughput_series();
+    }
+    [[nodiscard]] const RingSeries& p99_series() const { return runner_.p99_series(); }
+    [[nodiscard]] const std::vector<core::BenchReport>& history() const {
+        return runner_.history();
+    }
     [[nodiscard]] const std::vector<core::BenchReport>& sweep_results() const {
-        return sweep_results_;
+        return runner_.sweep_results();
     }
     // The screen centre of the "Compare with a raw loop (baseline)" checkbox as last drawn,
     // and the baseline line the dashboard last drew (empty when none): for headless tests.
@@ -54,33 +61,21 @@ class BenchView final : public View {
 
   private:
     void draw_form();
+    void draw_scenario_fields();
+    void draw_actions();
     void draw_live();
-    void draw_summary(const core::Summary& s);
+    void draw_charts();
     void draw_baseline(const core::BenchReport& r);
     void draw_histogram();
     void draw_sweep();
     void draw_history();
-    void start_current();
-    void finish_current();
-    void reset_series();
-    void show_size();         // writes scenario_.message_size into the form
+    void show_size();         // writes the scenario's message size into the form
     bool apply_size_field();  // reads the form's size back, if the user edited it
 
-    core::BenchEngine& engine_;
+    BenchRunner runner_;
     ImVec2 baseline_checkbox_center_{0, 0};
     std::string drawn_baseline_line_;
-    core::Scenario scenario_;
-    std::string error_;
-    bool running_ = false;
-    std::size_t intervals_seen_ = 0;
-    RingSeries throughput_{4096}, messages_{4096}, p50_{4096}, p99_{4096}, max_{4096};
-    std::shared_ptr<const core::BenchSnapshot> shown_;
     std::vector<double> hist_x_, hist_y_;  // reused each frame
-
-    std::vector<core::Scenario> sweep_queue_;
-    std::vector<core::BenchReport> sweep_results_;
-    bool in_sweep_ = false;
-    std::vector<core::BenchReport> history_;
     int compare_a_ = -1, compare_b_ = -1;
     std::string compare_text_;
 
