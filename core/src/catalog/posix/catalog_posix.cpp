@@ -53,87 +53,80 @@ void add_unique(std::vector<ProcessRef>& v, const ProcessRef& p) {
     v.push_back(p);
 }
 
-}  // namespace
-
-Result<Snapshot> list_pipes(const CatalogOptions& options) {
-    auto t0 = std::chrono::steady_clock::now();
-    Snapshot snap;
-    snap.taken_at = std::chrono::system_clock::now();
-
-    // 1. Who holds what: /proc/<pid>/fd.
+// What /proc/<pid>/fd says about who holds what.
+struct ProcScan {
     std::unordered_map<std::uint64_t, std::vector<ProcessRef>> socket_holders;
     std::map<std::string, FifoUse> fifos;  // by path
     std::size_t denied = 0;
-    bool proc_ok = false;
-    if (UniqueDir proc{::opendir("/proc")}) {
-        proc_ok = true;
-        while (dirent* de = ::readdir(proc.get())) {
-            if (!all_digits(de->d_name)) continue;
-            std::string pid_dir = std::string("/proc/") + de->d_name;
-            UniqueDir fds{::opendir((pid_dir + "/fd").c_str())};
-            if (!fds) {
-                if (errno == EACCES || errno == EPERM) ++denied;
-                continue;  // gone, or not ours to read
-            }
-            ProcessRef who;
-            who.pid = static_cast<std::uint32_t>(std::strtoul(de->d_name, nullptr, 10));
-            who.name = read_small_file(pid_dir + "/comm");
-            while (!who.name.empty() && (who.name.back() == '\n' || who.name.back() == '\r'))
-                who.name.pop_back();
-            char link[4096];
-            while (dirent* fe = ::readdir(fds.get())) {
-                if (fe->d_name[0] == '.') continue;
-                std::string fd_path = pid_dir + "/fd/" + fe->d_name;
-                ssize_t n = ::readlink(fd_path.c_str(), link, sizeof link - 1);
-                if (n <= 0) continue;
-                link[n] = '\0';
-                if (std::strncmp(link, "socket:[", 8) == 0) {
-                    std::uint64_t ino = std::strtoull(link + 8, nullptr, 10);
-                    add_unique(socket_holders[ino], who);
-                } else if (link[0] == '/') {
-                    struct stat st {};
-                    if (::stat(fd_path.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode)) continue;
-                    auto& use = fifos[link];
-                    use.inode = st.st_ino;
-                    int mode = fd_access_mode(pid_dir, fe->d_name);
-                    if (mode == O_RDONLY)
-                        add_unique(use.readers, who);
-                    else if (mode == O_WRONLY)
-                        add_unique(use.writers, who);
-                    else
-                        add_unique(use.both, who);
-                }
-            }
+    bool ok = false;
+};
+
+// One process's descriptors: the sockets it holds and the FIFOs it has open, with their mode.
+void scan_process(const char* pid_name, ProcScan& scan) {
+    std::string pid_dir = std::string("/proc/") + pid_name;
+    UniqueDir fds{::opendir((pid_dir + "/fd").c_str())};
+    if (!fds) {
+        if (errno == EACCES || errno == EPERM) ++scan.denied;
+        return;  // gone, or not ours to read
+    }
+    ProcessRef who;
+    who.pid = static_cast<std::uint32_t>(std::strtoul(pid_name, nullptr, 10));
+    who.name = read_small_file(pid_dir + "/comm");
+    while (!who.name.empty() && (who.name.back() == '\n' || who.name.back() == '\r'))
+        who.name.pop_back();
+    char link[4096];
+    while (dirent* fe = ::readdir(fds.get())) {
+        if (fe->d_name[0] == '.') continue;
+        std::string fd_path = pid_dir + "/fd/" + fe->d_name;
+        ssize_t n = ::readlink(fd_path.c_str(), link, sizeof link - 1);
+        if (n <= 0) continue;
+        link[n] = '\0';
+        if (std::strncmp(link, "socket:[", 8) == 0) {
+            std::uint64_t ino = std::strtoull(link + 8, nullptr, 10);
+            add_unique(scan.socket_holders[ino], who);
+        } else if (link[0] == '/') {
+            struct stat st {};
+            if (::stat(fd_path.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode)) continue;
+            auto& use = scan.fifos[link];
+            use.inode = st.st_ino;
+            int mode = fd_access_mode(pid_dir, fe->d_name);
+            if (mode == O_RDONLY)
+                add_unique(use.readers, who);
+            else if (mode == O_WRONLY)
+                add_unique(use.writers, who);
+            else
+                add_unique(use.both, who);
         }
     }
-    snap.processes_denied = denied;
-    if (denied > 0)
-        snap.notes.push_back(
-            std::to_string(denied) +
-            " processes could not be read (their holders are not shown); run as root to see them");
-    if (proc_ok) snap.sources_used |= static_cast<std::uint32_t>(CatalogSource::ProcFd);
+}
 
-    // 2. Sockets: /proc/net/unix.
-    std::string text = read_small_file("/proc/net/unix");
-    if (text.empty() && !proc_ok) {
-        return errno_error(errno ? errno : ENOENT, "open", "/proc/net/unix");
+ProcScan scan_proc() {
+    ProcScan scan;
+    if (UniqueDir proc{::opendir("/proc")}) {
+        scan.ok = true;
+        while (dirent* de = ::readdir(proc.get())) {
+            if (!all_digits(de->d_name)) continue;
+            scan_process(de->d_name, scan);
+        }
     }
-    if (!text.empty()) {
-        std::size_t skipped = 0;
-        auto records = parse_proc_net_unix(text, &skipped);
-        if (skipped)
-            snap.notes.push_back(std::to_string(skipped) +
-                                 " lines of /proc/net/unix were not understood");
-        std::vector<InodeHolders> holders;
-        holders.reserve(socket_holders.size());
-        for (auto& [ino, who] : socket_holders) holders.push_back({ino, std::move(who)});
-        snap.entries = unix_entries_from_records(records, holders);
-        snap.sources_used |= static_cast<std::uint32_t>(CatalogSource::ProcNetUnix);
-    } else {
-        snap.notes.push_back("/proc/net/unix could not be read: sockets are not listed");
-    }
+    return scan;
+}
 
-    // 3. FIFOs in use.
+// Sockets from /proc/net/unix, with the holders found in /proc/<pid>/fd.
+void add_sockets(const std::string& text, ProcScan& scan, Snapshot& snap) {
+    std::size_t skipped = 0;
+    auto records = parse_proc_net_unix(text, &skipped);
+    if (skipped)
+        snap.notes.push_back(std::to_string(skipped) +
+                             " lines of /proc/net/unix were not understood");
+    std::vector<InodeHolders> holders;
+    holders.reserve(scan.socket_holders.size());
+    for (auto& [ino, who] : scan.socket_holders) holders.push_back({ino, std::move(who)});
+    snap.entries = unix_entries_from_records(records, holders);
+    snap.sources_used |= static_cast<std::uint32_t>(CatalogSource::ProcNetUnix);
+}
+
+void add_fifos_in_use(std::map<std::string, FifoUse>& fifos, Snapshot& snap) {
     for (auto& [path, use] : fifos) {
         PipeEntry e;
         e.kind = PipeKind::Fifo;
@@ -147,54 +140,91 @@ Result<Snapshot> list_pipes(const CatalogOptions& options) {
         e.sources = static_cast<std::uint32_t>(CatalogSource::ProcFd);
         snap.entries.push_back(std::move(e));
     }
+}
 
-    // 4. Folders the user named: sockets and FIFOs, used or not.
-    for (const auto& folder : options.folders) {
-        UniqueDir dir{::opendir(folder.c_str())};
-        if (!dir) {
-            snap.notes.push_back("folder " + folder +
-                                 " could not be read: " + std::strerror(errno));
-            continue;
-        }
-        snap.sources_used |= static_cast<std::uint32_t>(CatalogSource::Folder);
-        while (dirent* de = ::readdir(dir.get())) {
-            if (de->d_name[0] == '.' &&
-                (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))
-                continue;
-            std::string path = folder;
-            if (path.empty() || path.back() != '/') path += '/';
-            path += de->d_name;
-            struct stat st {};
-            if (::lstat(path.c_str(), &st) != 0) continue;
-            if (S_ISSOCK(st.st_mode)) {
-                bool found = false;
-                for (auto& e : snap.entries) {
-                    if (e.kind != PipeKind::Fifo && e.name == path) {
-                        e.sources |= static_cast<std::uint32_t>(CatalogSource::Folder);
-                        found = true;
-                    }
-                }
-                if (!found) {  // a socket file nobody is bound to (stale) or in another namespace
-                    PipeEntry e;
-                    e.kind = PipeKind::UnixStream;
-                    e.name = path;
-                    e.inode = st.st_ino;
-                    e.current_instances = 0;
-                    e.socket_state = SocketState::Unconnected;
-                    e.sources = static_cast<std::uint32_t>(CatalogSource::Folder);
-                    snap.entries.push_back(std::move(e));
-                }
-            } else if (S_ISFIFO(st.st_mode)) {
-                PipeEntry e;
-                e.kind = PipeKind::Fifo;
-                e.name = path;
-                e.inode = st.st_ino;
-                e.sources = static_cast<std::uint32_t>(CatalogSource::Folder);
-                if (!fifos.count(path)) e.current_instances = 0;
-                snap.entries.push_back(std::move(e));
-            }
+void add_folder_socket(const std::string& path, const struct stat& st, Snapshot& snap) {
+    bool found = false;
+    for (auto& e : snap.entries) {
+        if (e.kind != PipeKind::Fifo && e.name == path) {
+            e.sources |= static_cast<std::uint32_t>(CatalogSource::Folder);
+            found = true;
         }
     }
+    if (!found) {  // a socket file nobody is bound to (stale) or in another namespace
+        PipeEntry e;
+        e.kind = PipeKind::UnixStream;
+        e.name = path;
+        e.inode = st.st_ino;
+        e.current_instances = 0;
+        e.socket_state = SocketState::Unconnected;
+        e.sources = static_cast<std::uint32_t>(CatalogSource::Folder);
+        snap.entries.push_back(std::move(e));
+    }
+}
+
+// A folder the user named: its sockets and FIFOs, used or not.
+void add_folder(const std::string& folder, const std::map<std::string, FifoUse>& fifos,
+                Snapshot& snap) {
+    UniqueDir dir{::opendir(folder.c_str())};
+    if (!dir) {
+        snap.notes.push_back("folder " + folder + " could not be read: " + std::strerror(errno));
+        return;
+    }
+    snap.sources_used |= static_cast<std::uint32_t>(CatalogSource::Folder);
+    while (dirent* de = ::readdir(dir.get())) {
+        if (de->d_name[0] == '.' &&
+            (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+            continue;
+        std::string path = folder;
+        if (path.empty() || path.back() != '/') path += '/';
+        path += de->d_name;
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) != 0) continue;
+        if (S_ISSOCK(st.st_mode)) {
+            add_folder_socket(path, st, snap);
+        } else if (S_ISFIFO(st.st_mode)) {
+            PipeEntry e;
+            e.kind = PipeKind::Fifo;
+            e.name = path;
+            e.inode = st.st_ino;
+            e.sources = static_cast<std::uint32_t>(CatalogSource::Folder);
+            if (!fifos.count(path)) e.current_instances = 0;
+            snap.entries.push_back(std::move(e));
+        }
+    }
+}
+
+}  // namespace
+
+Result<Snapshot> list_pipes(const CatalogOptions& options) {
+    auto t0 = std::chrono::steady_clock::now();
+    Snapshot snap;
+    snap.taken_at = std::chrono::system_clock::now();
+
+    // 1. Who holds what: /proc/<pid>/fd.
+    ProcScan scan = scan_proc();
+    snap.processes_denied = scan.denied;
+    if (scan.denied > 0)
+        snap.notes.push_back(
+            std::to_string(scan.denied) +
+            " processes could not be read (their holders are not shown); run as root to see them");
+    if (scan.ok) snap.sources_used |= static_cast<std::uint32_t>(CatalogSource::ProcFd);
+
+    // 2. Sockets: /proc/net/unix.
+    std::string text = read_small_file("/proc/net/unix");
+    if (text.empty() && !scan.ok) {
+        return errno_error(errno ? errno : ENOENT, "open", "/proc/net/unix");
+    }
+    if (!text.empty())
+        add_sockets(text, scan, snap);
+    else
+        snap.notes.push_back("/proc/net/unix could not be read: sockets are not listed");
+
+    // 3. FIFOs in use.
+    add_fifos_in_use(scan.fifos, snap);
+
+    // 4. Folders the user named: sockets and FIFOs, used or not.
+    for (const auto& folder : options.folders) add_folder(folder, scan.fifos, snap);
 
     normalize(snap);
     for (auto& e : snap.entries) e.first_seen = e.last_seen = snap.taken_at;

@@ -184,17 +184,13 @@ struct FileQuery {
     nt::PipeLocalInformation local{};
 };
 
-}  // namespace
+bool is_pipe_device_name(const std::wstring& name) {
+    return name.size() > kDevicePrefix.size() &&
+           name.compare(0, kDevicePrefix.size(), kDevicePrefix) == 0;
+}
 
-Result<HandleTableListing> list_handle_table(std::chrono::milliseconds query_timeout) {
-    auto query_system = nt::resolve<nt::NtQuerySystemInformationFn>("NtQuerySystemInformation");
-    auto query_object = nt::resolve<nt::NtQueryObjectFn>("NtQueryObject");
-    auto query_file = nt::resolve<nt::NtQueryInformationFileFn>("NtQueryInformationFile");
-    if (!query_system || !query_object || !query_file)
-        return make_error(
-            ErrorCode::Unsupported, "GetProcAddress", "ntdll",
-            "ntdll lacks NtQuerySystemInformation, NtQueryObject or NtQueryInformationFile");
-
+// SystemExtendedHandleInformation, grown until the whole table fits.
+Result<std::vector<std::byte>> read_handle_table(nt::NtQuerySystemInformationFn query_system) {
     std::vector<std::byte> table(1 << 20);
     for (int attempt = 0;; ++attempt) {
         ULONG needed = 0;
@@ -211,124 +207,171 @@ Result<HandleTableListing> list_handle_table(std::chrono::milliseconds query_tim
         if (status < 0)
             return ntstatus_error(static_cast<ULONG>(status), "NtQuerySystemInformation",
                                   "handle table");
-        break;
+        return table;
     }
-    const auto* info = reinterpret_cast<const nt::HandleInformationEx*>(table.data());
-    const std::size_t count = info->NumberOfHandles;
-    const std::size_t max_fit =
-        (table.size() - offsetof(nt::HandleInformationEx, Handles)) / sizeof(nt::HandleEntryEx);
-    const std::size_t n = std::min(count, max_fit);
+}
 
-    HandleTableListing out;
-    std::map<std::wstring, PipeEntry> by_name;
-    std::unordered_map<ULONG_PTR, UniqueHandle>
-        processes;  // pid -> PROCESS_DUP_HANDLE handle (or invalid)
-    std::unordered_map<ULONG_PTR, std::string> names;
-    std::unordered_map<USHORT, bool> type_is_file;  // cached per type index (when non-zero)
-    QueryWorker worker;
-    const DWORD self = ::GetCurrentProcessId();
-    const bool cache_types = !is_wine();
-    constexpr std::size_t kMaxTimeouts = 8;
-    std::vector<std::byte> buf(4096);
+// One walk over the handle table: the processes opened so far, the type cache and the pipes
+// found, keyed by name.
+class HandleScan {
+  public:
+    HandleScan(nt::NtQueryObjectFn query_object, nt::NtQueryInformationFileFn query_file,
+               std::chrono::milliseconds query_timeout)
+        : query_object_(query_object), query_file_(query_file), query_timeout_(query_timeout) {}
 
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto& h = info->Handles[i];
+    void visit(const nt::HandleEntryEx& h) {
         if (h.ObjectTypeIndex != 0) {
-            auto t = type_is_file.find(h.ObjectTypeIndex);
-            if (t != type_is_file.end() && !t->second) continue;
+            auto t = type_is_file_.find(h.ObjectTypeIndex);
+            if (t != type_is_file_.end() && !t->second) return;
         }
-        auto pit = processes.find(h.UniqueProcessId);
-        if (pit == processes.end()) {
-            HANDLE p = h.UniqueProcessId == self
-                           ? ::GetCurrentProcess()
-                           : ::OpenProcess(PROCESS_DUP_HANDLE | PROCESS_QUERY_LIMITED_INFORMATION,
-                                           FALSE, static_cast<DWORD>(h.UniqueProcessId));
-            if (!p && h.UniqueProcessId != self) {
-                p = ::OpenProcess(PROCESS_DUP_HANDLE, FALSE, static_cast<DWORD>(h.UniqueProcessId));
-            }
-            if (!p) ++out.processes_denied;
-            pit = processes
-                      .emplace(h.UniqueProcessId,
-                               UniqueHandle{h.UniqueProcessId == self ? nullptr : p})
-                      .first;
-            names[h.UniqueProcessId] = p ? process_name(p) : std::string{};
-            if (!p) continue;
-        } else if (!pit->second && h.UniqueProcessId != self) {
-            continue;  // denied earlier
-        }
-        HANDLE source_process =
-            h.UniqueProcessId == self ? ::GetCurrentProcess() : pit->second.get();
+        HANDLE source_process = holder(h.UniqueProcessId);
+        if (!source_process) return;
         HANDLE dup = nullptr;
         if (!::DuplicateHandle(source_process, reinterpret_cast<HANDLE>(h.HandleValue),
                                ::GetCurrentProcess(), &dup, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
-            continue;
+            return;
         }
         auto q = std::make_shared<FileQuery>();
         q->handle.reset(dup);
+        if (!is_file(h, dup)) return;
+        ++out_.handles_seen;
+        if (out_.handles_timed_out >= kMaxTimeouts) return;
+        if (!query_name(h, q)) return;
+        if (!is_pipe_device_name(q->name)) return;
+        add_holder(q->name.substr(kDevicePrefix.size()), h.UniqueProcessId, *q);
+    }
+
+    HandleTableListing finish() {
+        for (auto& [k, e] : by_name_) out_.entries.push_back(std::move(e));
+        return std::move(out_);
+    }
+
+  private:
+    static constexpr std::size_t kMaxTimeouts = 8;
+
+    // The process that holds a handle, opened once per process for PROCESS_DUP_HANDLE; nullptr
+    // when it is not ours to open.
+    HANDLE holder(ULONG_PTR pid) {
+        auto pit = processes_.find(pid);
+        if (pit == processes_.end()) {
+            HANDLE p = pid == self_
+                           ? ::GetCurrentProcess()
+                           : ::OpenProcess(PROCESS_DUP_HANDLE | PROCESS_QUERY_LIMITED_INFORMATION,
+                                           FALSE, static_cast<DWORD>(pid));
+            if (!p && pid != self_) {
+                p = ::OpenProcess(PROCESS_DUP_HANDLE, FALSE, static_cast<DWORD>(pid));
+            }
+            if (!p) ++out_.processes_denied;
+            pit = processes_.emplace(pid, UniqueHandle{pid == self_ ? nullptr : p}).first;
+            names_[pid] = p ? process_name(p) : std::string{};
+            if (!p) return nullptr;
+        } else if (!pit->second && pid != self_) {
+            return nullptr;  // denied earlier
+        }
+        return pid == self_ ? ::GetCurrentProcess() : pit->second.get();
+    }
+
+    bool is_file(const nt::HandleEntryEx& h, HANDLE dup) {
         // The type query does not wait on the file object; it is safe here.
         ULONG len = 0;
-        if (query_object(dup, nt::kObjectTypeInformation, buf.data(),
-                         static_cast<ULONG>(buf.size()), &len) < 0)
-            continue;
-        bool is_file = unicode_head(buf) == L"File";
+        if (query_object_(dup, nt::kObjectTypeInformation, buf_.data(),
+                          static_cast<ULONG>(buf_.size()), &len) < 0)
+            return false;
+        bool file = unicode_head(buf_) == L"File";
         // Windows numbers object types system-wide, so one query per type index is enough.
         // Under Wine the index did not identify the type: with the cache, pipes of this very
         // process went missing while other processes ran; so Wine asks every handle.
-        if (h.ObjectTypeIndex != 0 && cache_types) type_is_file[h.ObjectTypeIndex] = is_file;
-        if (!is_file) continue;
-        ++out.handles_seen;
-        if (out.handles_timed_out >= kMaxTimeouts) continue;
-        bool finished = worker.run(
-            [q, query_object, query_file] {
+        if (h.ObjectTypeIndex != 0 && cache_types_) type_is_file_[h.ObjectTypeIndex] = file;
+        return file;
+    }
+
+    // The name and pipe information of a file handle, asked on the worker because either call
+    // can hang in the kernel. False when it timed out.
+    bool query_name(const nt::HandleEntryEx& h, const std::shared_ptr<FileQuery>& q) {
+        bool finished = worker_.run(
+            [q, query_object = query_object_, query_file = query_file_] {
                 std::vector<std::byte> nb(2048);
                 ULONG l = 0;
                 if (query_object(q->handle.get(), nt::kObjectNameInformation, nb.data(),
                                  static_cast<ULONG>(nb.size()), &l) < 0)
                     return;
                 q->name = unicode_head(nb);
-                if (q->name.size() <= kDevicePrefix.size() ||
-                    q->name.compare(0, kDevicePrefix.size(), kDevicePrefix) != 0)
-                    return;
+                if (!is_pipe_device_name(q->name)) return;
                 IO_STATUS_BLOCK iosb{};
                 q->have_local = query_file(q->handle.get(), &iosb, &q->local, sizeof q->local,
                                            nt::kFilePipeLocalInformation) >= 0;
             },
-            query_timeout);
+            query_timeout_);
         if (!finished) {
-            ++out.handles_timed_out;
+            ++out_.handles_timed_out;
             log::catalog()->warn(
                 "handle table: name query for handle {:#x} of process {} timed out", h.HandleValue,
                 static_cast<unsigned long long>(h.UniqueProcessId));
-            continue;
         }
-        if (q->name.size() <= kDevicePrefix.size() ||
-            q->name.compare(0, kDevicePrefix.size(), kDevicePrefix) != 0)
-            continue;
-        std::wstring pipe = q->name.substr(kDevicePrefix.size());
-        PipeEntry& e = by_name[pipe];
+        return finished;
+    }
+
+    void add_holder(const std::wstring& pipe, ULONG_PTR pid, const FileQuery& q) {
+        PipeEntry& e = by_name_[pipe];
         if (e.name.empty()) {
             e.kind = PipeKind::NamedPipe;
             e.name = detail::wide_to_utf8(pipe);
             e.sources = static_cast<std::uint32_t>(CatalogSource::HandleTable);
         }
-        ProcessRef who{static_cast<std::uint32_t>(h.UniqueProcessId), names[h.UniqueProcessId]};
+        ProcessRef who{static_cast<std::uint32_t>(pid), names_[pid]};
         auto add = [&](std::vector<ProcessRef>& v) {
             for (const auto& p : v)
                 if (p.pid == who.pid) return;
             v.push_back(who);
         };
-        if (q->have_local) {
-            add(q->local.NamedPipeEnd == 1 ? e.server_pids : e.client_pids);
-            e.current_instances = static_cast<std::int64_t>(q->local.CurrentInstances);
-            e.max_instances = q->local.MaximumInstances == 0xFFFFFFFFu
+        if (q.have_local) {
+            add(q.local.NamedPipeEnd == 1 ? e.server_pids : e.client_pids);
+            e.current_instances = static_cast<std::int64_t>(q.local.CurrentInstances);
+            e.max_instances = q.local.MaximumInstances == 0xFFFFFFFFu
                                   ? -1
-                                  : static_cast<std::int64_t>(q->local.MaximumInstances);
+                                  : static_cast<std::int64_t>(q.local.MaximumInstances);
         } else {
             add(e.other_pids);
         }
     }
-    for (auto& [k, e] : by_name) out.entries.push_back(std::move(e));
-    return out;
+
+    nt::NtQueryObjectFn query_object_;
+    nt::NtQueryInformationFileFn query_file_;
+    std::chrono::milliseconds query_timeout_;
+    HandleTableListing out_;
+    std::map<std::wstring, PipeEntry> by_name_;
+    std::unordered_map<ULONG_PTR, UniqueHandle>
+        processes_;  // pid -> PROCESS_DUP_HANDLE handle (or invalid)
+    std::unordered_map<ULONG_PTR, std::string> names_;
+    std::unordered_map<USHORT, bool> type_is_file_;  // cached per type index (when non-zero)
+    QueryWorker worker_;
+    const DWORD self_ = ::GetCurrentProcessId();
+    const bool cache_types_ = !is_wine();
+    std::vector<std::byte> buf_ = std::vector<std::byte>(4096);
+};
+
+}  // namespace
+
+Result<HandleTableListing> list_handle_table(std::chrono::milliseconds query_timeout) {
+    auto query_system = nt::resolve<nt::NtQuerySystemInformationFn>("NtQuerySystemInformation");
+    auto query_object = nt::resolve<nt::NtQueryObjectFn>("NtQueryObject");
+    auto query_file = nt::resolve<nt::NtQueryInformationFileFn>("NtQueryInformationFile");
+    if (!query_system || !query_object || !query_file)
+        return make_error(
+            ErrorCode::Unsupported, "GetProcAddress", "ntdll",
+            "ntdll lacks NtQuerySystemInformation, NtQueryObject or NtQueryInformationFile");
+
+    auto table = read_handle_table(query_system);
+    if (!table) return table.error();
+    const auto* info = reinterpret_cast<const nt::HandleInformationEx*>(table->data());
+    const std::size_t count = info->NumberOfHandles;
+    const std::size_t max_fit =
+        (table->size() - offsetof(nt::HandleInformationEx, Handles)) / sizeof(nt::HandleEntryEx);
+    const std::size_t n = std::min(count, max_fit);
+
+    HandleScan scan(query_object, query_file, query_timeout);
+    for (std::size_t i = 0; i < n; ++i) scan.visit(info->Handles[i]);
+    return scan.finish();
 }
 
 Result<Snapshot> list_pipes(const CatalogOptions& options) {

@@ -234,58 +234,41 @@ void read_security(PipeDetails& d, HANDLE h, const InspectOptions& opt) {
             "is not visible to a client");
 }
 
-}  // namespace
-
-PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
-                         std::stop_token stop) {
-    auto t0 = Clock::now();
-    auto deadline = t0 + options.timeout;
-    PipeDetails d;
-    d.name = name.display();
-    d.kind = "named pipe";
-    posix_only(d);
-    auto finish = [&]() -> PipeDetails {
-        d.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
-        return std::move(d);
-    };
-    const std::wstring path = detail::utf8_to_wide(name.win32_path());
-
-    UniqueHandle h;
-    const AccessTry* used = nullptr;
+// Opens the pipe with the least access that works, waiting for a free instance in short slices
+// until the deadline. Returns the access that opened it, or nullptr after failing d as a whole.
+const AccessTry* open_client(PipeDetails& d, const std::wstring& path,
+                             const InspectOptions& options, Clock::time_point deadline,
+                             std::stop_token stop, UniqueHandle& h) {
     bool waited = false;
     for (;;) {
         if (stop.stop_requested()) {
             fail_whole(
                 d, InspectState::Cancelled,
                 make_error(ErrorCode::Cancelled, "inspect", d.name, "the probe was cancelled"));
-            return finish();
+            return nullptr;
         }
         DWORD err = 0;
         for (const auto& t : kAccessTries) {
             h.reset(::CreateFileW(path.c_str(), t.access, FILE_SHARE_READ | FILE_SHARE_WRITE,
                                   nullptr, OPEN_EXISTING,
                                   SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, nullptr));
-            if (h) {
-                used = &t;
-                break;
-            }
+            if (h) return &t;
             err = ::GetLastError();
             if (err != ERROR_ACCESS_DENIED)
                 break;  // only a refused access is worth asking for less
         }
-        if (h) break;
         if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND ||
             err == ERROR_BAD_NETPATH || err == ERROR_BAD_NET_NAME) {
             fail_whole(d, InspectState::NotFound, win32_error(err, "CreateFileW", d.name));
-            return finish();
+            return nullptr;
         }
         if (err == ERROR_ACCESS_DENIED) {
             fail_whole(d, InspectState::Denied, win32_error(err, "CreateFileW", d.name));
-            return finish();
+            return nullptr;
         }
         if (err != ERROR_PIPE_BUSY) {
             fail_whole(d, InspectState::Error, win32_error(err, "CreateFileW", d.name));
-            return finish();
+            return nullptr;
         }
         auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -299,17 +282,15 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
                             " ms. Next: retry later or raise --timeout";
                 fail_whole(d, InspectState::TimedOut, std::move(e));
             }
-            return finish();
+            return nullptr;
         }
         // Short slices keep cancel prompt; a freed instance ends the wait at once.
         waited = true;
         ::WaitNamedPipeW(path.c_str(), static_cast<DWORD>(std::min<long long>(left, 50)));
     }
-    d.connected = true;
-    d.state = InspectState::Ok;
-    d.access.set(used->words, "CreateFileW", true);
-    HANDLE ph = h.get();
+}
 
+void read_pipe_info(PipeDetails& d, HANDLE ph) {
     DWORD flags = 0, out_size = 0, in_size = 0, max_inst = 0;
     if (::GetNamedPipeInfo(ph, &flags, &out_size, &in_size, &max_inst)) {
         d.type.set((flags & PIPE_TYPE_MESSAGE) ? "message" : "byte", "GetNamedPipeInfo", true);
@@ -327,7 +308,9 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
             fail_win32(*f, "GetNamedPipeInfo", true, e, d.name);
         fail_win32(d.max_instances, "GetNamedPipeInfo", true, e, d.name);
     }
+}
 
+void read_handle_state(PipeDetails& d, HANDLE ph) {
     DWORD state = 0, cur = 0;
     if (::GetNamedPipeHandleStateW(ph, &state, &cur, nullptr, nullptr, nullptr, 0)) {
         d.current_instances.set(cur, "GetNamedPipeHandleStateW", true);
@@ -339,7 +322,9 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
         fail_win32(d.current_instances, "GetNamedPipeHandleStateW", true, e, d.name);
         fail_win32(d.handle_state, "GetNamedPipeHandleStateW", true, e, d.name);
     }
+}
 
+void read_local_info(PipeDetails& d, HANDLE ph) {
     const char* local_src = "NtQueryInformationFile(FilePipeLocalInformation)";
     auto query_file = nt::resolve<nt::NtQueryInformationFileFn>("NtQueryInformationFile");
     nt::PipeLocalInformation local{};
@@ -363,7 +348,9 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
         d.read_data_available.fail(fs, local_src, true, e.to_string());
         d.write_quota_available.fail(fs, local_src, true, e.to_string());
     }
+}
 
+void read_server(PipeDetails& d, HANDLE ph) {
     ULONG pid = 0;
     if (::GetNamedPipeServerProcessId(ph, &pid)) {
         d.server_pid.set(pid, "GetNamedPipeServerProcessId", true);
@@ -383,20 +370,47 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
         d.server_session.set(session, "GetNamedPipeServerSessionId", true);
     else
         fail_win32(d.server_session, "GetNamedPipeServerSessionId", true, ::GetLastError(), d.name);
+}
 
-    if (used->access & READ_CONTROL || used->access & GENERIC_READ) {
-        read_security(d, ph, options);
-    } else {
-        std::string why = "the pipe's DACL refused READ_CONTROL, so its security cannot be read";
-        d.owner.fail(FieldState::Denied, "GetSecurityInfo", true, why);
-        d.sddl.fail(FieldState::Denied, "GetSecurityInfo", true, why);
-        d.aces.fail(FieldState::Denied, "GetSecurityInfo", true, why);
-        d.null_dacl.fail(FieldState::Denied, "GetSecurityInfo", true, why);
-        d.everyone_can_write.fail(FieldState::Denied, "GetSecurityInfo", true, why);
-        d.anonymous_can_write.fail(FieldState::Denied, "GetSecurityInfo", true, why);
-        d.remote_clients_accepted.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+void deny_security(PipeDetails& d) {
+    std::string why = "the pipe's DACL refused READ_CONTROL, so its security cannot be read";
+    d.owner.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+    d.sddl.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+    d.aces.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+    d.null_dacl.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+    d.everyone_can_write.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+    d.anonymous_can_write.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+    d.remote_clients_accepted.fail(FieldState::Denied, "GetSecurityInfo", true, why);
+}
+
+}  // namespace
+
+PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
+                         std::stop_token stop) {
+    auto t0 = Clock::now();
+    PipeDetails d;
+    d.name = name.display();
+    d.kind = "named pipe";
+    posix_only(d);
+    const std::wstring path = detail::utf8_to_wide(name.win32_path());
+
+    UniqueHandle h;
+    if (const AccessTry* used = open_client(d, path, options, t0 + options.timeout, stop, h)) {
+        d.connected = true;
+        d.state = InspectState::Ok;
+        d.access.set(used->words, "CreateFileW", true);
+        HANDLE ph = h.get();
+        read_pipe_info(d, ph);
+        read_handle_state(d, ph);
+        read_local_info(d, ph);
+        read_server(d, ph);
+        if (used->access & READ_CONTROL || used->access & GENERIC_READ)
+            read_security(d, ph, options);
+        else
+            deny_security(d);
     }
-    return finish();
+    d.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+    return d;
 }
 
 }  // namespace pipescope::core
