@@ -16,13 +16,6 @@ Error unsupported(const Scenario& s, std::string why) {
                       std::move(why));
 }
 
-std::string placement_of(CpuPlacement p, bool pinned, const std::string& why) {
-    if (p == CpuPlacement::Unpinned) return "unpinned";
-    if (!pinned) return "unpinned (pinning failed: " + why + ")";
-    if (p == CpuPlacement::SameCore) return "same core (raw loop cpu 0, peer cpu 0)";
-    return "different cores (raw loop cpu 0, peer cpu 1)";
-}
-
 }  // namespace
 
 Status baseline_supported(const Scenario& s) {
@@ -116,8 +109,8 @@ Result<BaselineSummary> run_baseline(const Scenario& s, const BaselineOptions& o
 
     BaselineSummary b;
     b.ok = true;
-    b.placement =
-        placement_of(s.cpu, pin && !sh.pin_failed, sh.pin_failed ? "the OS refused" : pin_why);
+    b.placement = benchplat::placement_text(s.cpu, pin && !sh.pin_failed,
+                                            sh.pin_failed ? "the OS refused" : pin_why, "raw loop");
     b.elapsed_s = std::chrono::duration<double>(sh.measure_end - sh.measure_start).count();
     const double dt = std::max(1e-9, b.elapsed_s);
     b.bytes_received = sh.bytes;

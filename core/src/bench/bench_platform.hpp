@@ -8,10 +8,21 @@
 #include <string>
 #include <vector>
 
+#include "pipescope/bench.hpp"
 #include "pipescope/result.hpp"
 #include "pipescope/unique_handle.hpp"
 
 namespace pipescope::core::benchplat {
+
+// How a run's two sides were placed, for reports: `side` names this side ("engine",
+// "raw loop"); `why` says why pinning failed when `pinned` is false.
+inline std::string placement_text(CpuPlacement p, bool pinned, const std::string& why,
+                                  const std::string& side) {
+    if (p == CpuPlacement::Unpinned) return "unpinned";
+    if (!pinned) return "unpinned (pinning failed: " + why + ")";
+    if (p == CpuPlacement::SameCore) return "same core (" + side + " cpu 0, peer cpu 0)";
+    return "different cores (" + side + " cpu 0, peer cpu 1)";
+}
 
 // Pins the calling thread to one CPU. Any thread (affects only itself).
 Status pin_current_thread(int cpu);

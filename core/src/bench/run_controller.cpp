@@ -40,13 +40,6 @@ Endpoint make_endpoint(const Scenario& sc, const BenchOptions& opt) {
     return ep;
 }
 
-std::string placement_text(CpuPlacement p, bool pinned_ok, const std::string& why) {
-    if (p == CpuPlacement::Unpinned) return "unpinned";
-    if (!pinned_ok) return "unpinned (pinning failed: " + why + ")";
-    if (p == CpuPlacement::SameCore) return "same core (engine cpu 0, peer cpu 0)";
-    return "different cores (engine cpu 0, peer cpu 1)";
-}
-
 }  // namespace
 
 RunController::RunController(BenchTransport& transport, BenchRun& run, Publish publish)
@@ -415,8 +408,8 @@ void RunController::write_summary() {
         s.integrity = e.integ;
     }
     s.errors = run_.error_count + e.errors + p.errors + (peer_error_ ? 1 : 0);
-    report_->placement = placement_text(sc_.cpu, pinned_ok_ && !pin_failed_,
-                                        pin_failed_ ? "the OS refused" : pin_why_);
+    report_->placement = benchplat::placement_text(
+        sc_.cpu, pinned_ok_ && !pin_failed_, pin_failed_ ? "the OS refused" : pin_why_, "engine");
 }
 
 // The run's outcome; sets the report's error and ok.
