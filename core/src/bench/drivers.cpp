@@ -61,9 +61,12 @@ void drive_echo(BenchRun& run, Channel& ch, BenchSideStats& st, int inflight) {
     std::uint64_t seq = 0, received = 0;
     bool sending = true;
     auto now = Clock::now();
+    // A sample is two clock reads: just before the write and just after the whole reply, so
+    // the bookkeeping between a reply and the next send (histogram, counters, stamping) is
+    // not part of the round trip it measures.
     auto send_one = [&]() -> bool {
         m.stamp(seq);
-        sent_at[seq % sent_at.size()] = now;
+        sent_at[seq % sent_at.size()] = Clock::now();
         if (auto s = write_full(ch, m.buf.data(), size, to); !s) {
             if (!run.cancelled) run.fail(s.error());
             return false;
