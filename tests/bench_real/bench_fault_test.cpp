@@ -31,7 +31,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 std::string cli_path() {
-    return pipescope::test::native_exe_path(PIPESCOPE_CLI_PATH);
+    return pipescope::test::built_program(PIPESCOPE_CLI_PATH);
 }
 
 // Kills a process the hard way: SIGKILL, or TerminateProcess with exit code 9.

@@ -17,7 +17,7 @@ using namespace pipescope::core;
 namespace {
 
 std::string cli_path() {
-    return pipescope::test::native_exe_path(PIPESCOPE_CLI_PATH);
+    return pipescope::test::built_program(PIPESCOPE_CLI_PATH);
 }
 
 Scenario short_run(TransportKind k, BenchPattern p) {

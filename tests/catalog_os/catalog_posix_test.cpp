@@ -96,8 +96,12 @@ TEST(CatalogPosix, AChildProcessIsTheServerOfItsSocketAndFifo) {
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
     ChildProcess a, b;
     std::string err;
-    ASSERT_TRUE(a.start(PIPE_HOLDER_PATH, {"stream", sock, "20000"}, &err)) << err;
-    ASSERT_TRUE(b.start(PIPE_HOLDER_PATH, {"fifo", fifo, "20000"}, &err)) << err;
+    ASSERT_TRUE(
+        a.start(pipescope::test::built_program(PIPE_HOLDER_PATH), {"stream", sock, "20000"}, &err))
+        << err;
+    ASSERT_TRUE(
+        b.start(pipescope::test::built_program(PIPE_HOLDER_PATH), {"fifo", fifo, "20000"}, &err))
+        << err;
     auto ra = a.read_line(5s), rb = b.read_line(5s);
     ASSERT_TRUE(ra && rb);
     EXPECT_EQ(*ra, "ready " + std::to_string(a.pid()));

@@ -52,7 +52,9 @@ TEST(CatalogWin32, HandleTableFindsAPipeHeldByAnotherProcess) {
     std::string name = unique_pipe("holder");
     ChildProcess child;
     std::string err;
-    ASSERT_TRUE(child.start(PIPE_HOLDER_PATH, {"pipe", name, "20000"}, &err)) << err;
+    ASSERT_TRUE(child.start(pipescope::test::built_program(PIPE_HOLDER_PATH),
+                            {"pipe", name, "20000"}, &err))
+        << err;
     auto ready = child.read_line(20s);
     ASSERT_TRUE(ready.has_value()) << "pipe_holder did not start";
     ASSERT_EQ(*ready, "ready " + std::to_string(child.pid()));

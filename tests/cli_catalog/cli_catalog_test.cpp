@@ -54,7 +54,7 @@ CliRun run_cli(const std::vector<std::string>& args) {
     ChildProcess c;
     std::string err;
     CliRun r;
-    if (!c.start(PIPESCOPE_CLI_PATH, args, &err)) {
+    if (!c.start(pipescope::test::built_program(PIPESCOPE_CLI_PATH), args, &err)) {
         ADD_FAILURE() << err;
         return r;
     }
@@ -160,7 +160,7 @@ TEST(CliList, WatchPrintsAddedAndRemoved) {
     std::string base = unique_name("watch");
     ChildProcess c;
     std::string err;
-    ASSERT_TRUE(c.start(PIPESCOPE_CLI_PATH,
+    ASSERT_TRUE(c.start(pipescope::test::built_program(PIPESCOPE_CLI_PATH),
                         {"list", "--watch", "0.1", "--count", "600", "--json", "--filter", base},
                         &err))
         << err;

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "pipescope/transport.hpp"
+#include "support/child_process.hpp"
 #include "support/test_names.hpp"
 
 #ifdef _WIN32
@@ -51,13 +52,7 @@ class Child {
     Child(const std::vector<std::string>& args, const std::string& out_path,
           const std::string& in_path = {}) {
 #ifdef _WIN32
-        std::string exe = PIPESCOPE_CLI_EXE;
-        if (!exe.empty() && exe[0] == '/') {  // a Unix path under Wine: Z: maps to /
-            exe = "Z:" + exe;
-            for (char& c : exe) {
-                if (c == '/') c = '\\';
-            }
-        }
+        const std::string exe = pipescope::test::built_program(PIPESCOPE_CLI_EXE);
         std::wstring cmd = L"\"" + std::wstring(exe.begin(), exe.end()) + L"\"";
         for (const auto& a : args) cmd += L" \"" + std::wstring(a.begin(), a.end()) + L"\"";
         SECURITY_ATTRIBUTES sa{sizeof sa, nullptr, TRUE};
@@ -93,13 +88,14 @@ class Child {
         posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                          0600);
         posix_spawn_file_actions_adddup2(&fa, 1, 2);
-        std::vector<std::string> all{PIPESCOPE_CLI_EXE};
+        const std::string exe = pipescope::test::built_program(PIPESCOPE_CLI_EXE);
+        std::vector<std::string> all{exe};
         all.insert(all.end(), args.begin(), args.end());
         std::vector<char*> argv;
         for (auto& a : all) argv.push_back(a.data());
         argv.push_back(nullptr);
         pid_t pid = 0;
-        int rc = posix_spawn(&pid, PIPESCOPE_CLI_EXE, &fa, nullptr, argv.data(), environ);
+        int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
         posix_spawn_file_actions_destroy(&fa);
         if (rc == 0)
             pid_ = static_cast<unsigned>(pid);

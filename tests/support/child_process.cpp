@@ -1,5 +1,7 @@
 #include "support/child_process.hpp"
 
+#include <filesystem>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -27,6 +29,27 @@ std::string native_exe_path(const std::string& path) {
     }
 #endif
     return path;
+}
+
+std::string built_program(const std::string& relative) {
+    namespace fs = std::filesystem;
+    fs::path self;
+#ifdef _WIN32
+    std::wstring buf(32768, L'\0');
+    const DWORD n = ::GetModuleFileNameW(nullptr, buf.data(), static_cast<DWORD>(buf.size()));
+    buf.resize(n < buf.size() ? n : 0);
+    self = fs::path(buf);
+#else
+    std::error_code ec;
+    self = fs::read_symlink("/proc/self/exe", ec);
+#endif
+    for (fs::path dir = self.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+        std::error_code missing;
+        if (fs::exists(dir / "CMakeCache.txt", missing))
+            return (dir / relative).make_preferred().string();
+        if (dir == dir.root_path()) break;
+    }
+    return relative;  // not in a build folder: let the start fail naming this path
 }
 
 std::optional<std::string> ChildProcess::read_line(std::chrono::milliseconds timeout) {

@@ -49,4 +49,9 @@ class ChildProcess {
 // A path for the Windows API: /a/b -> Z:\a\b under Windows builds; unchanged elsewhere.
 [[nodiscard]] std::string native_exe_path(const std::string& path);
 
+// A program this build made, from its path relative to the build folder ("app/cli/pipescope-cli",
+// as tests/CMakeLists.txt defines them): the build folder is the nearest folder above the running
+// test executable that holds CMakeCache.txt. The path is the platform's own (Z:\... under Wine).
+[[nodiscard]] std::string built_program(const std::string& relative);
+
 }  // namespace pipescope::test

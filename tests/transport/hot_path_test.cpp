@@ -65,7 +65,8 @@ std::map<std::string, long> count_calls(const std::string& kind, long round_trip
                          "trace=read,write,recvfrom,sendto,recvmsg,sendmsg,poll,ppoll,select,"
                          "pselect6,epoll_wait,nanosleep,clock_nanosleep,sched_yield,ioctl,"
                          "setsockopt,fcntl",
-                         CHANNEL_PINGPONG_PATH, kind, std::to_string(round_trips)}));
+                         pipescope::test::built_program(CHANNEL_PINGPONG_PATH), kind,
+                         std::to_string(round_trips)}));
     const std::string printed = p.read_all(60s);
     EXPECT_EQ(p.wait(30s), 0) << printed;
     EXPECT_NE(printed.find("done " + std::to_string(round_trips)), std::string::npos) << printed;
