@@ -230,7 +230,7 @@ int run_bench(const BenchArgs& a, const CLI::App& cmd) {
                         static_cast<unsigned long long>(sc.message_size));
             if (sc.baseline) {
                 if (auto st = baseline_supported(sc))
-                    std::printf("baseline: the raw loop runs first, then the engine\n");
+                    std::printf("baseline: half the raw loop runs before the engine, half after\n");
                 else
                     std::printf("baseline: none (%s)\n", st.error().message.c_str());
                 std::fflush(stdout);
@@ -307,8 +307,9 @@ void register_bench(CLI::App& app, Context& ctx) {
     cmd->add_flag("--verify", args->verify, "sequence number + checksum in every message");
     cmd->add_flag("--process", args->process, "run the peer in a child process");
     cmd->add_flag("--baseline", args->baseline,
-                  "stream/pingpong: first run the raw loop of OS calls on the same transport, "
-                  "model, type, size and placement, and report the engine's overhead");
+                  "stream/pingpong: also run the raw loop of OS calls on the same transport, "
+                  "model, type, size and placement, half before and half after the engine, "
+                  "and report the engine's overhead");
     cmd->add_option("--cpu", args->cpu, "same|different|unpinned: CPU placement of the two sides");
     cmd->add_option(
         "--preset", args->preset, "start from a preset: " + [] {

@@ -133,6 +133,39 @@ TEST_P(BaselineTest, EngineRunCarriesTheBaselineAndItsRatios) {
         << baseline_overhead_text(r);
 }
 
+// The engine's --baseline runs the raw loop half before and half after its own run: the two
+// halves split the count and add up into one figure (latencies merged, not averaged).
+TEST_P(BaselineTest, BracketRunsHalfBeforeAndHalfAfterAndAddsThemUp) {
+    BaselineBracket stream(counted(GetParam(), BenchPattern::Stream, 100, 301), {});
+    stream.before();
+    auto half = stream.result();
+    ASSERT_TRUE(half.ok) << half.error;
+    EXPECT_EQ(half.bytes_received, 151u * 100u);
+    stream.after();
+    auto whole = stream.result();
+    ASSERT_TRUE(whole.ok) << whole.error;
+    EXPECT_EQ(whole.bytes_received, 301u * 100u);
+    EXPECT_GT(whole.elapsed_s, half.elapsed_s);
+
+    BaselineBracket ping(counted(GetParam(), BenchPattern::PingPong, 8, 301), {});
+    ping.before();
+    expect_sane_latency(ping.result().latency, 151);
+    ping.after();
+    expect_sane_latency(ping.result().latency, 301);
+}
+
+TEST(Baseline, BracketReportsWhyItHasNoFigure) {
+    Scenario s;
+    s.pattern = BenchPattern::ReqRep;
+    s.message_count = 10;
+    BaselineBracket b(s, {});
+    b.before();
+    b.after();
+    const auto r = b.result();
+    EXPECT_FALSE(r.ok);
+    EXPECT_NE(r.error.find("no baseline"), std::string::npos) << r.error;
+}
+
 INSTANTIATE_TEST_SUITE_P(Available, BaselineTest, ::testing::ValuesIn(variants()),
                          [](const auto& p) {
                              return std::string(to_string(p.param.kind)) +

@@ -140,9 +140,9 @@ void BenchView::draw_scenario_fields() {
                                        (ImGui::GetItemRectMin().y + ImGui::GetItemRectMax().y) / 2);
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip(
-            "First runs the plainest loop of OS calls on the same transport, model, type,\n"
-            "size and placement, then the engine, and shows what the engine costs.\n"
-            "Stream and pingpong only.");
+            "Also runs the plainest loop of OS calls on the same transport, model, type,\n"
+            "size and placement, half before and half after the engine, and shows what\n"
+            "the engine costs. Stream and pingpong only.");
     if (sc.baseline) {
         if (auto st = core::baseline_supported(sc); !st)
             ImGui::TextDisabled("no baseline: %s", st.error().message.c_str());

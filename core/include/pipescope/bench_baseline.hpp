@@ -28,6 +28,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 #include "pipescope/bench.hpp"
@@ -60,6 +61,27 @@ struct BaselineOptions {
 // error's text (including "reqrep has no baseline ..." for the other patterns).
 [[nodiscard]] BaselineSummary baseline_for_report(const Scenario& s,
                                                   const BaselineOptions& options = {});
+
+// The raw loop around an engine run: half of it (half the duration, or of the count) before
+// the engine's run and half after, added up into one figure. A machine that drifts during the
+// run (a VM's neighbours, frequency, another program) moves both halves, so the ratio compares
+// the engine with the raw loop as it ran around it, not only before it. The engine's run
+// controller uses it for Scenario::baseline. One thread at a time.
+class BaselineBracket {
+  public:
+    BaselineBracket(const Scenario& s, BaselineOptions options);
+    ~BaselineBracket();
+    BaselineBracket(const BaselineBracket&) = delete;
+    BaselineBracket& operator=(const BaselineBracket&) = delete;
+    void before();  // blocks for the first half
+    void after();   // blocks for the second half (nothing after a failed first half)
+    // Both halves together; ok = false with the first error's text otherwise.
+    [[nodiscard]] BaselineSummary result() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 // Fills baseline->throughput_ratio and p50_ratio (engine / raw) from r.summary; no-op
 // without a baseline. Any thread.

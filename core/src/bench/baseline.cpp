@@ -2,6 +2,8 @@
 // and their wording. The loops are in baseline_loops.hpp, the OS ends in posix/ and win32/.
 #include <algorithm>
 #include <cstdio>
+#include <optional>
+#include <string>
 
 #include "bench/baseline_loops.hpp"
 #include "bench/bench_platform.hpp"
@@ -77,18 +79,28 @@ Status supervise(Shared& sh, const BaselineOptions& o, const std::function<void(
 
 }  // namespace baseline
 
-Result<BaselineSummary> run_baseline(const Scenario& s, const BaselineOptions& o) {
-    if (auto st = baseline_supported(s); !st) return std::move(st).error();
+namespace {
+
+// One raw run's figures, kept whole so two runs can be added up.
+struct RawRun {
+    double elapsed_s = 0;
+    std::uint64_t bytes = 0, messages = 0;
+    LatencyHistogram rtt;
+    bool pinned = false;
+    std::string pin_why;
+};
+
+Status run_raw(const Scenario& s, const BaselineOptions& o, RawRun& out) {
+    if (auto st = baseline_supported(s); !st) return st;
     baseline::Shared sh;
     sh.stream = s.pattern == BenchPattern::Stream;
     sh.size = static_cast<std::size_t>(s.message_size);
     sh.timed = s.message_count == 0;
     sh.count = s.message_count;
-    std::string pin_why;
     bool pin = s.cpu != CpuPlacement::Unpinned;
     if (s.cpu == CpuPlacement::DifferentCores && benchplat::cpu_count() < 2) {
         pin = false;
-        pin_why = "only one CPU available";
+        out.pin_why = "only one CPU available";
     }
     if (pin) {
         sh.engine_cpu = 0;
@@ -100,35 +112,91 @@ Result<BaselineSummary> run_baseline(const Scenario& s, const BaselineOptions& o
     const auto duration =
         std::chrono::duration_cast<baseline::Clock::duration>(Secs(std::max(0.0, s.duration_s)));
     Status st = baseline::run_os(s, resolve_transport(s), sh, warmup, duration, o);
-    if (!st) return std::move(st).error();
+    if (!st) return st;
     if (sh.engine_error) return *sh.engine_error;
     if (sh.peer_error) return *sh.peer_error;
     if (sh.messages == 0)
         return make_error(ErrorCode::Io, "baseline", "raw loop",
                           "no message completed. Next: run longer (duration or count)");
+    out.pinned = pin && !sh.pin_failed;
+    if (sh.pin_failed) out.pin_why = "the OS refused";
+    out.elapsed_s += std::chrono::duration<double>(sh.measure_end - sh.measure_start).count();
+    out.bytes += sh.bytes;
+    out.messages += sh.messages;
+    out.rtt.merge(sh.rtt);
+    return {};
+}
 
+BaselineSummary summary_of(const Scenario& s, const RawRun& r) {
     BaselineSummary b;
     b.ok = true;
-    b.placement = benchplat::placement_text(s.cpu, pin && !sh.pin_failed,
-                                            sh.pin_failed ? "the OS refused" : pin_why, "raw loop");
-    b.elapsed_s = std::chrono::duration<double>(sh.measure_end - sh.measure_start).count();
+    b.placement = benchplat::placement_text(s.cpu, r.pinned, r.pin_why, "raw loop");
+    b.elapsed_s = r.elapsed_s;
     const double dt = std::max(1e-9, b.elapsed_s);
-    b.bytes_received = sh.bytes;
-    b.throughput_bytes_per_sec = static_cast<double>(sh.bytes) / dt;
-    b.messages_per_sec = static_cast<double>(sh.messages) / dt;
-    if (!sh.stream) b.latency = summarize(sh.rtt);
+    b.bytes_received = r.bytes;
+    b.throughput_bytes_per_sec = static_cast<double>(r.bytes) / dt;
+    b.messages_per_sec = static_cast<double>(r.messages) / dt;
+    if (s.pattern != BenchPattern::Stream) b.latency = summarize(r.rtt);
     return b;
+}
+
+BaselineSummary failed(const Error& e) {
+    BaselineSummary b;
+    // "reqrep has no baseline: ..." reads best alone; an OS failure needs its call and code.
+    b.error = e.code == ErrorCode::Unsupported && e.os_kind == OsCodeKind::None ? e.message
+                                                                                : e.to_string();
+    return b;
+}
+
+}  // namespace
+
+Result<BaselineSummary> run_baseline(const Scenario& s, const BaselineOptions& o) {
+    RawRun r;
+    if (auto st = run_raw(s, o, r); !st) return std::move(st).error();
+    return summary_of(s, r);
+}
+
+struct BaselineBracket::Impl {
+    Scenario first, second;
+    BaselineOptions options;
+    RawRun run;
+    std::optional<Error> error;
+};
+
+BaselineBracket::BaselineBracket(const Scenario& s, BaselineOptions o) : impl_(new Impl) {
+    impl_->options = std::move(o);
+    impl_->first = s;
+    impl_->second = s;
+    if (s.message_count > 0) {
+        impl_->second.message_count = s.message_count / 2;
+        impl_->first.message_count = s.message_count - impl_->second.message_count;
+        if (impl_->second.message_count == 0) impl_->second.message_count = 1;
+    } else {
+        impl_->first.duration_s = impl_->second.duration_s = s.duration_s / 2;
+    }
+}
+
+BaselineBracket::~BaselineBracket() = default;
+
+void BaselineBracket::before() {
+    if (auto st = run_raw(impl_->first, impl_->options, impl_->run); !st) impl_->error = st.error();
+}
+
+void BaselineBracket::after() {
+    if (impl_->error) return;
+    if (auto st = run_raw(impl_->second, impl_->options, impl_->run); !st)
+        impl_->error = st.error();
+}
+
+BaselineSummary BaselineBracket::result() const {
+    if (impl_->error) return failed(*impl_->error);
+    return summary_of(impl_->first, impl_->run);
 }
 
 BaselineSummary baseline_for_report(const Scenario& s, const BaselineOptions& o) {
     auto r = run_baseline(s, o);
     if (r) return std::move(r).value();
-    BaselineSummary b;
-    const Error& e = r.error();
-    // "reqrep has no baseline: ..." reads best alone; an OS failure needs its call and code.
-    b.error = e.code == ErrorCode::Unsupported && e.os_kind == OsCodeKind::None ? e.message
-                                                                                : e.to_string();
-    return b;
+    return failed(r.error());
 }
 
 void attach_baseline_ratios(BenchReport& r) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include <spdlog/logger.h>
 
@@ -61,11 +62,18 @@ RunController::~RunController() {
 }
 
 void RunController::run() {
-    // Scenario::baseline: the raw loop first, so it never shares the CPU with the engine's run
-    // (bench_baseline.hpp); its ratios are attached with the summary.
+    // Scenario::baseline: half the raw loop before the engine's run and half after, never
+    // sharing the CPU with it (bench_baseline.hpp, BaselineBracket); its ratios are attached
+    // with the summary.
+    std::optional<BaselineBracket> raw;
     if (sc_.baseline) {
-        report_->baseline =
-            baseline_for_report(sc_, {opt_.io_timeout, opt_.name_prefix + "-raw", &run_.cancelled});
+        if (auto st = baseline_supported(sc_); !st) {
+            report_->baseline = baseline_for_report(sc_);  // says why there is none
+        } else {
+            raw.emplace(
+                sc_, BaselineOptions{opt_.io_timeout, opt_.name_prefix + "-raw", &run_.cancelled});
+            raw->before();
+        }
     }
     place();
     if (auto s = listen(); !s) return fail_now(s.error());
@@ -77,6 +85,10 @@ void RunController::run() {
     for (auto& d : drivers_) d.join();
     stop_and_join();
     collect_peer_result();
+    if (raw) {
+        if (!run_.cancelled) raw->after();
+        report_->baseline = raw->result();
+    }
     write_summary();
     attach_baseline_ratios(*report_);
     const BenchState state = verdict();
