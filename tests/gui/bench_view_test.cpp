@@ -103,6 +103,13 @@ TEST(BenchView, BaselineCheckboxAsksForARawLoopAndTheDashboardShowsTheRatio) {
         std::this_thread::sleep_for(10ms);
     }
     ASSERT_FALSE(view.running()) << "the run did not finish";
+    // The frame that saw the run end draws the baseline table for the first time; ImGui lays
+    // out its columns in the next frame, so the view asks for a few more before it idles (it
+    // drew squeezed columns until the next mouse move).
+    ui.frame(draw);
+    EXPECT_TRUE(view.wants_frames()) << "idle right after the final frame";
+    for (int i = 0; i < 5; ++i) ui.frame(draw);
+    EXPECT_FALSE(view.wants_frames()) << "still asking for frames after the run settled";
     ASSERT_EQ(view.history().size(), 1u);
     const auto& r = view.history().back();
     ASSERT_TRUE(r.ok) << r.error;

@@ -56,6 +56,12 @@ bool BenchView::run_sweep(const std::string& spec) {
 
 void BenchView::draw() {
     runner_.sync();
+    const bool running = runner_.running();
+    if (was_running_ && !running)
+        settle_frames_ = 3;
+    else if (settle_frames_ > 0)
+        --settle_frames_;
+    was_running_ = running;
     ImGui::BeginChild("##benchform", ImVec2(360, 0), true);
     draw_form();
     ImGui::EndChild();

@@ -23,7 +23,12 @@ class BenchView final : public View {
 
     [[nodiscard]] std::string title() const override { return "Benchmark###bench"; }
     void draw() override;
-    [[nodiscard]] bool wants_frames() const override { return runner_.running(); }
+    // While a run goes, and for a few frames after it ends: a table that appears in the final
+    // frame (the summary, the baseline) is laid out by ImGui only in the frame after, and an
+    // idle app draws no frame after.
+    [[nodiscard]] bool wants_frames() const override {
+        return runner_.running() || settle_frames_ > 0;
+    }
     // The engine publishes an interval every 100 ms; redrawing faster shows nothing new and
     // takes CPU from the benchmark.
     [[nodiscard]] double frame_interval() const override { return 0.1; }
@@ -73,6 +78,8 @@ class BenchView final : public View {
     bool apply_size_field();  // reads the form's size back, if the user edited it
 
     BenchRunner runner_;
+    bool was_running_ = false;
+    int settle_frames_ = 0;
     ImVec2 baseline_checkbox_center_{0, 0};
     std::string drawn_baseline_line_;
     std::vector<double> hist_x_, hist_y_;  // reused each frame
