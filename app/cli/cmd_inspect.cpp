@@ -1,5 +1,7 @@
 // pipescope-cli inspect NAME: the intrusive probe of one pipe (it connects as a client).
 #include <cstdio>
+#include <string_view>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -44,6 +46,20 @@ std::string value_text(const core::Field<T>& f) {
         return std::to_string(f.value->size()) + " entries";
     else
         return std::to_string(*f.value);
+}
+
+// A field as the text output shows it: file modes in octal as chmod and ls take them (0700);
+// --json keeps the number.
+template <class T>
+std::string field_text(std::string_view key, const core::Field<T>& f) {
+    if constexpr (std::is_integral_v<T>) {
+        if (key == "mode") {
+            char buf[16];
+            std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(*f.value) & 07777u);
+            return buf;
+        }
+    }
+    return value_text(f);
 }
 
 // Calls fn(key, field) for every field, in display order.
@@ -151,8 +167,8 @@ int run_inspect(const InspectCliOptions& o) {
         each_field(d, [&](const char* key, const auto& f) {
             if (f.state == core::FieldState::Unsupported) return;  // not this kind of pipe
             if (f.ok())
-                std::printf("  %-24s %s   [%s%s]\n", key, value_text(f).c_str(), f.source.c_str(),
-                            f.connected ? ", connected" : "");
+                std::printf("  %-24s %s   [%s%s]\n", key, field_text(key, f).c_str(),
+                            f.source.c_str(), f.connected ? ", connected" : "");
             else if (d.error && f.note == d.error->to_string())
                 // The probe's error already says why; don't repeat it on every line.
                 std::printf("  %-24s <%s>   [%s]\n", key,

@@ -19,6 +19,7 @@
 #include <windows.h>
 #else
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #endif
@@ -285,6 +286,34 @@ TEST(CliInspect, JsonDescribesAServerThisTestCreated) {
     EXPECT_EQ(j["socket_type"], "stream");
     EXPECT_TRUE(j["sddl"].is_null());
     EXPECT_EQ(j["fields"]["sddl"]["state"], "unsupported");
+#endif
+}
+
+// A socket file's mode reads as chmod and ls write it (0640), not as the decimal number (416)
+// the text output used to print; --json keeps the number.
+TEST(CliInspect, TextShowsAFileModeInOctal) {
+#ifdef _WIN32
+    GTEST_SKIP() << "file modes are POSIX: Windows pipes have a security descriptor instead";
+#else
+    const std::string path = "/tmp/" + unique_name("mode") + ".sock";
+    ::unlink(path.c_str());
+    pipescope::core::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM, 0));
+    ASSERT_TRUE(fd.valid());
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    ASSERT_LT(path.size(), sizeof a.sun_path);
+    std::memcpy(a.sun_path, path.data(), path.size());
+    ASSERT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::listen(fd.get(), 4), 0);
+    ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
+    CliRun text = run_cli({"inspect", path, "--timeout", "3000"});
+    CliRun js = run_cli({"inspect", path, "--json", "--timeout", "3000"});
+    ::unlink(path.c_str());
+    ASSERT_EQ(text.exit_code, 0) << text.out;
+    EXPECT_NE(text.out.find("mode                     0640"), std::string::npos) << text.out;
+    json j = json::parse(js.out, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << js.out;
+    EXPECT_EQ(j["mode"], 0640) << js.out;
 #endif
 }
 
