@@ -98,6 +98,26 @@ json latency_json(const LatencySummary& l) {
             {"mean", l.mean},   {"stdev", l.stdev}};
 }
 
+// latency_json read back. `required`: the run's own summary, whose percentiles and mean must be
+// there; otherwise (the optional baseline) a missing figure reads as 0.
+LatencySummary latency_from_json(const json& l, bool required) {
+    auto figure = [&](const char* key) {
+        return required ? counter_at(l, key) : counter_or_0(l, key);
+    };
+    LatencySummary x;
+    x.count = counter_or_0(l, "count");
+    x.min = figure("min");
+    x.p50 = figure("p50");
+    x.p90 = figure("p90");
+    x.p99 = figure("p99");
+    x.p999 = figure("p999");
+    x.p9999 = figure("p9999");
+    x.max = figure("max");
+    x.mean = required ? l.at("mean").get<double>() : l.value("mean", 0.0);
+    x.stdev = l.value("stdev", 0.0);
+    return x;
+}
+
 // A ratio is a number >= 0, or null for "not known" (stored as 0).
 json ratio_json(double x) {
     return x > 0 ? json(x) : json(nullptr);
@@ -135,19 +155,8 @@ BaselineSummary baseline_from(const json& j) {
     b.throughput_bytes_per_sec = j.value("throughput_bytes_per_sec", 0.0);
     b.messages_per_sec = j.value("messages_per_sec", 0.0);
     b.bytes_received = counter_or_0(j, "bytes_received");
-    if (const auto it = j.find("latency_ns"); it != j.end()) {
-        const json& l = *it;
-        b.latency.count = counter_or_0(l, "count");
-        b.latency.min = counter_or_0(l, "min");
-        b.latency.p50 = counter_or_0(l, "p50");
-        b.latency.p90 = counter_or_0(l, "p90");
-        b.latency.p99 = counter_or_0(l, "p99");
-        b.latency.p999 = counter_or_0(l, "p999");
-        b.latency.p9999 = counter_or_0(l, "p9999");
-        b.latency.max = counter_or_0(l, "max");
-        b.latency.mean = l.value("mean", 0.0);
-        b.latency.stdev = l.value("stdev", 0.0);
-    }
+    if (const auto it = j.find("latency_ns"); it != j.end())
+        b.latency = latency_from_json(*it, /*required=*/false);
     b.throughput_ratio = ratio_from(j, "throughput_ratio");
     b.p50_ratio = ratio_from(j, "p50_ratio");
     return b;
@@ -221,17 +230,7 @@ Result<BenchReport> report_from_json(std::string_view text) {
         s.elapsed_s = j.value("elapsed_s", 0.0);
         s.throughput_bytes_per_sec = j.at("throughput_bytes_per_sec").get<double>();
         s.messages_per_sec = j.at("messages_per_sec").get<double>();
-        const auto& l = j.at("latency_ns");
-        s.latency.count = counter_or_0(l, "count");
-        s.latency.min = counter_at(l, "min");
-        s.latency.p50 = counter_at(l, "p50");
-        s.latency.p90 = counter_at(l, "p90");
-        s.latency.p99 = counter_at(l, "p99");
-        s.latency.p999 = counter_at(l, "p999");
-        s.latency.p9999 = counter_at(l, "p9999");
-        s.latency.max = counter_at(l, "max");
-        s.latency.mean = l.at("mean").get<double>();
-        s.latency.stdev = l.value("stdev", 0.0);
+        s.latency = latency_from_json(j.at("latency_ns"), /*required=*/true);
         s.bytes_sent = counter_at(j, "bytes_sent");
         s.bytes_received = counter_at(j, "bytes_received");
         s.errors = counter_at(j, "errors");
