@@ -32,8 +32,8 @@
 #include "pipescope/bench.hpp"
 #include "pipescope/bench_baseline.hpp"
 #include "pipescope/histogram.hpp"
-#include "pipescope/platform.hpp"
 #include "pipescope/transport.hpp"
+#include "support/child_process.hpp"
 
 using namespace pipescope::core;
 using Clock = std::chrono::steady_clock;
@@ -45,14 +45,6 @@ struct Options {
     std::uint64_t pings = 20000;
     int rounds = 3;
 };
-
-// The CLI of this build (the peer of `--process` runs): PIPESCOPE_CLI_PATH is relative to the
-// build folder, two levels above this program (build/<preset>/tests/bench_perf).
-[[maybe_unused]] std::string cli_path() {
-    return (self_executable_path().parent_path().parent_path() / PIPESCOPE_CLI_PATH)
-        .make_preferred()
-        .string();
-}
 
 bool pin(int cpu) {
 #ifdef _WIN32
@@ -240,7 +232,7 @@ bool compare_child_process(const Options& o) {
         s.message_size = 100;
         s.message_count = o.pings;
         s.process = true;
-        const auto e = engine_run(s, cli_path());
+        const auto e = engine_run(s, pipescope::test::built_program(PIPESCOPE_CLI_PATH));
         const double eng = e.ok ? e.summary.latency.mean : 0;
         std::printf(
             "  %-24s round %d: mean round trip raw %8.0f ns engine %8.0f ns "

@@ -1,5 +1,7 @@
 #include "support/child_process.hpp"
 
+#include "pipescope/platform.hpp"
+
 #include <filesystem>
 #include <system_error>
 #include <thread>
@@ -33,16 +35,7 @@ std::string native_exe_path(const std::string& path) {
 
 std::string built_program(const std::string& relative) {
     namespace fs = std::filesystem;
-    fs::path self;
-#ifdef _WIN32
-    std::wstring buf(32768, L'\0');
-    const DWORD n = ::GetModuleFileNameW(nullptr, buf.data(), static_cast<DWORD>(buf.size()));
-    buf.resize(n < buf.size() ? n : 0);
-    self = fs::path(buf);
-#else
-    std::error_code ec;
-    self = fs::read_symlink("/proc/self/exe", ec);
-#endif
+    const fs::path self = core::self_executable_path();
     for (fs::path dir = self.parent_path(); !dir.empty(); dir = dir.parent_path()) {
         std::error_code missing;
         if (fs::exists(dir / "CMakeCache.txt", missing))
