@@ -81,6 +81,11 @@ struct PipeEntry {
     std::uint64_t inode = 0;        // Linux: the socket or FIFO inode of the listener / FIFO
     std::uint32_t connections = 0;  // Linux: connected sockets at a listening path
     std::uint32_t sources = 0;      // CatalogSource bits
+    // Processes serving the name through different pipe objects (sockets): more than one means
+    // another process has squatted on or shares the name. Processes that hold the same object
+    // (a handle or socket inherited by a child) count once. 0 when the sources cannot tell.
+    // The audit's multiple_servers finding and the pipe list's column read this one field.
+    std::uint32_t server_processes = 0;
 
     // Set by the catalog: when the entry was first seen (kept across refreshes) and last seen.
     std::chrono::system_clock::time_point first_seen{};

@@ -140,7 +140,12 @@ struct PipeDetails {
     Field<bool> everyone_can_write;
     Field<bool> anonymous_can_write;
     Field<bool> remote_clients_accepted;
-    Field<std::uint32_t> mode;  // Linux: st_mode & 07777
+    Field<std::uint32_t> mode;       // Linux: st_mode & 07777
+    Field<std::uint32_t> owner_uid;  // Linux: st_uid of the path
+    Field<std::uint32_t> owner_gid;  // Linux: st_gid of the path
+    // Windows: the self-relative descriptor as GetSecurityInfo returned it (owner, group,
+    // DACL, and the label when the probe may read it), for parse_security_descriptor.
+    Field<std::vector<std::uint8_t>> security_descriptor;
 
     // Linux sockets and FIFOs.
     Field<std::string> socket_type;    // "stream", "seqpacket", "dgram"
@@ -156,6 +161,9 @@ struct InspectOptions {
     std::chrono::milliseconds timeout{2000};
     // Look up trustee names (LookupAccountSidW) and user names; off makes it faster.
     bool resolve_names = true;
+    // Open with READ_CONTROL | FILE_READ_ATTRIBUTES only, never with a right to the data (the
+    // audit): where that open is refused the probe reports Denied instead of trying more.
+    bool least_access_only = false;
 };
 
 // Probes one pipe on the calling thread. `stop` cancels the waiting part promptly (the result
