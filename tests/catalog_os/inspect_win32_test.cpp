@@ -2,12 +2,15 @@
 // security (explicit SDDL, deny, NULL DACL, none), busy, timeout, missing and cancel.
 #include <algorithm>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "pipescope/inspect.hpp"
 #include "pipescope/platform.hpp"
 #include "support/win32_fixtures.hpp"
+
+#include <aclapi.h>
 
 using namespace pipescope::core;
 using namespace pipescope::test;
@@ -83,6 +86,9 @@ TEST(InspectWin32, MessagePipeWithSddlMatchesEveryField) {
     EXPECT_EQ(d.anonymous_can_write.value, false);
     EXPECT_EQ(d.remote_clients_accepted.state, FieldState::Unknown) << "not visible to a client";
     EXPECT_EQ(d.mode.state, FieldState::Unsupported) << "POSIX-only fields say so";
+    EXPECT_EQ(d.owner_uid.state, FieldState::Unsupported);
+    EXPECT_EQ(d.owner_gid.state, FieldState::Unsupported);
+    EXPECT_FALSE(d.owner_uid.note.empty());
 }
 
 TEST(InspectWin32, BytePipeWithUnlimitedInstances) {
@@ -158,10 +164,175 @@ TEST(InspectWin32, NoSecurityAttributesReadsTheDefaultOrSaysWhy) {
         EXPECT_EQ(d.owner.state, FieldState::Unsupported);
         EXPECT_FALSE(d.owner.note.empty());
         EXPECT_EQ(d.null_dacl.state, FieldState::Unsupported) << "no false NULL-DACL alarm";
+        // Its bytes (no owner, no DACL) would parse as a NULL DACL: none are given.
+        EXPECT_EQ(d.security_descriptor.state, FieldState::Unsupported);
+        EXPECT_FALSE(d.security_descriptor.value.has_value());
+        EXPECT_NE(d.security_descriptor.note.find("no security descriptor"), std::string::npos)
+            << d.security_descriptor.note;
     } else {
         EXPECT_TRUE(d.owner.ok());
         EXPECT_TRUE(d.aces.ok());
+        EXPECT_TRUE(d.security_descriptor.ok()) << d.security_descriptor.note;
     }
+}
+
+// The server's own view of its descriptor, the way the probe asks for it.
+std::vector<std::uint8_t> server_descriptor(HANDLE server) {
+    PSECURITY_DESCRIPTOR sd = nullptr;
+    if (::GetSecurityInfo(server, SE_KERNEL_OBJECT,
+                          OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION |
+                              DACL_SECURITY_INFORMATION | LABEL_SECURITY_INFORMATION,
+                          nullptr, nullptr, nullptr, nullptr, &sd) != ERROR_SUCCESS)
+        return {};
+    const auto* p = static_cast<const std::uint8_t*>(sd);
+    std::vector<std::uint8_t> out(p, p + ::GetSecurityDescriptorLength(sd));
+    ::LocalFree(sd);
+    return out;
+}
+
+struct DaclView {
+    bool present = false;
+    bool null = false;
+    DWORD aces = 0;
+};
+
+DaclView dacl_of(std::vector<std::uint8_t>& bytes) {
+    DaclView v;
+    BOOL present = FALSE, defaulted = FALSE;
+    PACL acl = nullptr;
+    if (!::GetSecurityDescriptorDacl(bytes.data(), &present, &acl, &defaulted)) return v;
+    v.present = present;
+    v.null = present && !acl;
+    v.aces = acl ? acl->AceCount : 0;
+    return v;
+}
+
+TEST(InspectWin32, DescriptorBytesAreTheServersOwn) {
+    std::string name = unique_pipe("sdbytes");
+    ServerSpec spec;
+    spec.sddl = L"D:(A;;FA;;;WD)(D;;FW;;;AN)(A;;FA;;;SY)";
+    auto srv = make_server(name, spec);
+    ASSERT_TRUE(srv);
+    PipeDetails d = inspect_pipe(pn(name), {});
+    ASSERT_EQ(d.state, InspectState::Ok) << (d.error ? d.error->to_string() : "");
+    ASSERT_TRUE(d.security_descriptor.ok()) << d.security_descriptor.note;
+    EXPECT_TRUE(d.security_descriptor.connected);
+    EXPECT_NE(d.security_descriptor.source.find("GetSecurityInfo"), std::string::npos);
+    std::vector<std::uint8_t> bytes = *d.security_descriptor.value;
+    ASSERT_TRUE(::IsValidSecurityDescriptor(bytes.data()));
+    EXPECT_EQ(bytes.size(), ::GetSecurityDescriptorLength(bytes.data()));
+    EXPECT_EQ(bytes, server_descriptor(srv.get()))
+        << "a client handle reads the same descriptor as the server's own";
+    DaclView dacl = dacl_of(bytes);
+    EXPECT_TRUE(dacl.present);
+    EXPECT_FALSE(dacl.null);
+    EXPECT_EQ(dacl.aces, 3u);
+    PSID owner = nullptr;
+    BOOL defaulted = FALSE;
+    ASSERT_TRUE(::GetSecurityDescriptorOwner(bytes.data(), &owner, &defaulted));
+    EXPECT_NE(owner, nullptr) << "the owner is part of the bytes";
+    EXPECT_TRUE(d.security_descriptor.note.empty()) << d.security_descriptor.note;
+}
+
+// Under Wine a NULL DACL and an empty one both print "D:"; the bytes tell them apart.
+TEST(InspectWin32, DescriptorBytesTellANullDaclFromAnEmptyOne) {
+    std::string null_name = unique_pipe("sdnull");
+    ServerSpec nul;
+    nul.null_dacl = true;
+    auto null_srv = make_server(null_name, nul);
+    ASSERT_TRUE(null_srv);
+    std::string empty_name = unique_pipe("sdempty");
+    ServerSpec empty;
+    empty.sddl = L"D:";
+    auto empty_srv = make_server(empty_name, empty);
+    ASSERT_TRUE(empty_srv);
+
+    PipeDetails n = inspect_pipe(pn(null_name), {});
+    ASSERT_EQ(n.state, InspectState::Ok) << (n.error ? n.error->to_string() : "");
+    ASSERT_TRUE(n.security_descriptor.ok()) << n.security_descriptor.note;
+    DaclView nd = dacl_of(*n.security_descriptor.value);
+    EXPECT_TRUE(nd.present);
+    EXPECT_TRUE(nd.null) << "a NULL DACL: present, no ACL";
+
+    PipeDetails e = inspect_pipe(pn(empty_name), {});
+    if (!is_wine() && e.state == InspectState::Denied) {
+        // Windows: nothing is granted, but the owner keeps READ_CONTROL; the open needs
+        // FILE_READ_ATTRIBUTES too, which an empty DACL refuses.
+        GTEST_SKIP() << "an empty DACL refuses the probe's open on Windows";
+    }
+    ASSERT_EQ(e.state, InspectState::Ok) << (e.error ? e.error->to_string() : "");
+    ASSERT_TRUE(e.security_descriptor.ok()) << e.security_descriptor.note;
+    DaclView ed = dacl_of(*e.security_descriptor.value);
+    EXPECT_TRUE(ed.present);
+    EXPECT_FALSE(ed.null) << "an empty DACL: an ACL with no ACEs";
+    EXPECT_EQ(ed.aces, 0u);
+}
+
+TEST(InspectWin32, DescriptorBytesCarryTheMandatoryLabel) {
+    std::string name = unique_pipe("sdlabel");
+    ServerSpec spec;
+    spec.sddl = L"D:(A;;FA;;;WD)S:(ML;;NW;;;LW)";
+    auto srv = make_server(name, spec);
+    ASSERT_TRUE(srv);
+    PipeDetails d = inspect_pipe(pn(name), {});
+    ASSERT_EQ(d.state, InspectState::Ok) << (d.error ? d.error->to_string() : "");
+    ASSERT_TRUE(d.security_descriptor.ok()) << d.security_descriptor.note;
+    EXPECT_TRUE(d.security_descriptor.note.empty()) << d.security_descriptor.note;
+    std::vector<std::uint8_t> bytes = *d.security_descriptor.value;
+    BOOL present = FALSE, defaulted = FALSE;
+    PACL sacl = nullptr;
+    ASSERT_TRUE(::GetSecurityDescriptorSacl(bytes.data(), &present, &sacl, &defaulted));
+    ASSERT_TRUE(present && sacl) << "the label is read with LABEL_SECURITY_INFORMATION";
+    ASSERT_EQ(sacl->AceCount, 1u);
+    void* raw = nullptr;
+    ASSERT_TRUE(::GetAce(sacl, 0, &raw));
+    auto* label = static_cast<SYSTEM_MANDATORY_LABEL_ACE*>(raw);
+    EXPECT_EQ(label->Header.AceType, SYSTEM_MANDATORY_LABEL_ACE_TYPE);
+    EXPECT_EQ(label->Mask, static_cast<DWORD>(SYSTEM_MANDATORY_LABEL_NO_WRITE_UP));
+    PSID low = nullptr;
+    ASSERT_TRUE(::ConvertStringSidToSidW(L"S-1-16-4096", &low));
+    EXPECT_TRUE(::EqualSid(&label->SidStart, low)) << "Low Mandatory Level";
+    ::LocalFree(low);
+}
+
+TEST(InspectWin32, LeastAccessOnlyOpensWithReadControlAndReadsTheDescriptor) {
+    std::string name = unique_pipe("least");
+    ServerSpec spec;
+    spec.sddl = L"D:(A;;FA;;;WD)";
+    auto srv = make_server(name, spec);
+    ASSERT_TRUE(srv);
+    InspectOptions least;
+    least.least_access_only = true;
+    PipeDetails d = inspect_pipe(pn(name), least);
+    ASSERT_EQ(d.state, InspectState::Ok) << (d.error ? d.error->to_string() : "");
+    EXPECT_EQ(d.access.value, "FILE_READ_ATTRIBUTES|READ_CONTROL");
+    EXPECT_TRUE(d.security_descriptor.ok()) << d.security_descriptor.note;
+    EXPECT_TRUE(d.sddl.ok());
+}
+
+// An OWNER RIGHTS ACE takes the owner's implicit READ_CONTROL away: the ordinary probe then
+// falls back to FILE_READ_ATTRIBUTES alone, the audit's probe reports Denied.
+TEST(InspectWin32, LeastAccessOnlyReportsARefusedOpenAsDenied) {
+    std::string name = unique_pipe("leastdeny");
+    ServerSpec spec;
+    // FILE_READ_DATA | FILE_WRITE_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE, no READ_CONTROL.
+    spec.sddl = L"D:(A;;0x100083;;;OW)(A;;0x100083;;;WD)";
+    if (is_wine())
+        GTEST_SKIP() << "Wine does not enforce DACLs (nor OWNER RIGHTS): every open succeeds";
+    auto srv = make_server(name, spec);
+    ASSERT_TRUE(srv);
+    PipeDetails fallback = inspect_pipe(pn(name), {});
+    ASSERT_EQ(fallback.state, InspectState::Ok)
+        << (fallback.error ? fallback.error->to_string() : "");
+    EXPECT_EQ(fallback.access.value, "FILE_READ_ATTRIBUTES");
+    EXPECT_EQ(fallback.security_descriptor.state, FieldState::Denied);
+    InspectOptions least;
+    least.least_access_only = true;
+    PipeDetails d = inspect_pipe(pn(name), least);
+    EXPECT_EQ(d.state, InspectState::Denied);
+    ASSERT_TRUE(d.error.has_value());
+    EXPECT_EQ(d.error->os_code, 5);
+    EXPECT_EQ(d.security_descriptor.state, FieldState::Denied);
 }
 
 TEST(InspectWin32, BusyWithoutWaitTimeoutWithABound) {

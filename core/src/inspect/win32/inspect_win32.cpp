@@ -92,6 +92,7 @@ void for_each_connected_field(PipeDetails& d, F&& f) {
     f(d.everyone_can_write, "GetSecurityInfo");
     f(d.anonymous_can_write, "GetSecurityInfo");
     f(d.remote_clients_accepted, "GetSecurityInfo");
+    f(d.security_descriptor, "GetSecurityInfo");
 }
 
 void posix_only(PipeDetails& d) {
@@ -101,6 +102,8 @@ void posix_only(PipeDetails& d) {
     na(d.server_uid, "SO_PEERCRED");
     na(d.server_gid, "SO_PEERCRED");
     na(d.mode, "stat");
+    na(d.owner_uid, "stat");
+    na(d.owner_gid, "stat");
     na(d.socket_type, "SO_TYPE");
     na(d.send_buffer, "SO_SNDBUF");
     na(d.recv_buffer, "SO_RCVBUF");
@@ -133,28 +136,71 @@ constexpr AccessTry kAccessTries[] = {
     {GENERIC_WRITE | FILE_READ_ATTRIBUTES, "GENERIC_WRITE|FILE_READ_ATTRIBUTES"},
 };
 
+// Every security field fails the same way (the descriptor could not be read, or there is none).
+void fail_security(PipeDetails& d, FieldState state, const std::string& why) {
+    d.owner.fail(state, "GetSecurityInfo", true, why);
+    d.sddl.fail(state, "GetSecurityInfo", true, why);
+    d.aces.fail(state, "GetSecurityInfo", true, why);
+    d.null_dacl.fail(state, "GetSecurityInfo", true, why);
+    d.everyone_can_write.fail(state, "GetSecurityInfo", true, why);
+    d.anonymous_can_write.fail(state, "GetSecurityInfo", true, why);
+    d.remote_clients_accepted.fail(state, "GetSecurityInfo", true, why);
+    d.security_descriptor.fail(state, "GetSecurityInfo", true, why);
+}
+
+constexpr SECURITY_INFORMATION kDescriptorParts =
+    OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION;
+
+// The self-relative bytes of a descriptor GetSecurityInfo returned (it returns self-relative
+// ones; an absolute one is converted rather than trusted).
+std::vector<std::uint8_t> self_relative_bytes(PSECURITY_DESCRIPTOR sd) {
+    SECURITY_DESCRIPTOR_CONTROL control = 0;
+    DWORD revision = 0;
+    if (!::GetSecurityDescriptorControl(sd, &control, &revision)) return {};
+    if (control & SE_SELF_RELATIVE) {
+        const auto* p = static_cast<const std::uint8_t*>(sd);
+        return {p, p + ::GetSecurityDescriptorLength(sd)};
+    }
+    DWORD size = 0;
+    ::MakeSelfRelativeSD(sd, nullptr, &size);
+    std::vector<std::uint8_t> out(size);
+    if (size == 0 || !::MakeSelfRelativeSD(sd, out.data(), &size)) return {};
+    out.resize(size);
+    return out;
+}
+
 void read_security(PipeDetails& d, HANDLE h, const InspectOptions& opt) {
-    PSID owner = nullptr;
-    PACL dacl = nullptr;
+    // The mandatory label needs only READ_CONTROL, but a system that does not know
+    // LABEL_SECURITY_INFORMATION refuses the whole request: then read the rest without it.
     PSECURITY_DESCRIPTOR sd = nullptr;
-    DWORD rc = ::GetSecurityInfo(h, SE_KERNEL_OBJECT,
-                                 OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner,
-                                 nullptr, &dacl, nullptr, &sd);
+    SECURITY_INFORMATION parts = kDescriptorParts | LABEL_SECURITY_INFORMATION;
+    DWORD rc =
+        ::GetSecurityInfo(h, SE_KERNEL_OBJECT, parts, nullptr, nullptr, nullptr, nullptr, &sd);
+    std::string label_note;
     if (rc != ERROR_SUCCESS) {
-        for (auto* f : {&d.owner, &d.sddl}) fail_win32(*f, "GetSecurityInfo", true, rc, d.name);
-        fail_win32(d.aces, "GetSecurityInfo", true, rc, d.name);
-        fail_win32(d.null_dacl, "GetSecurityInfo", true, rc, d.name);
-        fail_win32(d.everyone_can_write, "GetSecurityInfo", true, rc, d.name);
-        fail_win32(d.anonymous_can_write, "GetSecurityInfo", true, rc, d.name);
-        fail_win32(d.remote_clients_accepted, "GetSecurityInfo", true, rc, d.name);
+        label_note = "the mandatory label could not be read (" +
+                     win32_error(rc, "GetSecurityInfo", d.name).to_string() +
+                     "); owner, group and DACL only";
+        parts = kDescriptorParts;
+        sd = nullptr;
+        rc = ::GetSecurityInfo(h, SE_KERNEL_OBJECT, parts, nullptr, nullptr, nullptr, nullptr, &sd);
+    }
+    if (rc != ERROR_SUCCESS) {
+        fail_security(d, field_state_for(rc),
+                      win32_error(rc, "GetSecurityInfo", d.name).to_string());
         return;
     }
     std::unique_ptr<void, LocalFreer> hold(sd);
+    PSID owner = nullptr;
+    BOOL defaulted = FALSE;
+    if (!::GetSecurityDescriptorOwner(sd, &owner, &defaulted)) owner = nullptr;
     LPWSTR text = nullptr;
     std::string sddl;
     if (::ConvertSecurityDescriptorToStringSecurityDescriptorW(
-            sd, SDDL_REVISION_1, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &text,
-            nullptr)) {
+            sd, SDDL_REVISION_1,
+            OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION |
+                (parts & LABEL_SECURITY_INFORMATION),
+            &text, nullptr)) {
         std::unique_ptr<void, LocalFreer> hold_text(text);
         sddl = detail::wide_to_utf8(text);
         d.sddl.set(sddl, "GetSecurityInfo+ConvertSecurityDescriptorToStringSecurityDescriptorW",
@@ -163,22 +209,27 @@ void read_security(PipeDetails& d, HANDLE h, const InspectOptions& opt) {
         fail_win32(d.sddl, "ConvertSecurityDescriptorToStringSecurityDescriptorW", true,
                    ::GetLastError(), d.name);
     }
-    BOOL present = FALSE, defaulted = FALSE;
+    BOOL present = FALSE;
     PACL acl = nullptr;
     ::GetSecurityDescriptorDacl(sd, &present, &acl, &defaulted);
     if (is_wine() && !owner && !present) {
-        // Wine keeps no descriptor for a pipe created without security attributes.
-        const char* why =
-            "the system returned no security descriptor for this pipe (Wine does this for pipes "
-            "created "
-            "without security attributes)";
-        d.owner.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
-        d.aces.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
-        d.null_dacl.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
-        d.everyone_can_write.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
-        d.anonymous_can_write.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
-        d.remote_clients_accepted.fail(FieldState::Unsupported, "GetSecurityInfo", true, why);
+        // Wine keeps no descriptor for a pipe created without security attributes. Its bytes
+        // (no owner, no DACL) would read as a NULL DACL: say there is none instead.
+        fail_security(d, FieldState::Unsupported,
+                      "the system returned no security descriptor for this pipe (Wine does this "
+                      "for pipes created without security attributes)");
         return;
+    }
+    auto bytes = self_relative_bytes(sd);
+    if (bytes.empty()) {
+        fail_win32(d.security_descriptor, "MakeSelfRelativeSD", true, ::GetLastError(), d.name);
+    } else {
+        d.security_descriptor.set(std::move(bytes),
+                                  (parts & LABEL_SECURITY_INFORMATION)
+                                      ? "GetSecurityInfo(OWNER|GROUP|DACL|LABEL)"
+                                      : "GetSecurityInfo(OWNER|GROUP|DACL)",
+                                  true);
+        d.security_descriptor.note = label_note;
     }
     if (owner)
         d.owner.set(account_name(owner, opt.resolve_names), "GetSecurityInfo", true);
@@ -254,8 +305,9 @@ const AccessTry* open_client(PipeDetails& d, const std::wstring& path,
                                   SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, nullptr));
             if (h) return &t;
             err = ::GetLastError();
-            if (err != ERROR_ACCESS_DENIED)
-                break;  // only a refused access is worth asking for less
+            // Only a refused access is worth asking for less; the audit asks for the least
+            // (the first) and nothing else.
+            if (err != ERROR_ACCESS_DENIED || options.least_access_only) break;
         }
         if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND ||
             err == ERROR_BAD_NETPATH || err == ERROR_BAD_NET_NAME) {
@@ -263,7 +315,11 @@ const AccessTry* open_client(PipeDetails& d, const std::wstring& path,
             return nullptr;
         }
         if (err == ERROR_ACCESS_DENIED) {
-            fail_whole(d, InspectState::Denied, win32_error(err, "CreateFileW", d.name));
+            Error e = win32_error(err, "CreateFileW", d.name);
+            if (options.least_access_only)
+                e.message += " (opened with " + std::string(kAccessTries[0].words) +
+                             " only: the audit asks for no other access)";
+            fail_whole(d, InspectState::Denied, std::move(e));
             return nullptr;
         }
         if (err != ERROR_PIPE_BUSY) {
@@ -372,17 +428,6 @@ void read_server(PipeDetails& d, HANDLE ph) {
         fail_win32(d.server_session, "GetNamedPipeServerSessionId", true, ::GetLastError(), d.name);
 }
 
-void deny_security(PipeDetails& d) {
-    std::string why = "the pipe's DACL refused READ_CONTROL, so its security cannot be read";
-    d.owner.fail(FieldState::Denied, "GetSecurityInfo", true, why);
-    d.sddl.fail(FieldState::Denied, "GetSecurityInfo", true, why);
-    d.aces.fail(FieldState::Denied, "GetSecurityInfo", true, why);
-    d.null_dacl.fail(FieldState::Denied, "GetSecurityInfo", true, why);
-    d.everyone_can_write.fail(FieldState::Denied, "GetSecurityInfo", true, why);
-    d.anonymous_can_write.fail(FieldState::Denied, "GetSecurityInfo", true, why);
-    d.remote_clients_accepted.fail(FieldState::Denied, "GetSecurityInfo", true, why);
-}
-
 }  // namespace
 
 PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
@@ -407,7 +452,8 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
         if (used->access & READ_CONTROL || used->access & GENERIC_READ)
             read_security(d, ph, options);
         else
-            deny_security(d);
+            fail_security(d, FieldState::Denied,
+                          "the pipe's DACL refused READ_CONTROL, so its security cannot be read");
     }
     d.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
     return d;
