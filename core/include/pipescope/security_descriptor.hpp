@@ -26,9 +26,9 @@ struct Sid {
 };
 
 // "S-1-5-32-544" (decimal or 0x-hex authority) or an SDDL alias ("WD", "AN", "AU", "BU", "BA",
-// "SY", "NU", "OW", "AC", "LW", "ME", "HI", "SI", ...). Aliases that name the local domain or
-// the creator ("DA", "CO") are errors: they need a machine to resolve. InvalidArgument says
-// what was wrong.
+// "SY", "NU", "OW", "CO", "AC", "LW", "ME", "HI", "SI", ...). Aliases that name a domain or
+// machine account ("DA", "DU", "LA") are errors: they need a machine to resolve. InvalidArgument
+// says what was wrong.
 [[nodiscard]] Result<Sid> parse_sid(std::string_view text);
 // "Everyone", "NT AUTHORITY\\ANONYMOUS LOGON", "BUILTIN\\Administrators", "Low Mandatory
 // Level", ... for well-known SIDs; the S- text for any other.
