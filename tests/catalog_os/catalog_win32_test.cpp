@@ -1,7 +1,9 @@
 // The Windows catalog against real pipes: the directory source (or its clear error under
 // Wine), the handle table finding a pipe held by another process with that PID as the server,
 // server and client ends, and proof that listing never connects.
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -84,6 +86,98 @@ TEST(CatalogWin32, HandleTableFindsAPipeHeldByAnotherProcess) {
     EXPECT_EQ(after->find("named_pipe:" + name), nullptr) << "gone after the holder exits";
 }
 
+// A pipe_holder serving `name`, started with `options` after the name; its pid once ready
+// (and its inheriting child's pid in *child when it was asked for one).
+struct Holder {
+    ChildProcess process;
+    std::uint32_t child_pid = 0;
+
+    bool start(const std::string& name, const std::vector<std::string>& options, std::string* err) {
+        std::vector<std::string> args{"pipe", name, "20000"};
+        args.insert(args.end(), options.begin(), options.end());
+        if (!process.start(built_program(PIPE_HOLDER_PATH), args, err)) return false;
+        for (;;) {
+            auto line = process.read_line(20s);
+            if (!line) {
+                *err = "pipe_holder did not start";
+                return false;
+            }
+            if (line->rfind("child ", 0) == 0) {
+                child_pid = static_cast<std::uint32_t>(std::stoul(line->substr(6)));
+                continue;
+            }
+            if (*line == "ready " + std::to_string(process.pid())) return true;
+            *err = "pipe_holder said: " + *line;
+            return false;
+        }
+    }
+};
+
+const PipeEntry* listed(const Result<Snapshot>& snap, const std::string& name) {
+    return snap.ok() ? snap->find("named_pipe:" + name) : nullptr;
+}
+
+TEST(CatalogWin32, OneProcessWithFourInstancesIsOneServer) {
+    std::string name = unique_pipe("four");
+    Holder h;
+    std::string err;
+    ASSERT_TRUE(h.start(name, {"--instances", "4"}, &err)) << err;
+    auto snap = list_pipes({});
+    ASSERT_TRUE(snap.ok()) << snap.error().to_string();
+    const PipeEntry* e = listed(snap, name);
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->current_instances, 4);
+    EXPECT_EQ(e->server_pids.size(), 1u);
+    EXPECT_EQ(e->server_processes, 1u) << "four pipe objects, one process";
+}
+
+TEST(CatalogWin32, TwoProcessesServingOneNameAreTwoServers) {
+    std::string name = unique_pipe("squat");
+    Holder first, second;
+    std::string err;
+    ASSERT_TRUE(first.start(name, {}, &err)) << err;
+    ASSERT_TRUE(second.start(name, {"--instances", "2"}, &err)) << err;
+    auto snap = list_pipes({});
+    ASSERT_TRUE(snap.ok()) << snap.error().to_string();
+    const PipeEntry* e = listed(snap, name);
+    ASSERT_NE(e, nullptr);
+    EXPECT_TRUE(holds(e->server_pids, first.process.pid()));
+    EXPECT_TRUE(holds(e->server_pids, second.process.pid()));
+    EXPECT_EQ(e->current_instances, 3);
+    EXPECT_EQ(e->server_processes, 2u) << "different pipe objects in different processes";
+}
+
+// A child that inherited its parent's server handle holds the same pipe object: one server,
+// not squatting. A third, unrelated process on the name is still a second server.
+TEST(CatalogWin32, AChildHoldingAnInheritedServerHandleIsNotASecondServer) {
+    std::string name = unique_pipe("inherit");
+    Holder parent;
+    std::string err;
+    ASSERT_TRUE(parent.start(name, {"--child"}, &err)) << err;
+    ASSERT_NE(parent.child_pid, 0u);
+    auto snap = list_pipes({});
+    ASSERT_TRUE(snap.ok()) << snap.error().to_string();
+    const PipeEntry* e = listed(snap, name);
+    ASSERT_NE(e, nullptr);
+    EXPECT_TRUE(holds(e->server_pids, parent.process.pid()));
+    EXPECT_TRUE(holds(e->server_pids, parent.child_pid)) << "the child holds the server end too";
+    EXPECT_EQ(e->current_instances, 1) << "one instance, two handles";
+    EXPECT_EQ(e->server_processes, 1u) << "one pipe object shared by parent and child";
+
+    Holder other;
+    ASSERT_TRUE(other.start(name, {}, &err)) << err;
+    auto again = list_pipes({});
+    ASSERT_TRUE(again.ok()) << again.error().to_string();
+    const PipeEntry* e2 = listed(again, name);
+    ASSERT_NE(e2, nullptr);
+    std::string pids;
+    for (const auto& p : e2->server_pids) pids += std::to_string(p.pid) + " " + p.name + ", ";
+    EXPECT_EQ(e2->server_pids.size(), 3u)
+        << pids << " parent " << parent.process.pid() << " child " << parent.child_pid
+        << " other " << other.process.pid() << " self " << ::GetCurrentProcessId();
+    EXPECT_EQ(e2->server_processes, 2u) << "the family and the unrelated process";
+}
+
 TEST(CatalogWin32, HandleTableTellsServerAndClientEndsApart) {
     std::string name = unique_pipe("ends");
     ServerSpec spec;
@@ -104,6 +198,7 @@ TEST(CatalogWin32, HandleTableTellsServerAndClientEndsApart) {
     EXPECT_TRUE(holds(e->client_pids, ::GetCurrentProcessId()));
     EXPECT_EQ(e->max_instances, 2);
     EXPECT_EQ(e->current_instances, 1);
+    EXPECT_EQ(e->server_processes, 1u);
     EXPECT_GT(table->handles_seen, 0u);
 }
 

@@ -4,6 +4,7 @@
 // hold and asks the object manager about them.
 #include <windows.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <functional>
 #include <future>
@@ -184,6 +185,53 @@ struct FileQuery {
     nt::PipeLocalInformation local{};
 };
 
+// One server-end handle of a pipe, for telling pipe objects apart.
+struct ServerHandle {
+    ULONG_PTR pid = 0;
+    PVOID object = nullptr;  // the kernel object's address from the handle table, if shown
+    // The duplicate, kept open for NtCompareObjects when the address is not shown.
+    std::shared_ptr<FileQuery> query;
+};
+
+// Processes serving one name through different pipe objects. Handles to one object (a handle
+// a child inherited or one duplicated into another process) are one object, and processes
+// that share an object are one party: a parent and the child that inherited its server handle
+// count once, one process with four instances counts once, two processes that each created
+// instances count twice. Objects are told apart by their kernel address where the handle
+// table shows it (Windows), else by NtCompareObjects on the duplicates (Wine, whose table
+// shows no addresses, and Windows versions that hide them from a caller without
+// SeDebugPrivilege); without either, each process counts once, so a shared inherited handle
+// would then count twice.
+std::uint32_t count_server_processes(const std::vector<ServerHandle>& handles,
+                                     nt::NtCompareObjectsFn compare) {
+    auto same_object = [&](const ServerHandle& a, const ServerHandle& b) {
+        if (a.object && b.object) return a.object == b.object;
+        if (compare && a.query && b.query)
+            return compare(a.query->handle.get(), b.query->handle.get()) == 0;
+        return false;
+    };
+    // Union-find over the handles' processes: parties joined by a shared object.
+    std::vector<ULONG_PTR> pids;
+    for (const auto& h : handles)
+        if (std::find(pids.begin(), pids.end(), h.pid) == pids.end()) pids.push_back(h.pid);
+    std::vector<std::size_t> parent(pids.size());
+    for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = i;
+    auto root = [&](std::size_t i) {
+        while (parent[i] != i) i = parent[i] = parent[parent[i]];
+        return i;
+    };
+    auto index_of = [&](ULONG_PTR pid) {
+        return static_cast<std::size_t>(std::find(pids.begin(), pids.end(), pid) - pids.begin());
+    };
+    for (std::size_t i = 0; i < handles.size(); ++i)
+        for (std::size_t j = i + 1; j < handles.size(); ++j)
+            if (handles[i].pid != handles[j].pid && same_object(handles[i], handles[j]))
+                parent[root(index_of(handles[i].pid))] = root(index_of(handles[j].pid));
+    std::uint32_t parties = 0;
+    for (std::size_t i = 0; i < pids.size(); ++i) parties += root(i) == i ? 1 : 0;
+    return parties;
+}
+
 bool is_pipe_device_name(const std::wstring& name) {
     return name.size() > kDevicePrefix.size() &&
            name.compare(0, kDevicePrefix.size(), kDevicePrefix) == 0;
@@ -238,10 +286,16 @@ class HandleScan {
         if (out_.handles_timed_out >= kMaxTimeouts) return;
         if (!query_name(h, q)) return;
         if (!is_pipe_device_name(q->name)) return;
-        add_holder(q->name.substr(kDevicePrefix.size()), h.UniqueProcessId, *q);
+        std::wstring pipe = q->name.substr(kDevicePrefix.size());
+        add_holder(pipe, h.UniqueProcessId, *q);
+        if (q->have_local && q->local.NamedPipeEnd == 1)
+            servers_[pipe].push_back({h.UniqueProcessId, h.Object, h.Object ? nullptr : q});
     }
 
     HandleTableListing finish() {
+        for (auto& [pipe, handles] : servers_)
+            by_name_[pipe].server_processes = count_server_processes(handles, compare_);
+        servers_.clear();  // closes the duplicates kept for comparing
         for (auto& [k, e] : by_name_) out_.entries.push_back(std::move(e));
         return std::move(out_);
     }
@@ -340,6 +394,11 @@ class HandleScan {
     std::chrono::milliseconds query_timeout_;
     HandleTableListing out_;
     std::map<std::wstring, PipeEntry> by_name_;
+    // Server-end handles per pipe name. Where the table hides object addresses the
+    // duplicates stay open until finish() so NtCompareObjects can compare them: a server
+    // instance closed meanwhile lives on until then (the scan takes milliseconds to seconds).
+    std::map<std::wstring, std::vector<ServerHandle>> servers_;
+    const nt::NtCompareObjectsFn compare_ = nt::resolve<nt::NtCompareObjectsFn>("NtCompareObjects");
     std::unordered_map<ULONG_PTR, UniqueHandle>
         processes_;  // pid -> PROCESS_DUP_HANDLE handle (or invalid)
     std::unordered_map<ULONG_PTR, std::string> names_;

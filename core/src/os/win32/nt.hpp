@@ -62,6 +62,9 @@ using NtQueryDirectoryFileFn = LONG(NTAPI*)(HANDLE, HANDLE, PVOID, PVOID, IO_STA
 using NtQuerySystemInformationFn = LONG(NTAPI*)(int, PVOID, ULONG, ULONG*);
 using NtQueryObjectFn = LONG(NTAPI*)(HANDLE, int, PVOID, ULONG, ULONG*);
 using NtQueryInformationFileFn = LONG(NTAPI*)(HANDLE, IO_STATUS_BLOCK*, PVOID, ULONG, int);
+// STATUS_SUCCESS when both handles refer to one kernel object, STATUS_NOT_SAME_OBJECT when not
+// (Windows 10 and later; Wine).
+using NtCompareObjectsFn = LONG(NTAPI*)(HANDLE, HANDLE);
 
 // Looks a function up in ntdll; nullptr when it is missing.
 template <class Fn>
