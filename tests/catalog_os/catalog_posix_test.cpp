@@ -2,6 +2,7 @@
 // child), connection counts, folders, vanishing after close, and proof that listing never
 // connects.
 #include <poll.h>
+#include <sys/wait.h>
 
 #include <thread>
 
@@ -149,6 +150,79 @@ TEST(CatalogPosix, CountsConnectionsAtTheListener) {
     bool changed = false;
     for (const auto& c : d.changed) changed |= c.after.name == name;
     EXPECT_TRUE(changed) << "a connection closing is a change";
+}
+
+TEST(CatalogPosix, AListenerAForkedChildInheritedIsOneServer) {
+    TempDir dir;
+    std::string path = dir.file("shared.sock");
+    auto l = listen_on(path, SOCK_STREAM);
+    ASSERT_TRUE(l);
+    int gate[2];
+    ASSERT_EQ(::pipe2(gate, O_CLOEXEC), 0);
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {  // holds the inherited listener until the parent closes the gate
+        ::close(gate[1]);
+        char c;
+        while (::read(gate[0], &c, 1) > 0) {
+        }
+        ::_exit(0);
+    }
+    ::close(gate[0]);
+    Snapshot snap = list_or_fail();
+    ::close(gate[1]);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    const PipeEntry* e = snap.find("unix_stream:" + path);
+    ASSERT_NE(e, nullptr);
+    EXPECT_TRUE(holds(e->server_pids, kSelf));
+    EXPECT_TRUE(holds(e->server_pids, static_cast<std::uint32_t>(child)));
+    EXPECT_EQ(e->server_processes, 1u) << "one socket, two holders";
+}
+
+TEST(CatalogPosix, TwoListenersBoundAtOnePathAreTwoServers) {
+    TempDir dir;
+    std::string path = dir.file("twice.sock");
+    auto first = listen_on(path, SOCK_STREAM);
+    ASSERT_TRUE(first);
+    Snapshot one = list_or_fail();
+    const PipeEntry* e1 = one.find("unix_stream:" + path);
+    ASSERT_NE(e1, nullptr);
+    EXPECT_EQ(e1->server_processes, 1u);
+    // Take the name over: unlink the file and bind again (what a squatter does).
+    ASSERT_EQ(::unlink(path.c_str()), 0);
+    auto second = listen_on(path, SOCK_STREAM);
+    ASSERT_TRUE(second);
+    Snapshot two = list_or_fail();
+    const PipeEntry* e2 = two.find("unix_stream:" + path);
+    ASSERT_NE(e2, nullptr);
+    EXPECT_EQ(e2->server_processes, 2u);
+}
+
+TEST(CatalogPosix, FifoReadersAreItsServers) {
+    TempDir dir;
+    std::string fifo = dir.file("readers.fifo");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    UniqueFd r1{::open(fifo.c_str(), O_RDONLY | O_NONBLOCK)};
+    ASSERT_TRUE(r1);
+    UniqueFd w{::open(fifo.c_str(), O_WRONLY | O_NONBLOCK)};
+    ASSERT_TRUE(w);
+    Snapshot snap = list_or_fail();
+    const PipeEntry* e = snap.find("fifo:" + fifo);
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->server_processes, 1u) << "a writer is not a server";
+    ChildProcess reader;
+    std::string err;
+    ASSERT_TRUE(reader.start(pipescope::test::built_program(PIPE_HOLDER_PATH),
+                             {"fifo", fifo, "20000"}, &err))
+        << err;
+    ASSERT_TRUE(reader.read_line(5s));
+    Snapshot snap2 = list_or_fail();
+    const PipeEntry* e2 = snap2.find("fifo:" + fifo);
+    ASSERT_NE(e2, nullptr);
+    EXPECT_EQ(e2->server_processes, 2u) << "two processes read what writers send";
+    reader.close_stdin();
+    EXPECT_EQ(reader.wait(5s), 0);
 }
 
 TEST(CatalogPosix, FoldersShowUnusedFifosAndStaleSockets) {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -199,6 +200,27 @@ TEST(ProcNetUnix, EntriesCountConnectionsAndOwners) {
     EXPECT_EQ(dgram->socket_state, SocketState::Unconnected);
 }
 
+TEST(ProcNetUnix, ServerProcessesCountListenersByInode) {
+    // /run/app.sock: one listener (1001) whose accepted connections (1002, 1003) are not
+    // servers; /run/two.sock: a second listener bound after the first file was unlinked.
+    std::string text = kProcNetUnix;
+    text +=
+        "0000000000000000: 00000002 00000000 00010000 0001 01 5001 /run/two.sock\n"
+        "0000000000000000: 00000002 00000000 00010000 0001 01 5002 /run/two.sock\n";
+    auto recs = parse_proc_net_unix(text);
+    // The first listener is held by a parent and the child that inherited it: still one.
+    std::vector<InodeHolders> holders = {
+        {1001, {{100, "server"}, {150, "child"}}}, {5001, {{300, "old"}}}, {5002, {{300, "old"}}}};
+    auto entries = unix_entries_from_records(recs, holders);
+    std::map<std::string, std::uint32_t> got;
+    for (const auto& e : entries) got[e.name] = e.server_processes;
+    EXPECT_EQ(got.at("/run/app.sock"), 1u);
+    EXPECT_EQ(got.at("/run/two.sock"), 2u);
+    EXPECT_EQ(got.at("@abstract-seq"), 1u);
+    EXPECT_EQ(got.at("/tmp/no-holder.sock"), 1u) << "a listener whose holders are hidden is one";
+    EXPECT_EQ(got.at("/run/with space.sock"), 1u) << "a bound datagram socket serves its name";
+}
+
 PipeEntry entry(std::string name, std::optional<std::int64_t> cur,
                 PipeKind kind = PipeKind::NamedPipe) {
     PipeEntry e;
@@ -260,6 +282,19 @@ TEST(Snapshot, NormalizeMergesSourcesAndPrefersDirectoryCounts) {
     ASSERT_EQ(p->other_pids.size(), 1u) << "a known server is not also listed as unknown";
     EXPECT_EQ(p->other_pids[0].pid, 9u);
     EXPECT_EQ(s.find("named_pipe:zzz"), nullptr);
+}
+
+TEST(Snapshot, NormalizeKeepsTheLargestServerProcessCount) {
+    auto a = entry("p", 1);
+    a.server_processes = 2;
+    auto b = entry("p", 1);
+    b.server_processes = 1;
+    auto s = snapshot({b, a});
+    ASSERT_EQ(s.entries.size(), 1u);
+    EXPECT_EQ(s.entries[0].server_processes, 2u);
+    auto c = s;
+    c.entries[0].server_processes = 1;
+    EXPECT_EQ(diff(s, c).changed.size(), 1u) << "a second server leaving is a change";
 }
 
 TEST(Snapshot, CarryTimesKeepsFirstSeen) {

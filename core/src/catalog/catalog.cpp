@@ -133,8 +133,9 @@ bool same_pids(const std::vector<ProcessRef>& a, const std::vector<ProcessRef>& 
 
 bool entry_changed(const PipeEntry& a, const PipeEntry& b) {
     return a.current_instances != b.current_instances || a.max_instances != b.max_instances ||
-           a.connections != b.connections || !same_pids(a.server_pids, b.server_pids) ||
-           !same_pids(a.client_pids, b.client_pids) || !same_pids(a.other_pids, b.other_pids);
+           a.connections != b.connections || a.server_processes != b.server_processes ||
+           !same_pids(a.server_pids, b.server_pids) || !same_pids(a.client_pids, b.client_pids) ||
+           !same_pids(a.other_pids, b.other_pids);
 }
 
 }  // namespace
@@ -166,6 +167,7 @@ void normalize(Snapshot& snapshot) {
             unite(m.client_pids, e.client_pids);
             unite(m.other_pids, e.other_pids);
             m.connections = std::max(m.connections, e.connections);
+            m.server_processes = std::max(m.server_processes, e.server_processes);
             if (m.inode == 0) m.inode = e.inode;
             if (m.socket_state == SocketState::NotApplicable) m.socket_state = e.socket_state;
             m.sources |= e.sources;
@@ -376,6 +378,10 @@ std::vector<PipeEntry> unix_entries_from_records(const std::vector<UnixSocketRec
 
     std::unordered_map<std::string, std::size_t> index;  // key -> position in out
     std::vector<PipeEntry> out;
+    // Server objects per entry: listening sockets (and bound datagram sockets) by inode. A
+    // listener a child inherited is one inode, so it counts once; a second bind at the path
+    // (after the first file was unlinked) is another.
+    std::vector<std::vector<std::uint64_t>> server_inodes;
     for (const auto& r : records) {
         if (r.path.empty()) continue;  // unnamed: socketpairs and client ends
         PipeKind kind = r.type == 5   ? PipeKind::UnixSeqpacket
@@ -389,8 +395,14 @@ std::vector<PipeEntry> unix_entries_from_records(const std::vector<UnixSocketRec
             probe.current_instances = 0;
             probe.sources = static_cast<std::uint32_t>(CatalogSource::ProcNetUnix);
             out.push_back(std::move(probe));
+            server_inodes.emplace_back();
         }
         PipeEntry& e = out[it->second];
+        if ((r.flags & kAcceptCon) != 0 || kind == PipeKind::UnixDgram) {
+            auto& inodes = server_inodes[it->second];
+            if (std::find(inodes.begin(), inodes.end(), r.inode) == inodes.end())
+                inodes.push_back(r.inode);
+        }
         *e.current_instances += 1;
         const std::vector<ProcessRef>* who = nullptr;
         if (auto h = by_inode.find(r.inode); h != by_inode.end()) who = h->second;
@@ -418,6 +430,8 @@ std::vector<PipeEntry> unix_entries_from_records(const std::vector<UnixSocketRec
         }
         if (who) e.sources |= static_cast<std::uint32_t>(CatalogSource::ProcFd);
     }
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i].server_processes = static_cast<std::uint32_t>(server_inodes[i].size());
     return out;
 }
 

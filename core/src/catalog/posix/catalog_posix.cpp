@@ -137,6 +137,12 @@ void add_fifos_in_use(std::map<std::string, FifoUse>& fifos, Snapshot& snap) {
         e.other_pids = std::move(use.both);
         e.current_instances = static_cast<std::int64_t>(e.server_pids.size() +
                                                         e.client_pids.size() + e.other_pids.size());
+        // Every process that reads takes data the writers send: each is a server of the name
+        // (read-write holders too). /proc does not tell an inherited descriptor from a second
+        // open, so a reader and its child count two.
+        std::vector<ProcessRef> reading = e.server_pids;
+        for (const auto& p : e.other_pids) add_unique(reading, p);
+        e.server_processes = static_cast<std::uint32_t>(reading.size());
         e.sources = static_cast<std::uint32_t>(CatalogSource::ProcFd);
         snap.entries.push_back(std::move(e));
     }
