@@ -1,6 +1,7 @@
 // The Linux inspector against sockets and FIFOs made here: every field, missing, busy,
 // timeout, cancel, a FIFO with no writer, and that it never reads a FIFO's data.
 #include <poll.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 
 #include <thread>
@@ -187,6 +188,73 @@ TEST(InspectPosix, FifoBytesQueuedAreCountedNotRead) {
     EXPECT_EQ(d.capacity.value, 65536 * 2);
     char buf[16];
     EXPECT_EQ(::read(reader.get(), buf, sizeof buf), 5) << "the probe left the data in place";
+}
+
+TEST(InspectPosix, OwnerUidAndGidComeFromStat) {
+    TempDir dir;
+    std::string path = dir.file("owned.sock");
+    auto l = listen_on(path, SOCK_STREAM);
+    ASSERT_TRUE(l);
+    // As root, give the file another owner so the values cannot be the process's own.
+    if (::geteuid() == 0) {
+        ASSERT_EQ(::chown(path.c_str(), 65534, 12345), 0);
+    }
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    PipeDetails d = inspect_pipe(name_of(path), {});
+    ASSERT_TRUE(d.owner_uid.ok());
+    ASSERT_TRUE(d.owner_gid.ok());
+    EXPECT_EQ(*d.owner_uid.value, st.st_uid);
+    EXPECT_EQ(*d.owner_gid.value, st.st_gid);
+    EXPECT_EQ(d.owner_uid.source, "stat");
+    EXPECT_FALSE(d.owner_uid.connected);
+    EXPECT_EQ(d.security_descriptor.state, FieldState::Unsupported);
+
+    std::string abs = "@pscat-owner-" + unique_suffix();
+    auto la = listen_on(abs, SOCK_STREAM);
+    ASSERT_TRUE(la);
+    PipeDetails a = inspect_pipe(name_of(abs), {});
+    EXPECT_EQ(a.owner_uid.state, FieldState::Unsupported);
+    EXPECT_EQ(a.owner_gid.state, FieldState::Unsupported);
+    EXPECT_FALSE(a.owner_uid.note.empty()) << "says why";
+}
+
+TEST(InspectPosix, LeastAccessProbeNeverOpensAFifo) {
+    TempDir dir;
+    std::string path = dir.file("audited.fifo");
+    ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+    ASSERT_EQ(::chmod(path.c_str(), 0622), 0);
+    UniqueFd in{::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)};
+    ASSERT_TRUE(in);
+    ASSERT_GE(::inotify_add_watch(in.get(), path.c_str(), IN_OPEN), 0);
+    auto opens = [&] {
+        int n = 0;
+        alignas(inotify_event) char buf[4096];
+        for (;;) {
+            ssize_t got = ::read(in.get(), buf, sizeof buf);
+            if (got <= 0) break;
+            for (char* p = buf; p < buf + got;) {
+                auto* ev = reinterpret_cast<inotify_event*>(p);
+                if (ev->mask & IN_OPEN) ++n;
+                p += sizeof(inotify_event) + ev->len;
+            }
+        }
+        return n;
+    };
+    InspectOptions least;
+    least.least_access_only = true;
+    PipeDetails d = inspect_pipe(name_of(path), least);
+    ASSERT_EQ(d.state, InspectState::Ok) << (d.error ? d.error->to_string() : "");
+    EXPECT_FALSE(d.connected);
+    EXPECT_EQ(d.mode.value, 0622u);
+    EXPECT_TRUE(d.owner_uid.ok());
+    EXPECT_FALSE(d.capacity.ok());
+    EXPECT_EQ(opens(), 0) << "the least-access probe opened the FIFO";
+    // The ordinary probe does open it (so the watch above can see an open).
+    PipeDetails full = inspect_pipe(name_of(path), {});
+    ASSERT_EQ(full.state, InspectState::Ok);
+    EXPECT_TRUE(full.capacity.ok());
+    EXPECT_GE(opens(), 1);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Linux probe. A socket: stat the path (owner, mode), then a non-blocking connect bounded by
 // poll and SO_PEERCRED / SO_TYPE / SO_SNDBUF / SO_RCVBUF. A FIFO: stat, then an
-// O_RDONLY | O_NONBLOCK open that never blocks and never reads, for F_GETPIPE_SZ and FIONREAD.
+// O_RDONLY | O_NONBLOCK open that never blocks and never reads, for F_GETPIPE_SZ and FIONREAD
+// (not with least_access_only: the audit stats a FIFO and never opens it).
 #include <fcntl.h>
 #include <pwd.h>
 #include <grp.h>
@@ -106,6 +107,7 @@ void mark_not_applicable(PipeDetails& d) {
     na(d.everyone_can_write, "GetSecurityInfo");
     na(d.anonymous_can_write, "GetSecurityInfo");
     na(d.remote_clients_accepted, "GetSecurityInfo");
+    na(d.security_descriptor, "GetSecurityInfo");
 }
 
 void fail_whole(PipeDetails& d, Error err) {
@@ -226,7 +228,25 @@ void probe_socket(PipeDetails& d, const std::string& address, const InspectOptio
     d.state = InspectState::Ok;
 }
 
-void probe_fifo(PipeDetails& d, const std::string& path) {
+void probe_fifo(PipeDetails& d, const std::string& path, const InspectOptions& opt) {
+    const char* why =
+        "a FIFO has no server process of its own; list pipes to see its readers and writers";
+    d.server_pid.fail(FieldState::Unsupported, "SO_PEERCRED", false, why);
+    d.server_uid.fail(FieldState::Unsupported, "SO_PEERCRED", false, why);
+    d.server_gid.fail(FieldState::Unsupported, "SO_PEERCRED", false, why);
+    d.server_image.fail(FieldState::Unsupported, "/proc/<pid>/exe", false, why);
+    d.end.fail(FieldState::Unsupported, "open", true, "a FIFO has no ends of its own");
+    d.type.set("byte", "stat", false);
+    if (opt.least_access_only) {
+        // Opening a FIFO, even to read, makes this process one of its readers (a writer
+        // waiting for a reader would start writing to us): the audit needs only stat.
+        const char* not_opened =
+            "not opened: the least-access probe never opens a FIFO, which would make it a reader";
+        d.capacity.fail(FieldState::Unknown, "F_GETPIPE_SZ", false, not_opened);
+        d.bytes_queued.fail(FieldState::Unknown, "FIONREAD", false, not_opened);
+        d.state = InspectState::Ok;
+        return;
+    }
     // O_NONBLOCK: a read-only open of a FIFO returns at once even with no writer; we never read.
     UniqueFd fd{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
     if (!fd) {
@@ -234,7 +254,6 @@ void probe_fifo(PipeDetails& d, const std::string& path) {
         return;
     }
     d.connected = true;
-    d.type.set("byte", "stat", false);
     int sz = ::fcntl(fd.get(), F_GETPIPE_SZ);
     if (sz >= 0)
         d.capacity.set(sz, "F_GETPIPE_SZ", true);
@@ -245,13 +264,6 @@ void probe_fifo(PipeDetails& d, const std::string& path) {
         d.bytes_queued.set(queued, "FIONREAD", true);
     else
         d.bytes_queued.fail(state_for_errno(errno), "FIONREAD", true, std::strerror(errno));
-    const char* why =
-        "a FIFO has no server process of its own; list pipes to see its readers and writers";
-    d.server_pid.fail(FieldState::Unsupported, "SO_PEERCRED", false, why);
-    d.server_uid.fail(FieldState::Unsupported, "SO_PEERCRED", false, why);
-    d.server_gid.fail(FieldState::Unsupported, "SO_PEERCRED", false, why);
-    d.server_image.fail(FieldState::Unsupported, "/proc/<pid>/exe", false, why);
-    d.end.fail(FieldState::Unsupported, "open", true, "a FIFO has no ends of its own");
     d.state = InspectState::Ok;
 }
 
@@ -271,6 +283,8 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
         d.kind = "unix socket";
         d.owner.fail(FieldState::Unsupported, "stat", false, "an abstract socket has no file");
         d.mode.fail(FieldState::Unsupported, "stat", false, "an abstract socket has no file");
+        d.owner_uid.fail(FieldState::Unsupported, "stat", false, "an abstract socket has no file");
+        d.owner_gid.fail(FieldState::Unsupported, "stat", false, "an abstract socket has no file");
         probe_socket(d, address, options, deadline, stop);
     } else {
         struct stat st {};
@@ -278,10 +292,14 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
             int e = errno;
             d.owner.fail(state_for_errno(e), "stat", false, std::strerror(e));
             d.mode.fail(state_for_errno(e), "stat", false, std::strerror(e));
+            d.owner_uid.fail(state_for_errno(e), "stat", false, std::strerror(e));
+            d.owner_gid.fail(state_for_errno(e), "stat", false, std::strerror(e));
             fail_whole(d, errno_error(e, "stat", d.name));
         } else {
             d.owner.set(user_text(st.st_uid, options.resolve_names), "stat", false);
             d.mode.set(static_cast<std::uint32_t>(st.st_mode & 07777), "stat", false);
+            d.owner_uid.set(static_cast<std::uint32_t>(st.st_uid), "stat", false);
+            d.owner_gid.set(static_cast<std::uint32_t>(st.st_gid), "stat", false);
             if (S_ISSOCK(st.st_mode)) {
                 d.kind = "unix socket";
                 probe_socket(d, address, options, deadline, stop);
@@ -290,7 +308,7 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
                 d.socket_type.fail(FieldState::Unsupported, "SO_TYPE", false, "not a socket");
                 d.send_buffer.fail(FieldState::Unsupported, "SO_SNDBUF", false, "not a socket");
                 d.recv_buffer.fail(FieldState::Unsupported, "SO_RCVBUF", false, "not a socket");
-                probe_fifo(d, address);
+                probe_fifo(d, address, options);
             } else {
                 fail_whole(
                     d, make_error(ErrorCode::InvalidArgument, "stat", d.name,
