@@ -19,5 +19,6 @@ void register_inspect(CLI::App& app, Context& ctx);     // cmd_inspect.cpp
 void register_client(CLI::App& app, Context& ctx);
 void register_server(CLI::App& app, Context& ctx);
 void register_relay(CLI::App& app, Context& ctx);
+void register_audit(CLI::App& app, Context& ctx);  // cmd_audit.cpp
 
 }  // namespace pipescope::cli

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     cli::register_client(app, ctx);
     cli::register_server(app, ctx);
     cli::register_relay(app, ctx);
+    cli::register_audit(app, ctx);
 
     try {
         app.parse(argc, argv);

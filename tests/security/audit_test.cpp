@@ -3,7 +3,12 @@
 // file modes, findings from the listing, ordering and the JSON shape. Pure: natively and under
 // Wine alike.
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -114,6 +119,21 @@ TEST(AuditPrincipals, WindowsModelsHoldOnlyWhatEachLogonGets) {
     auto with_me = windows_audit_principals(me);
     ASSERT_EQ(with_me.size(), 8u);
     EXPECT_EQ(with_me[7].name, "current user (alice)");
+}
+
+TEST(AuditPrincipals, CurrentTokenIsReadOnWindowsOnly) {
+    auto me = current_token_principal();
+#ifdef _WIN32
+    ASSERT_TRUE(me.has_value()) << "the process token could not be read";
+    EXPECT_EQ(me->user.authority, 5u) << me->user.to_string();
+    EXPECT_FALSE(me->user.sub_authorities.empty());
+    EXPECT_NE(me->name.find("current user ("), std::string::npos) << me->name;
+    EXPECT_TRUE(has(me->groups, well_known::everyone())) << "every token holds Everyone";
+    // The label is read as the integrity level, not kept as a group.
+    for (const auto& g : me->groups) EXPECT_NE(g.authority, 16u) << g.to_string();
+#else
+    EXPECT_FALSE(me.has_value()) << "POSIX has no Windows token";
+#endif
 }
 
 TEST(AuditDescriptor, NullDaclGrantsEveryoneButNotTheSandboxes) {
@@ -590,4 +610,228 @@ TEST(AuditJson, ArrayOfPipesWithAccessAndFindings) {
     EXPECT_TRUE(y["access"].is_object() && y["access"].empty());
     EXPECT_TRUE(y["findings"].is_array() && y["findings"].empty());
     EXPECT_EQ(nlohmann::json::parse(audits_to_json({})), nlohmann::json::array());
+}
+
+// ---- run_audit with a fake probe --------------------------------------------------------------
+
+namespace {
+
+Snapshot snapshot_of(std::vector<PipeEntry> entries) {
+    Snapshot s;
+    s.entries = std::move(entries);
+    normalize(s);
+    return s;
+}
+
+PipeEntry listed(PipeKind kind, std::string name) {
+    PipeEntry e;
+    e.kind = kind;
+    e.name = std::move(name);
+    return e;
+}
+
+// A probe that answers like a Linux socket of mode 0666 served by uid 0.
+PipeDetails open_socket_details(const PipeName& name) {
+    PipeDetails d;
+    d.name = name.display();
+    d.state = InspectState::Ok;
+    d.mode.set(0666, "stat", false);
+    d.owner_uid.set(0, "stat", false);
+    d.owner_gid.set(0, "stat", false);
+    d.server_uid.set(0, "SO_PEERCRED", true);
+    return d;
+}
+
+}  // namespace
+
+TEST(RunAudit, ProbesEachPipeOnceWithTheLeastAccessAndWithinTheBound) {
+    std::vector<PipeEntry> entries;
+    for (int i = 0; i < 24; ++i)
+        entries.push_back(listed(PipeKind::UnixStream, "/run/p" + std::to_string(100 + i)));
+    const Snapshot snap = snapshot_of(entries);
+    std::mutex m;
+    std::condition_variable cv;
+    int in_flight = 0, most = 0;
+    std::map<std::string, int> calls;
+    bool options_ok = true;
+    AuditOptions opt;
+    opt.concurrency = 3;
+    opt.timeout = std::chrono::milliseconds(1234);
+    auto probe = [&](const PipeName& n, const InspectOptions& io, std::stop_token) {
+        std::unique_lock lock(m);
+        options_ok &= io.least_access_only && !io.resolve_names && io.timeout == opt.timeout;
+        ++calls[n.display()];
+        most = std::max(most, ++in_flight);
+        // Hold the first probes until three run at once, so the bound is reached (bounded
+        // wait: with fewer workers the test fails on `most` instead of hanging).
+        cv.wait_for(lock, std::chrono::seconds(10),
+                    [&] { return most >= 3 || calls.size() == 24; });
+        cv.notify_all();
+        --in_flight;
+        return open_socket_details(n);
+    };
+    std::size_t reported = 0, last_done = 0;
+    auto audits =
+        run_audit(snap, opt, {}, probe, [&](const PipeAudit&, std::size_t done, std::size_t total) {
+            ++reported;
+            EXPECT_EQ(total, 24u);
+            EXPECT_EQ(done, last_done + 1) << "done counts up by one, one call at a time";
+            last_done = done;
+        });
+    EXPECT_TRUE(options_ok);
+    EXPECT_EQ(most, 3);
+    ASSERT_EQ(calls.size(), 24u);
+    for (const auto& [name, n] : calls) EXPECT_EQ(n, 1) << name;
+    EXPECT_EQ(reported, 24u);
+    ASSERT_EQ(audits.size(), 24u);
+    for (const auto& a : audits) {
+        EXPECT_EQ(a.state, AuditState::Ok) << a.name;
+        ASSERT_FALSE(a.findings.empty()) << a.name;
+        EXPECT_EQ(a.findings[0].kind, "world_connectable");
+    }
+}
+
+TEST(RunAudit, FilterExcludeAndPassiveProbeNothingTheyLeaveOut) {
+    auto abs = listed(PipeKind::UnixStream, "@Match-abstract");
+    auto keep = listed(PipeKind::UnixStream, "/run/match-keep.sock");
+    auto skip = listed(PipeKind::UnixStream, "/run/match-secret.sock");
+    auto other = listed(PipeKind::UnixStream, "/run/unrelated.sock");
+    const Snapshot snap = snapshot_of({abs, keep, skip, other});
+    std::vector<std::string> probed;
+    std::mutex m;
+    auto probe = [&](const PipeName& n, const InspectOptions&, std::stop_token) {
+        std::lock_guard lock(m);
+        probed.push_back(n.display());
+        return open_socket_details(n);
+    };
+    AuditOptions opt;
+    opt.filter = "MATCH";
+    opt.exclude = {"Secret"};
+    auto audits = run_audit(snap, opt, {}, probe);
+    ASSERT_EQ(audits.size(), 3u) << "the filter leaves the unrelated pipe out";
+    std::map<std::string, AuditState> states;
+    for (const auto& a : audits) states[a.name] = a.state;
+    EXPECT_EQ(states["/run/match-secret.sock"], AuditState::Excluded);
+    EXPECT_EQ(states["/run/match-keep.sock"], AuditState::Ok);
+    EXPECT_EQ(states["@Match-abstract"], AuditState::Ok);
+    EXPECT_EQ(probed.size(), 2u);
+    for (const auto& p : probed) EXPECT_EQ(p.find("secret"), std::string::npos) << p;
+
+    probed.clear();
+    opt.passive = true;
+    auto passive = run_audit(snap, opt, {}, probe);
+    EXPECT_TRUE(probed.empty()) << "--passive probes nothing";
+    ASSERT_EQ(passive.size(), 3u);
+    for (const auto& a : passive) {
+        EXPECT_TRUE(a.state == AuditState::Passive || a.state == AuditState::Excluded) << a.name;
+        EXPECT_TRUE(a.access.empty());
+        EXPECT_FALSE(a.note.empty());
+    }
+    // The listing's findings stay: the abstract name is the worst, so it comes first.
+    EXPECT_EQ(passive[0].name, "@Match-abstract");
+    EXPECT_EQ(passive[0].findings.at(0).kind, "abstract_socket");
+}
+
+TEST(RunAudit, CancellingReportsEveryPipeNoneLeftOut) {
+    std::vector<PipeEntry> entries;
+    for (int i = 0; i < 10; ++i)
+        entries.push_back(listed(PipeKind::UnixStream, "/run/hang" + std::to_string(i)));
+    const Snapshot snap = snapshot_of(entries);
+    std::stop_source stop;
+    std::atomic<int> started{0};
+    // Every probe hangs until the audit is stopped, then returns Cancelled as a probe must.
+    auto probe = [&](const PipeName& n, const InspectOptions&, std::stop_token st) {
+        if (++started == 2) stop.request_stop();
+        std::mutex m;
+        std::condition_variable_any cv;
+        std::unique_lock lock(m);
+        cv.wait(lock, st, [] { return false; });
+        PipeDetails d;
+        d.name = n.display();
+        d.state = InspectState::Cancelled;
+        return d;
+    };
+    AuditOptions opt;
+    opt.concurrency = 2;
+    std::size_t reported = 0;
+    auto audits = run_audit(snap, opt, stop.get_token(), probe,
+                            [&](const PipeAudit&, std::size_t, std::size_t) { ++reported; });
+    EXPECT_EQ(started.load(), 2) << "no new probe starts once stopped";
+    ASSERT_EQ(audits.size(), 10u);
+    EXPECT_EQ(reported, 10u);
+    for (const auto& a : audits) {
+        EXPECT_EQ(a.state, AuditState::Cancelled) << a.name;
+        EXPECT_FALSE(a.note.empty());
+    }
+}
+
+TEST(RunAudit, ProbeOutcomesBecomeStatesWithNotes) {
+    auto busy_pipe = listed(PipeKind::NamedPipe, "busy");
+    auto null_pipe = listed(PipeKind::NamedPipe, "null-dacl");
+    auto no_sd = listed(PipeKind::NamedPipe, "no-descriptor");
+    auto garbage = listed(PipeKind::NamedPipe, "garbage");
+    auto refused = listed(PipeKind::UnixStream, "/run/refused.sock");
+    auto gone = listed(PipeKind::UnixStream, "/run/gone.sock");
+    refused.server_pids = {{4242, "srv"}};
+    const Snapshot snap = snapshot_of({busy_pipe, null_pipe, no_sd, garbage, refused, gone});
+    auto probe = [&](const PipeName& n, const InspectOptions&, std::stop_token) {
+        PipeDetails d;
+        d.name = n.display();
+        d.state = InspectState::Ok;
+        const std::string s = n.display();
+        auto bytes_of = [](const SecurityDescriptor& sd) {
+            std::vector<std::uint8_t> out;
+            for (std::byte b : to_self_relative(sd)) out.push_back(static_cast<std::uint8_t>(b));
+            return out;
+        };
+        if (s.find("busy") != std::string::npos) {
+            d.state = InspectState::Busy;
+            d.error = make_error(ErrorCode::Busy, "CreateFileW", s, "all instances are busy");
+            d.security_descriptor.fail(FieldState::Busy, "GetSecurityInfo", true, "busy");
+        } else if (s.find("null-dacl") != std::string::npos) {
+            d.security_descriptor.set(bytes_of(sd_of("D:NO_ACCESS_CONTROL")), "GetSecurityInfo",
+                                      true);
+            d.sddl.set("D:NO_ACCESS_CONTROL", "GetSecurityInfo", true);
+        } else if (s.find("no-descriptor") != std::string::npos) {
+            d.security_descriptor.fail(FieldState::Unsupported, "GetSecurityInfo", true,
+                                       "the system returned no security descriptor");
+        } else if (s.find("garbage") != std::string::npos) {
+            d.security_descriptor.set({1, 0, 4, 0x80, 0xff, 0xff, 0xff, 0xff}, "GetSecurityInfo",
+                                      true);
+        } else if (s.find("refused") != std::string::npos) {
+            d = open_socket_details(n);
+            d.state = InspectState::Error;
+            d.error = make_error(ErrorCode::Io, "connect", s, "connection refused");
+            d.server_uid.fail(FieldState::Failed, "SO_PEERCRED", true, "not connected");
+        } else {
+            d.state = InspectState::NotFound;
+            d.error = make_error(ErrorCode::NotFound, "stat", s, "no such file");
+            d.mode.fail(FieldState::NotFound, "stat", false, "no such file");
+        }
+        return d;
+    };
+    auto audits = run_audit(snap, {}, {}, probe);
+    ASSERT_EQ(audits.size(), 6u);
+    std::map<std::string, const PipeAudit*> by;
+    for (const auto& a : audits) by[a.name] = &a;
+    EXPECT_EQ(by["busy"]->state, AuditState::Busy);
+    EXPECT_NE(by["busy"]->note.find("all instances are busy"), std::string::npos)
+        << by["busy"]->note;
+    EXPECT_EQ(by["null-dacl"]->state, AuditState::Ok);
+    EXPECT_EQ(by["null-dacl"]->sddl, std::optional<std::string>("D:NO_ACCESS_CONTROL"));
+    EXPECT_EQ(kinds(*by["null-dacl"]).count("null_dacl"), 1u);
+    EXPECT_EQ(by["null-dacl"]->access.size(),
+              windows_audit_principals(current_token_principal()).size());
+    EXPECT_EQ(by["no-descriptor"]->state, AuditState::Error);
+    EXPECT_NE(by["no-descriptor"]->note.find("no security descriptor"), std::string::npos);
+    EXPECT_EQ(by["garbage"]->state, AuditState::Error);
+    EXPECT_NE(by["garbage"]->note.find("parse_security_descriptor"), std::string::npos)
+        << by["garbage"]->note;
+    // The mode was read even though the connect failed: assessed, with the connect's outcome.
+    EXPECT_EQ(by["/run/refused.sock"]->state, AuditState::Ok);
+    EXPECT_NE(by["/run/refused.sock"]->note.find("connection refused"), std::string::npos);
+    EXPECT_EQ(by["/run/gone.sock"]->state, AuditState::NotFound);
+    EXPECT_TRUE(by["/run/gone.sock"]->access.empty());
+    // Worst first: the NULL DACL leads.
+    EXPECT_EQ(audits[0].name, "null-dacl");
 }
