@@ -1,11 +1,15 @@
 // pipescope-cli inspect NAME: the intrusive probe of one pipe (it connects as a client).
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
+#include <span>
 #include <string_view>
 #include <type_traits>
 
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "pipescope/hex.hpp"
 #include "pipescope/inspect.hpp"
 
 namespace pipescope::cli {
@@ -36,14 +40,23 @@ nlohmann::json value_json(const core::Field<std::vector<core::AceInfo>>& f) {
     return a;
 }
 
+// The descriptor's bytes as one hex string ("01000480...").
+nlohmann::json value_json(const core::Field<std::vector<std::uint8_t>>& f) {
+    if (!f.ok()) return nullptr;
+    const auto* bytes = reinterpret_cast<const std::byte*>(f.value->data());
+    return core::to_hex(std::span<const std::byte>(bytes, f.value->size()), "");
+}
+
 template <class T>
 std::string value_text(const core::Field<T>& f) {
     if constexpr (std::is_same_v<T, std::string>)
-        return *f.value;
+        return f.value->empty() ? "(empty)" : *f.value;
     else if constexpr (std::is_same_v<T, bool>)
         return *f.value ? "yes" : "no";
     else if constexpr (std::is_same_v<T, std::vector<core::AceInfo>>)
         return std::to_string(f.value->size()) + " entries";
+    else if constexpr (std::is_same_v<T, std::vector<std::uint8_t>>)
+        return std::to_string(f.value->size()) + " bytes (self-relative descriptor)";
     else
         return std::to_string(*f.value);
 }
@@ -82,9 +95,12 @@ void each_field(const core::PipeDetails& d, Fn&& fn) {
     fn("server_uid", d.server_uid);
     fn("server_gid", d.server_gid);
     fn("owner", d.owner);
+    fn("owner_uid", d.owner_uid);
+    fn("owner_gid", d.owner_gid);
     fn("mode", d.mode);
     fn("sddl", d.sddl);
     fn("aces", d.aces);
+    fn("security_descriptor", d.security_descriptor);
     fn("null_dacl", d.null_dacl);
     fn("everyone_can_write", d.everyone_can_write);
     fn("anonymous_can_write", d.anonymous_can_write);
@@ -164,8 +180,12 @@ int run_inspect(const InspectCliOptions& o) {
             std::string(core::to_string(d.state)).c_str(),
             d.connected ? ", connected to probe" : "", static_cast<long long>(d.elapsed.count()));
         if (d.error) std::printf("  error: %s\n", d.error->to_string().c_str());
+        const core::DetailsKind kind = core::details_kind(d);
+        std::string last_note;  // a reason several fields share is printed once
         each_field(d, [&](const char* key, const auto& f) {
-            if (f.state == core::FieldState::Unsupported) return;  // not this kind of pipe
+            // Fields of other kinds of pipe are left out; one that applies but is missing is
+            // shown with why (e.g. Wine keeps no descriptor for some pipes).
+            if (!core::field_applies(key, kind)) return;
             if (f.ok())
                 std::printf("  %-24s %s   [%s%s]\n", key, field_text(key, f).c_str(),
                             f.source.c_str(), f.connected ? ", connected" : "");
@@ -175,8 +195,12 @@ int run_inspect(const InspectCliOptions& o) {
                             std::string(core::to_string(f.state)).c_str(), f.source.c_str());
             else
                 std::printf("  %-24s <%s>   [%s] %s\n", key,
-                            std::string(core::to_string(f.state)).c_str(), f.source.c_str(),
-                            f.note.c_str());
+                            std::string(core::to_string(f.state)).c_str(),
+                            f.source.empty() ? "-" : f.source.c_str(),
+                            f.note.empty()        ? "the probe did not read it"
+                            : f.note == last_note ? "(as above)"
+                                                  : f.note.c_str());
+            if (!f.ok()) last_note = f.note;
         });
         if (d.aces.ok()) {
             for (const auto& a : *d.aces.value) {

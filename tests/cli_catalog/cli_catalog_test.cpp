@@ -317,4 +317,42 @@ TEST(CliInspect, TextShowsAFileModeInOctal) {
 #endif
 }
 
+// Whether `inspect`'s text output has a row for `key` ("  key      value   [source]").
+bool has_row(const std::string& text, const std::string& key) {
+    return text.find("\n  " + key + " ") != std::string::npos;
+}
+
+// The text shows only fields of this kind of pipe (a Linux socket used to print a dozen Win32
+// rows, and `access <unknown> []`); --json keeps every field.
+TEST(CliInspect, TextShowsOnlyTheFieldsOfThisKind) {
+    TestServer srv(unique_name("kind"));
+    ASSERT_TRUE(srv.ok());
+    CliRun text = run_cli({"inspect", srv.inspect_name, "--timeout", "3000"});
+    CliRun js = run_cli({"inspect", srv.inspect_name, "--json", "--timeout", "3000"});
+    ASSERT_EQ(text.exit_code, 0) << text.out;
+    json j = json::parse(js.out, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << js.out;
+    for (const char* key : {"access", "in_quota", "sddl", "mode", "socket_type", "capacity",
+                            "owner_uid", "security_descriptor"})
+        EXPECT_TRUE(j.contains(key)) << key << " left out of --json";
+    EXPECT_TRUE(has_row(text.out, "type")) << text.out;
+    EXPECT_TRUE(has_row(text.out, "server_pid")) << text.out;
+#ifdef _WIN32
+    const std::vector<std::string> shown = {"access",     "in_quota",       "max_instances",
+                                            "pipe_state", "server_session", "owner"};
+    const std::vector<std::string> hidden = {"mode",       "socket_type", "send_buffer",
+                                             "server_uid", "capacity",    "bytes_queued",
+                                             "owner_uid"};
+#else
+    const std::vector<std::string> shown = {"socket_type", "send_buffer", "server_uid", "end"};
+    const std::vector<std::string> hidden = {
+        "access",         "in_quota",    "out_quota", "max_instances", "pipe_state",
+        "server_session", "sddl",        "aces",      "null_dacl",     "remote_clients_accepted",
+        "capacity",       "bytes_queued"};
+#endif
+    for (const auto& key : shown) EXPECT_TRUE(has_row(text.out, key)) << key << "\n" << text.out;
+    for (const auto& key : hidden) EXPECT_FALSE(has_row(text.out, key)) << key << "\n" << text.out;
+    EXPECT_EQ(text.out.find("<unknown>   []"), std::string::npos) << text.out;
+}
+
 }  // namespace

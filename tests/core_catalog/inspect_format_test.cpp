@@ -98,3 +98,62 @@ TEST(Field, SetAndFailKeepProvenance) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(FieldApplies, KindComesFromTheProbesWordsAndThePlatform) {
+    EXPECT_EQ(details_kind("named pipe", false), DetailsKind::NamedPipe);
+    EXPECT_EQ(details_kind("unix socket", false), DetailsKind::UnixSocket);
+    EXPECT_EQ(details_kind("unix seqpacket", false), DetailsKind::UnixSocket);
+    EXPECT_EQ(details_kind("fifo", true), DetailsKind::Fifo);
+    // A probe that failed before it learned the kind.
+    EXPECT_EQ(details_kind("", true), DetailsKind::NamedPipe);
+    EXPECT_EQ(details_kind("", false), DetailsKind::Unknown);
+}
+
+TEST(FieldApplies, Win32FieldsOnlyForNamedPipes) {
+    for (const char* key :
+         {"access", "in_quota", "out_quota", "max_instances", "current_instances", "handle_state",
+          "pipe_state", "server_session", "sddl", "aces", "security_descriptor", "null_dacl",
+          "everyone_can_write", "anonymous_can_write", "remote_clients_accepted"}) {
+        EXPECT_TRUE(field_applies(key, DetailsKind::NamedPipe)) << key;
+        EXPECT_FALSE(field_applies(key, DetailsKind::UnixSocket)) << key;
+        EXPECT_FALSE(field_applies(key, DetailsKind::Fifo)) << key;
+        EXPECT_FALSE(field_applies(key, DetailsKind::Unknown)) << key;
+    }
+}
+
+TEST(FieldApplies, PosixFieldsOnlyForTheirKinds) {
+    for (const char* key : {"mode", "owner_uid", "owner_gid"}) {
+        EXPECT_FALSE(field_applies(key, DetailsKind::NamedPipe)) << key;
+        EXPECT_TRUE(field_applies(key, DetailsKind::UnixSocket)) << key;
+        EXPECT_TRUE(field_applies(key, DetailsKind::Fifo)) << key;
+        EXPECT_TRUE(field_applies(key, DetailsKind::Unknown)) << key;
+    }
+    for (const char* key : {"socket_type", "send_buffer", "recv_buffer", "server_uid"}) {
+        EXPECT_TRUE(field_applies(key, DetailsKind::UnixSocket)) << key;
+        EXPECT_FALSE(field_applies(key, DetailsKind::Fifo)) << key;
+        EXPECT_FALSE(field_applies(key, DetailsKind::NamedPipe)) << key;
+    }
+    for (const char* key : {"capacity", "bytes_queued"}) {
+        EXPECT_TRUE(field_applies(key, DetailsKind::Fifo)) << key;
+        EXPECT_FALSE(field_applies(key, DetailsKind::UnixSocket)) << key;
+        EXPECT_FALSE(field_applies(key, DetailsKind::NamedPipe)) << key;
+    }
+    // A FIFO has no ends and no peer credentials.
+    EXPECT_FALSE(field_applies("end", DetailsKind::Fifo));
+    EXPECT_FALSE(field_applies("server_pid", DetailsKind::Fifo));
+    EXPECT_TRUE(field_applies("server_pid", DetailsKind::UnixSocket));
+    EXPECT_TRUE(field_applies("server_pid", DetailsKind::NamedPipe));
+}
+
+TEST(FieldApplies, SharedAndUnknownKeysApplyEverywhere) {
+    for (auto kind : {DetailsKind::NamedPipe, DetailsKind::UnixSocket, DetailsKind::Fifo,
+                      DetailsKind::Unknown}) {
+        EXPECT_TRUE(field_applies("owner", kind));
+        EXPECT_TRUE(field_applies("type", kind));
+        EXPECT_TRUE(field_applies("a_field_added_later", kind));
+    }
+}
+
+}  // namespace

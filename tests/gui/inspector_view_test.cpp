@@ -1,6 +1,9 @@
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -16,6 +19,102 @@ namespace {
 
 core::PipeName name() {
     return *core::PipeName::parse("\\\\.\\pipe\\target");
+}
+
+// Runs the view's probe (a fake returning `details`) and draws the result.
+std::vector<std::string> drawn_fields_for(core::PipeDetails details, int id) {
+    core::InspectTaskReaper reaper;
+    gui::InspectorView view(
+        name(),
+        [details](const core::PipeName&, const core::InspectOptions&, std::stop_token) {
+            return details;
+        },
+        id, reaper);
+    Headless ui;
+    view.start();
+    for (int i = 0; i < 1000 && view.phase() != gui::InspectorView::Phase::Done; ++i)
+        std::this_thread::sleep_for(1ms);
+    EXPECT_EQ(view.phase(), gui::InspectorView::Phase::Done);
+    ui.frame([&] { draw_in_window(view); });
+    return view.drawn_fields();
+}
+
+bool contains(const std::vector<std::string>& v, const char* key) {
+    return std::find(v.begin(), v.end(), key) != v.end();
+}
+
+// What the Linux probe returns for a socket: Win32 fields marked unsupported (with a source),
+// the socket's own fields set.
+core::PipeDetails linux_socket() {
+    core::PipeDetails d;
+    d.kind = "unix socket";
+    d.state = core::InspectState::Ok;
+    const std::string why = "Windows named pipes only";
+    d.in_quota.fail(core::FieldState::Unsupported, "GetNamedPipeInfo", false, why);
+    d.sddl.fail(core::FieldState::Unsupported, "GetSecurityInfo", false, why);
+    d.null_dacl.fail(core::FieldState::Unsupported, "GetSecurityInfo", false, why);
+    d.pipe_state.fail(core::FieldState::Unsupported, "FilePipeLocalInformation", false, why);
+    d.capacity.fail(core::FieldState::Unsupported, "F_GETPIPE_SZ", false, "FIFOs only");
+    d.socket_type.set("stream", "SO_TYPE", true);
+    d.send_buffer.set(212992, "SO_SNDBUF", true);
+    d.mode.set(0700, "stat", false);
+    d.owner.set("alice (1000)", "stat", false);
+    d.server_uid.set(1000, "SO_PEERCRED", true);
+    return d;
+}
+
+TEST(InspectorView, LinuxSocketShowsNoWin32Rows) {
+    auto drawn = drawn_fields_for(linux_socket(), 10);
+    for (const char* key :
+         {"access", "in_quota", "out_quota", "max_instances", "pipe_state", "server_session",
+          "sddl", "null_dacl", "everyone_can_write", "capacity", "bytes_queued"})
+        EXPECT_FALSE(contains(drawn, key)) << key << " drawn for a Unix socket";
+    for (const char* key : {"type", "end", "server_pid", "server_uid", "owner", "mode",
+                            "socket_type", "send_buffer", "recv_buffer"})
+        EXPECT_TRUE(contains(drawn, key)) << key << " missing for a Unix socket";
+}
+
+TEST(InspectorView, NamedPipeShowsNoSocketOrModeRows) {
+    core::PipeDetails d;
+    d.kind = "named pipe";
+    d.state = core::InspectState::Ok;
+    d.in_quota.set(2048, "GetNamedPipeInfo", true);
+    d.sddl.set("O:BAD:(A;;GA;;;WD)", "GetSecurityInfo", true);
+    d.mode.fail(core::FieldState::Unsupported, "stat", false, "Linux sockets and FIFOs only");
+    d.socket_type.fail(core::FieldState::Unsupported, "SO_TYPE", false,
+                       "Linux sockets and FIFOs only");
+    auto drawn = drawn_fields_for(d, 11);
+    for (const char* key : {"mode", "owner_uid", "socket_type", "send_buffer", "server_uid",
+                            "capacity", "bytes_queued"})
+        EXPECT_FALSE(contains(drawn, key)) << key << " drawn for a named pipe";
+    for (const char* key : {"access", "in_quota", "max_instances", "pipe_state", "server_session",
+                            "owner", "sddl", "null_dacl"})
+        EXPECT_TRUE(contains(drawn, key)) << key << " missing for a named pipe";
+}
+
+TEST(InspectorView, FifoShowsItsSizesAndNoSocketRows) {
+    core::PipeDetails d;
+    d.kind = "fifo";
+    d.state = core::InspectState::Ok;
+    d.capacity.set(65536, "F_GETPIPE_SZ", true);
+    auto drawn = drawn_fields_for(d, 12);
+    EXPECT_TRUE(contains(drawn, "capacity"));
+    EXPECT_TRUE(contains(drawn, "bytes_queued"));
+    EXPECT_TRUE(contains(drawn, "mode"));
+    for (const char* key : {"socket_type", "end", "server_pid", "in_quota", "sddl"})
+        EXPECT_FALSE(contains(drawn, key)) << key << " drawn for a FIFO";
+}
+
+// A field that applies but is missing stays, with why (Wine's system pipes carry no
+// descriptor), even though its state is "unsupported".
+TEST(InspectorView, AMissingFieldThatAppliesIsShown) {
+    core::PipeDetails d;
+    d.kind = "named pipe";
+    d.state = core::InspectState::Ok;
+    d.owner.fail(core::FieldState::Unsupported, "GetSecurityInfo", true,
+                 "the system returned no security descriptor for this pipe");
+    auto drawn = drawn_fields_for(d, 13);
+    EXPECT_TRUE(contains(drawn, "owner"));
 }
 
 TEST(InspectorView, AsksBeforeItConnects) {

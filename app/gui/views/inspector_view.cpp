@@ -47,29 +47,56 @@ std::string text_of(const T& v) requires std::is_arithmetic_v<T> {
     return std::to_string(v);
 }
 
-template <class T>
-void field_row(const char* label, const core::Field<T>& f, std::string (*fmt)(const T&) = nullptr) {
-    if (f.state == core::FieldState::Unsupported && f.source.empty()) return;  // not for this kind
-    ImGui::TableNextRow();
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(label);
-    ImGui::TableNextColumn();
-    if (f.ok()) {
-        std::string text = fmt ? fmt(*f.value) : text_of(*f.value);
-        ImGui::TextUnformatted(text.c_str());
-    } else {
-        ImGui::TextColored(state_color(f.state), "%s",
-                           std::string(core::to_string(f.state)).c_str());
-        if (!f.note.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", f.note.c_str());
+// Draws the field rows that apply to the pipe's kind (core::field_applies) and remembers
+// their keys. A field that applies but is missing says why in words, unless the probe's own
+// error (shown above the table) already does.
+class FieldRows {
+  public:
+    FieldRows(const core::PipeDetails& d, std::vector<std::string>& drawn)
+        : kind_(core::details_kind(d)),
+          error_(d.error ? d.error->to_string() : ""),
+          drawn_(drawn) {}
+
+    template <class T>
+    void row(const char* key, const char* label, const core::Field<T>& f,
+             std::string (*fmt)(const T&) = nullptr) {
+        if (!core::field_applies(key, kind_)) return;
+        drawn_.emplace_back(key);
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(label);
+        ImGui::TableNextColumn();
+        if (f.ok()) {
+            std::string text = fmt ? fmt(*f.value) : text_of(*f.value);
+            ImGui::TextUnformatted(text.empty() ? "(empty)" : text.c_str());
+        } else {
+            const std::string state(core::to_string(f.state));
+            if (f.note.empty() || f.note == error_ || f.note == last_note_) {
+                ImGui::TextColored(state_color(f.state), "%s", state.c_str());
+                if (!f.note.empty() && ImGui::IsItemHovered())
+                    ImGui::SetTooltip("%s", f.note.c_str());
+            } else {
+                ImGui::PushStyleColor(ImGuiCol_Text, state_color(f.state));
+                ImGui::TextWrapped("%s: %s", state.c_str(), f.note.c_str());
+                ImGui::PopStyleColor();
+            }
+            last_note_ = f.note;  // the next field with the same reason shows only its state
+        }
+        ImGui::TableNextColumn();
+        if (f.connected)
+            ImGui::TextColored(current_palette().caution, "connected");
+        else
+            ImGui::TextColored(current_palette().passive, "passive");
+        ImGui::TableNextColumn();
+        ImGui::TextDisabled("%s", f.source.empty() ? "-" : f.source.c_str());
     }
-    ImGui::TableNextColumn();
-    if (f.connected)
-        ImGui::TextColored(current_palette().caution, "connected");
-    else
-        ImGui::TextColored(current_palette().passive, "passive");
-    ImGui::TableNextColumn();
-    ImGui::TextDisabled("%s", f.source.empty() ? "-" : f.source.c_str());
-}
+
+  private:
+    core::DetailsKind kind_;
+    std::string error_;
+    std::string last_note_;
+    std::vector<std::string>& drawn_;
+};
 
 std::string bytes_text(const std::uint32_t& v) {
     return std::to_string(v) + " bytes";
@@ -135,6 +162,7 @@ void InspectorView::cancel() {
 }
 
 void InspectorView::draw() {
+    drawn_fields_.clear();
     Phase p = phase();
     if (p == Phase::Done) phase_ = Phase::Done;
     ImGui::Text("Pipe: %s", name_.display().c_str());
@@ -209,34 +237,38 @@ void InspectorView::draw_result(const core::PipeDetails& d) {
         ImGui::TableSetupColumn("How", ImGuiTableColumnFlags_WidthFixed, 80);
         ImGui::TableSetupColumn("Source", ImGuiTableColumnFlags_WidthFixed, 230);
         ImGui::TableHeadersRow();
-        field_row("Type", d.type);
-        field_row("End held", d.end);
-        field_row("Access used", d.access);
-        field_row("Input quota", d.in_quota, bytes_text);
-        field_row("Output quota", d.out_quota, bytes_text);
-        field_row("Max instances", d.max_instances, instances_text);
-        field_row("Current instances", d.current_instances, instances_text);
-        field_row("Handle state", d.handle_state);
-        field_row("Pipe state", d.pipe_state);
-        field_row("Read data available", d.read_data_available, bytes_text);
-        field_row("Write quota available", d.write_quota_available, bytes_text);
-        field_row("Server PID", d.server_pid);
-        field_row("Server image", d.server_image);
-        field_row("Server session", d.server_session);
-        field_row("Server UID", d.server_uid);
-        field_row("Server GID", d.server_gid);
-        field_row("Owner", d.owner);
-        field_row("Mode", d.mode, mode_text);
-        field_row("Socket type", d.socket_type);
-        field_row("Send buffer", d.send_buffer, bytes64_text);
-        field_row("Receive buffer", d.recv_buffer, bytes64_text);
-        field_row("FIFO capacity", d.capacity, bytes64_text);
-        field_row("Bytes queued", d.bytes_queued, bytes64_text);
-        field_row("NULL DACL", d.null_dacl);
-        field_row("Everyone can write", d.everyone_can_write);
-        field_row("Anonymous can write", d.anonymous_can_write);
-        field_row("Remote clients", d.remote_clients_accepted);
-        field_row("SDDL", d.sddl);
+        FieldRows rows(d, drawn_fields_);
+        rows.row("type", "Type", d.type);
+        rows.row("end", "End held", d.end);
+        rows.row("access", "Access used", d.access);
+        rows.row("in_quota", "Input quota", d.in_quota, bytes_text);
+        rows.row("out_quota", "Output quota", d.out_quota, bytes_text);
+        rows.row("max_instances", "Max instances", d.max_instances, instances_text);
+        rows.row("current_instances", "Current instances", d.current_instances, instances_text);
+        rows.row("handle_state", "Handle state", d.handle_state);
+        rows.row("pipe_state", "Pipe state", d.pipe_state);
+        rows.row("read_data_available", "Read data available", d.read_data_available, bytes_text);
+        rows.row("write_quota_available", "Write quota available", d.write_quota_available,
+                 bytes_text);
+        rows.row("server_pid", "Server PID", d.server_pid);
+        rows.row("server_image", "Server image", d.server_image);
+        rows.row("server_session", "Server session", d.server_session);
+        rows.row("server_uid", "Server UID", d.server_uid);
+        rows.row("server_gid", "Server GID", d.server_gid);
+        rows.row("owner", "Owner", d.owner);
+        rows.row("owner_uid", "Owner UID", d.owner_uid);
+        rows.row("owner_gid", "Owner GID", d.owner_gid);
+        rows.row("mode", "Mode", d.mode, mode_text);
+        rows.row("socket_type", "Socket type", d.socket_type);
+        rows.row("send_buffer", "Send buffer", d.send_buffer, bytes64_text);
+        rows.row("recv_buffer", "Receive buffer", d.recv_buffer, bytes64_text);
+        rows.row("capacity", "FIFO capacity", d.capacity, bytes64_text);
+        rows.row("bytes_queued", "Bytes queued", d.bytes_queued, bytes64_text);
+        rows.row("null_dacl", "NULL DACL", d.null_dacl);
+        rows.row("everyone_can_write", "Everyone can write", d.everyone_can_write);
+        rows.row("anonymous_can_write", "Anonymous can write", d.anonymous_can_write);
+        rows.row("remote_clients_accepted", "Remote clients", d.remote_clients_accepted);
+        rows.row("sddl", "SDDL", d.sddl);
         ImGui::EndTable();
     }
     if (d.aces.ok() && !d.aces.value->empty()) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "pipescope/inspect.hpp"
 #include "pipescope/pipe_name.hpp"
@@ -39,6 +40,9 @@ class InspectorView final : public View {
     [[nodiscard]] Phase phase() const;
     // The result once Done.
     [[nodiscard]] std::optional<core::PipeDetails> result() const;
+    // Keys (`inspect --json` names) of the field rows the last draw() showed, in order: for
+    // headless tests of which fields apply to which kind of pipe.
+    [[nodiscard]] const std::vector<std::string>& drawn_fields() const { return drawn_fields_; }
 
   private:
     void take_result() const;
@@ -56,6 +60,7 @@ class InspectorView final : public View {
     // The running probe, and its result once taken from it (phase() takes it; UI thread).
     mutable core::InspectTask task_;
     mutable std::optional<core::PipeDetails> result_;
+    std::vector<std::string> drawn_fields_;
 };
 
 }  // namespace pipescope::gui

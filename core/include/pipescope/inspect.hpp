@@ -155,6 +155,23 @@ struct PipeDetails {
     Field<std::int64_t> bytes_queued;  // FIONREAD, bytes
 };
 
+// What kind of pipe a PipeDetails describes, for deciding which fields mean anything.
+enum class DetailsKind { NamedPipe, UnixSocket, Fifo, Unknown };
+// From PipeDetails::kind ("named pipe", "unix socket", "unix stream", "fifo", ...). A probe
+// that failed before it learned the kind (kind empty): NamedPipe when `windows` (every pipe
+// there is one), else Unknown. Portable; any thread.
+[[nodiscard]] DetailsKind details_kind(std::string_view kind, bool windows);
+// details_kind(d.kind, whether this build targets Windows).
+[[nodiscard]] DetailsKind details_kind(const PipeDetails& d);
+// Whether the field named `key` (its `inspect --json` key: "access", "in_quota", "mode",
+// "socket_type", ...) means anything for pipes of `kind`: Win32 pipe fields for named pipes,
+// owner uid/gid and mode for sockets and FIFOs, socket options for sockets, FIFO sizes for
+// FIFOs. Unknown (a POSIX probe that failed before stat told the kind) keeps what every POSIX
+// kind has. The one rule the GUI inspector and `inspect`'s text use to hide fields that do not
+// apply (a field that applies but is missing is shown with why); --json keeps every field.
+// An unknown key applies. Portable; any thread.
+[[nodiscard]] bool field_applies(std::string_view key, DetailsKind kind);
+
 struct InspectOptions {
     // Bound for the whole probe (wait for a free instance, connect). The probe returns within
     // about this time plus the cost of the queries themselves.

@@ -186,6 +186,95 @@ RiskFlags assess_dacl(bool dacl_present, const std::vector<AceInfo>& aces) {
     return f;
 }
 
+// ---- Which fields apply ----------------------------------------------------------------------
+
+DetailsKind details_kind(std::string_view kind, bool windows) {
+    if (kind == "named pipe") return DetailsKind::NamedPipe;
+    if (kind == "fifo") return DetailsKind::Fifo;
+    if (kind.starts_with("unix")) return DetailsKind::UnixSocket;
+    return windows ? DetailsKind::NamedPipe : DetailsKind::Unknown;
+}
+
+DetailsKind details_kind(const PipeDetails& d) {
+#ifdef _WIN32
+    return details_kind(d.kind, true);
+#else
+    return details_kind(d.kind, false);
+#endif
+}
+
+namespace {
+
+// Bits of the kinds a field applies to.
+constexpr unsigned kNp = 1u << 0;     // Windows named pipe
+constexpr unsigned kSock = 1u << 1;   // AF_UNIX socket (path or abstract)
+constexpr unsigned kFifo = 1u << 2;   // FIFO
+constexpr unsigned kPosix = 1u << 3;  // a POSIX probe that failed before it knew the kind
+
+struct FieldKinds {
+    std::string_view key;
+    unsigned kinds;
+};
+
+// Keys of PipeDetails fields as `inspect --json` names them.
+constexpr FieldKinds kFieldKinds[] = {
+    {"access", kNp},  // the access the Win32 probe opened with; POSIX probes have no such choice
+    {"type", kNp | kSock | kFifo | kPosix},
+    {"end", kNp | kSock},  // a FIFO has no ends of its own
+    {"in_quota", kNp},
+    {"out_quota", kNp},
+    {"max_instances", kNp},
+    {"current_instances", kNp},
+    {"handle_state", kNp},
+    {"pipe_state", kNp},
+    {"read_data_available", kNp},
+    {"write_quota_available", kNp},
+    {"server_pid", kNp | kSock},  // a FIFO has no peer credentials
+    {"server_image", kNp | kSock},
+    {"server_session", kNp},
+    {"server_uid", kSock},
+    {"server_gid", kSock},
+    {"owner", kNp | kSock | kFifo | kPosix},
+    {"owner_uid", kSock | kFifo | kPosix},
+    {"owner_gid", kSock | kFifo | kPosix},
+    {"mode", kSock | kFifo | kPosix},
+    {"sddl", kNp},
+    {"aces", kNp},
+    {"security_descriptor", kNp},
+    {"null_dacl", kNp},
+    {"everyone_can_write", kNp},
+    {"anonymous_can_write", kNp},
+    {"remote_clients_accepted", kNp},
+    {"socket_type", kSock},
+    {"send_buffer", kSock},
+    {"recv_buffer", kSock},
+    {"capacity", kFifo},
+    {"bytes_queued", kFifo},
+};
+
+unsigned kind_bit(DetailsKind kind) {
+    switch (kind) {
+        case DetailsKind::NamedPipe:
+            return kNp;
+        case DetailsKind::UnixSocket:
+            return kSock;
+        case DetailsKind::Fifo:
+            return kFifo;
+        case DetailsKind::Unknown:
+            return kPosix;
+    }
+    return kPosix;
+}
+
+}  // namespace
+
+bool field_applies(std::string_view key, DetailsKind kind) {
+    for (const auto& f : kFieldKinds) {
+        if (f.key == key) return (f.kinds & kind_bit(kind)) != 0;
+    }
+    return true;
+}
+
 // ---- InspectTask ----------------------------------------------------------------------------
 
 InspectTask::~InspectTask() {
