@@ -457,6 +457,28 @@ TEST(AuditPosix, DetailsNameTheModeBitsInOctal) {
               std::string::npos);
 }
 
+TEST(AuditPosix, AbstractSocketsClaimNoOwnerOrGroup) {
+    PipeAudit a;
+    a.kind = PipeKind::UnixStream;
+    PosixAccessFacts f;
+    f.abstract = true;
+    assess_posix(a, f);
+    ASSERT_EQ(a.access.size(), 4u);
+    EXPECT_EQ(a.access[0].display.find("uid"), std::string::npos) << a.access[0].display;
+    EXPECT_NE(a.access[0].display.find("abstract"), std::string::npos) << a.access[0].display;
+    EXPECT_NE(a.access[2].write_why.find("abstract"), std::string::npos);
+
+    PipeAudit p;
+    p.kind = PipeKind::UnixStream;
+    PosixAccessFacts pf;
+    pf.mode = 0600;
+    pf.owner_uid = 1000;
+    pf.owner_gid = 100;
+    assess_posix(p, pf);
+    EXPECT_EQ(p.access[0].display, "owner (uid 1000)");
+    EXPECT_EQ(p.access[1].display, "group (gid 100)");
+}
+
 TEST(AuditPosix, AnotherUsersServerReachedOnlyThroughTheOwnersBitsIsLow) {
     // The auditor owns the socket file, but root serves it (e.g. a root daemon bound a socket
     // in the user's folder): connectable by the owner only.

@@ -301,9 +301,15 @@ void assess_posix(PipeAudit& audit, const PosixAccessFacts& facts) {
         std::uint32_t bits;
     };
     const std::uint32_t m = facts.mode;
+    const std::string owner = facts.abstract
+                                  ? std::string("owner (no file: abstract name)")
+                                  : "owner (uid " + std::to_string(facts.owner_uid) + ")";
+    const std::string group = facts.abstract
+                                  ? std::string("group (no file: abstract name)")
+                                  : "group (gid " + std::to_string(facts.owner_gid) + ")";
     const std::array<Class, 3> classes = {{
-        {"owner", "owner (uid " + std::to_string(facts.owner_uid) + ")", "owner", (m >> 6) & 7},
-        {"group", "group (gid " + std::to_string(facts.owner_gid) + ")", "group", (m >> 3) & 7},
+        {"owner", owner, "owner", (m >> 6) & 7},
+        {"group", group, "group", (m >> 3) & 7},
         {"other_users", "other users", "other", m & 7},
     }};
     for (const auto& c : classes) {
