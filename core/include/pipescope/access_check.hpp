@@ -112,6 +112,14 @@ struct AccessDecision {
     [[nodiscard]] const RightVerdict* verdict(std::uint32_t right) const;
 };
 
+// Windows only: the principal an access token stands for (TokenUser; TokenGroups: enabled
+// groups, SE_GROUP_USE_FOR_DENY_ONLY ones as deny-only; TokenRestrictedSids;
+// TokenIntegrityLevel; TokenIsAppContainer, TokenAppContainerSid, TokenCapabilities). `token`
+// is a HANDLE opened with TOKEN_QUERY, which the caller keeps. nullopt elsewhere, or when the
+// user, the groups or the restricting SIDs cannot be read. `name` becomes the account name.
+// Any thread.
+[[nodiscard]] std::optional<AccessPrincipal> token_principal(void* token);
+
 // The access `who` gets to an object with descriptor `sd`. `desired` may hold generic bits
 // and MAXIMUM_ALLOWED (then every right of FILE_ALL_ACCESS is decided).
 [[nodiscard]] AccessDecision evaluate_access(const SecurityDescriptor& sd,
