@@ -397,6 +397,20 @@ TEST(SddlMapping, RefusesWhatItCannotMap) {
     }
 }
 
+TEST(SddlMapping, RefusesAnAclLargerThanAnAclHolds) {
+    // 20 bytes per ACE: 3,276 fit in 65,535 bytes, 3,277 do not.
+    std::string fits = "D:";
+    for (int i = 0; i < 3276; ++i) fits += "(A;;1;;;WD)";
+    auto sd = security_descriptor_from_sddl(fits);
+    ASSERT_TRUE(sd.ok()) << sd.error().to_string();
+    auto reparsed = parse_security_descriptor(to_self_relative(*sd));
+    ASSERT_TRUE(reparsed.ok());
+    EXPECT_EQ(reparsed->dacl->aces.size(), 3276u);
+    auto too_big = security_descriptor_from_sddl(fits + "(A;;1;;;WD)");
+    ASSERT_FALSE(too_big.ok());
+    EXPECT_NE(too_big.error().message.find("65535"), std::string::npos);
+}
+
 TEST(SddlMapping, WritesAcesAsSddl) {
     Ace ace;
     ace.mask = 0x12019F;

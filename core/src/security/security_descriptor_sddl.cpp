@@ -184,10 +184,15 @@ Result<std::optional<Acl>> map_acl(std::string_view sddl, const SddlAcl& in, boo
         return std::optional<Acl>{};
     }
     Acl acl;
+    std::size_t acl_bytes = 8;
     for (const auto& a : in.aces) {
         auto ace = map_ace(sddl, a);
         if (!ace) return std::move(ace).error();
         if (is_object_ace_type(ace->type)) acl.revision = 4;
+        acl_bytes += 16 + ace->object_data.size() + 4 * ace->sid->sub_authorities.size();
+        if (acl_bytes > 0xFFFF)
+            return sddl_error(sddl,
+                              "the ACL would be larger than 65535 bytes, the most an ACL holds");
         acl.aces.push_back(std::move(ace).value());
     }
     return std::optional<Acl>{std::move(acl)};
