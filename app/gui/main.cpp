@@ -14,7 +14,9 @@
 #include "settings.hpp"
 #include "window.hpp"
 #include "shell/options.hpp"
+#include "models/audit_runner.hpp"
 #include "shell/view_factory.hpp"
+#include "pipescope/audit.hpp"
 #include "pipescope/bench.hpp"
 #include "pipescope/catalog.hpp"
 #include "pipescope/files.hpp"
@@ -136,11 +138,19 @@ int main(int argc, char** argv) {
     bench_options.peer_executable = find_cli(argv[0]);
     core::BenchEngine bench(core::os_transport(), bench_options);
     core::InspectTaskReaper inspect_tasks;
+    // The Security tab's audit lists afresh through the catalog (the pipe list sees it too).
+    gui::AuditRunner audit(
+        [&catalog]() -> core::Result<core::Snapshot> {
+            auto refreshed = catalog.refresh();
+            if (!refreshed) return refreshed.error();
+            return *refreshed->snapshot;
+        },
+        core::run_audit, [] { gui::Window::wake(); });
     gui::App app(gui::AppOptions{settings.theme == "light" ? gui::Theme::Light : gui::Theme::Dark});
     app.apply_theme(app.theme());
     ImGui::GetStyle().ScaleAllSizes(ui_scale);
     app.set_status_detail(fonts.embedded ? "" : "built-in font");
-    gui::ViewFactory views(app, catalog, bench, inspect_tasks, settings);
+    gui::ViewFactory views(app, catalog, bench, inspect_tasks, audit, settings);
     views.open_startup_views(options);
     core::log::app()->info("PipeScope {} started on {}, UI scale {:.2f}, {}", core::version(),
                            core::platform_name(), ui_scale,

@@ -54,8 +54,10 @@ TEST(Palette, DarkEntriesAreTheColoursTheViewsUsedBefore) {
 // enough to read: each is well below the background in (gamma-encoded) luminance.
 TEST(Palette, LightTextColoursAreDarkEnoughForALightBackground) {
     const Palette& p = palette(Theme::Light);
-    for (const ImVec4* c : {&p.error, &p.log_error, &p.warning, &p.caution, &p.log_warning,
-                            &p.notice, &p.deny, &p.ok, &p.passive, &p.dim, &p.received, &p.sent}) {
+    for (const ImVec4* c :
+         {&p.error, &p.log_error, &p.warning, &p.caution, &p.log_warning, &p.notice, &p.deny, &p.ok,
+          &p.passive, &p.dim, &p.received, &p.sent, &p.severity_high, &p.severity_medium,
+          &p.severity_low, &p.severity_info}) {
         EXPECT_LT(luminance(*c), 0.45f);
     }
     for (ImU32 c : p.series) EXPECT_LT(luminance(c), 0.5f);

@@ -21,8 +21,8 @@ std::variant<GuiOptions, OptionsExit> parse_options(int argc, char** argv) {
                    "With --screenshot: also wait at least this many seconds (live data)")
         ->check(CLI::Range(0.0, 600.0));
     cli.add_option("--view", o.view,
-                   "Tab to show first: pipes, bench, log, or server / client (a new test server "
-                   "or client form)");
+                   "Tab to show first: pipes, security, bench, log, or server / client (a new "
+                   "test server or client form)");
     cli.add_option("--bench", o.bench_preset,
                    "Start a benchmark with this preset (quick, pascal, ...)");
     cli.add_option("--connect", o.connect_name,
@@ -31,6 +31,9 @@ std::variant<GuiOptions, OptionsExit> parse_options(int argc, char** argv) {
     cli.add_option("--serve", o.serve_name,
                    "Start a test server on this pipe name at once, with the default "
                    "(restrictive) security");
+    cli.add_flag("--audit", o.audit,
+                 "Start the security audit at once (opens each pipe with READ_CONTROL only) and "
+                 "show the Security tab");
     cli.add_flag("--no-settings", o.no_settings,
                  "Neither read nor write settings and layout (clean state, e.g. for screenshots)");
     try {

@@ -15,10 +15,11 @@ struct GuiOptions {
     int height = 0;                       // --height; 0: from the settings (screenshot: 800)
     bool light = false;                   // --light theme
     bool no_settings = false;             // --no-settings: neither read nor write them
-    std::string view;                     // --view pipes|bench|log|server|client
+    std::string view;                     // --view pipes|security|bench|log|server|client
     std::string bench_preset;             // --bench: start a benchmark with this preset
     std::string connect_name;             // --connect: open a test client on this pipe
     std::string serve_name;               // --serve: start a test server on this pipe
+    bool audit = false;                   // --audit: start the security audit at once
 
     [[nodiscard]] bool screenshot_mode() const { return !screenshot_path.empty(); }
     // Whether settings and the ImGui layout are read at start and written at exit.

@@ -23,6 +23,11 @@ struct Palette {
     ImVec4 dim;          // stopped, unknown, debug lines
     ImVec4 received;     // transcript: bytes in
     ImVec4 sent;         // transcript: bytes out
+    // Security findings by severity (core::Severity), most urgent first.
+    ImVec4 severity_high;
+    ImVec4 severity_medium;
+    ImVec4 severity_low;
+    ImVec4 severity_info;
     // Backgrounds.
     ImVec4 banner_error;    // the pipe list's "cannot list" banner
     ImVec4 banner_warning;  // the pipe list's "listed with gaps" banner

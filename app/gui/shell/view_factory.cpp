@@ -9,6 +9,7 @@
 #include "views/inspector_view.hpp"
 #include "views/log_view.hpp"
 #include "views/pipes_view.hpp"
+#include "views/security_view.hpp"
 #include "pipescope/bench.hpp"
 #include "pipescope/catalog.hpp"
 #include "pipescope/inspect.hpp"
@@ -19,8 +20,11 @@ namespace pipescope::gui {
 namespace {
 
 // The name to open a listed pipe by: a named pipe's full path, or the entry's own path.
+std::string open_name(core::PipeKind kind, const std::string& name) {
+    return kind == core::PipeKind::NamedPipe ? "\\\\.\\pipe\\" + name : name;
+}
 std::string open_name(const core::PipeEntry& e) {
-    return e.kind == core::PipeKind::NamedPipe ? "\\\\.\\pipe\\" + e.name : e.name;
+    return open_name(e.kind, e.name);
 }
 
 std::unique_ptr<core::Session> make_session(SessionView::Role role, const core::Endpoint& endpoint,
@@ -35,6 +39,7 @@ std::unique_ptr<core::Session> make_session(SessionView::Role role, const core::
 
 void ViewFactory::open_startup_views(const GuiOptions& options) {
     open_pipes_view();
+    open_security_view(options.audit);
     app_.add_new_menu_item("Test client...",
                            [this] { open_session(SessionView::Role::Client, ""); });
     app_.add_new_menu_item("Test server...",
@@ -43,6 +48,7 @@ void ViewFactory::open_startup_views(const GuiOptions& options) {
     emplace_view<LogView>(app_, /*focus=*/false, core::log::ring());
     std::string view = options.view;
     if (view.empty() && !options.bench_preset.empty()) view = "bench";
+    if (view.empty() && options.audit) view = "security";
     show_view(view);
     start_session(SessionView::Role::Server, options.serve_name, "--serve");
     start_session(SessionView::Role::Client, options.connect_name, "--connect");
@@ -74,6 +80,18 @@ void ViewFactory::open_pipes_view() {
     });
 }
 
+void ViewFactory::open_security_view(bool start) {
+    auto& security = emplace_view<SecurityView>(app_, /*focus=*/false, audit_);
+    security.on_inspect([this](const core::PipeAudit& a) {
+        auto name = core::PipeName::parse(open_name(a.kind, a.name));
+        if (name)
+            open_inspector(*name);
+        else
+            core::log::app()->warn("cannot inspect {}: {}", a.name, name.error().to_string());
+    });
+    if (start && !security.run()) core::log::app()->warn("--audit: an audit is already running");
+}
+
 void ViewFactory::open_bench_view(const std::string& preset) {
     auto& bench_view = emplace_view<BenchView>(app_, /*focus=*/false, bench_);
     if (preset.empty()) return;
@@ -92,12 +110,15 @@ void ViewFactory::show_view(const std::string& view) {
         app_.focus_view("Log");
     else if (view == "pipes")
         app_.focus_view("Pipes");
+    else if (view == "security")
+        app_.focus_view("Security");
     else if (view == "server")
         open_session(SessionView::Role::Server, "pipescope-test");
     else if (view == "client")
         open_session(SessionView::Role::Client, "");
     else if (!view.empty()) {
-        core::log::app()->warn("--view {}: no such view (pipes, bench, log, server, client)", view);
+        core::log::app()->warn(
+            "--view {}: no such view (pipes, security, bench, log, server, client)", view);
     }
 }
 

@@ -21,6 +21,8 @@ class PipeName;
 
 namespace pipescope::gui {
 
+class AuditRunner;
+
 // Adds a new V to `app` and returns it as a V (no cast).
 template <class V, class... Args>
 V& emplace_view(App& app, bool focus, Args&&... args) {
@@ -35,18 +37,21 @@ class ViewFactory {
     // The services and `app` must outlive the factory, and the factory the app's views (their
     // callbacks call it).
     ViewFactory(App& app, core::PipeCatalog& catalog, core::BenchEngine& bench,
-                core::InspectTaskReaper& inspect_tasks, const Settings& settings)
+                core::InspectTaskReaper& inspect_tasks, AuditRunner& audit,
+                const Settings& settings)
         : app_(app),
           catalog_(catalog),
           bench_(bench),
           inspect_tasks_(inspect_tasks),
+          audit_(audit),
           settings_(settings) {}
     ViewFactory(const ViewFactory&) = delete;
     ViewFactory& operator=(const ViewFactory&) = delete;
 
-    // Opens the tabs the app starts with, in this order: Pipes, Benchmark (running --bench's
-    // preset), Log; then focuses --view's tab (or opens its form) and starts the --serve and
-    // --connect sessions. Unknown names and failed starts are logged, never fatal.
+    // Opens the tabs the app starts with, in this order: Pipes, Security (running the audit
+    // with --audit), Benchmark (running --bench's preset), Log; then focuses --view's tab (or
+    // opens its form) and starts the --serve and --connect sessions. Unknown names and failed
+    // starts are logged, never fatal.
     void open_startup_views(const GuiOptions& options);
 
     // A new Inspector tab on `name`, focused.
@@ -56,6 +61,8 @@ class ViewFactory {
 
   private:
     void open_pipes_view();
+    // Adds the Security tab; with `start`, starts the audit.
+    void open_security_view(bool start);
     // Adds the Benchmark tab; with a preset, loads it and starts the run.
     void open_bench_view(const std::string& preset);
     // --view: focuses an existing tab or opens a new session form.
@@ -68,6 +75,7 @@ class ViewFactory {
     core::PipeCatalog& catalog_;
     core::BenchEngine& bench_;
     core::InspectTaskReaper& inspect_tasks_;  // probes of closed inspector tabs
+    AuditRunner& audit_;
     const Settings& settings_;
     int next_view_id_ = 1;
 };

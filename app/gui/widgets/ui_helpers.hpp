@@ -7,11 +7,21 @@
 
 #include <imgui.h>
 
+namespace pipescope::core {
+enum class Severity;  // pipescope/audit.hpp
+}  // namespace pipescope::core
+
 namespace pipescope::gui {
+
+// A finding's severity colour from the current theme's palette.
+[[nodiscard]] ImVec4 severity_color(core::Severity severity);
 
 // Local wall-clock time "HH:MM:SS" plus `fraction_digits` (3: ms, 6: us) of a time in
 // microseconds since 1970.
 [[nodiscard]] std::string clock_text_us(std::int64_t unix_us, int fraction_digits);
+
+// A tooltip whose text wraps at about 40 characters' width (long explanations, details).
+void wrapped_tooltip(const char* text);
 
 // A combo box over enum values named by an ADL-found to_string(E). True when changed.
 template <class E>
