@@ -177,4 +177,32 @@ TEST(PipesModel, BannerSaysWhyTheListIsMissingOrIncomplete) {
               "listing: unavailable (see the Pipes tab)");
 }
 
+// The Servers column flags a name that several processes serve (from the listing alone).
+TEST(PipesModel, ServersColumnFlagsANameWithSeveralServers) {
+    auto shared = pipe("shared", 2, -1);
+    shared.server_processes = 2;
+    shared.server_pids = {{100, "a.exe"}, {200, "b.exe"}};
+    auto single = pipe("single", 1, 1);
+    single.server_processes = 1;
+    single.server_pids = {{300, "c.exe"}};
+    auto unknown = pipe("unknown", 1, 1);
+    EXPECT_TRUE(PipesModel::several_servers(shared));
+    EXPECT_FALSE(PipesModel::several_servers(single));
+    EXPECT_FALSE(PipesModel::several_servers(unknown));
+    EXPECT_EQ(PipesModel::servers_text(shared), "2 !");
+    EXPECT_EQ(PipesModel::servers_text(single), "1");
+    EXPECT_EQ(PipesModel::servers_text(unknown), "-");
+    const std::string tip = PipesModel::servers_tooltip(shared);
+    EXPECT_NE(tip.find("100 a.exe, 200 b.exe"), std::string::npos) << tip;
+    EXPECT_NE(tip.find("squatting"), std::string::npos) << tip;
+    EXPECT_NE(PipesModel::servers_tooltip(unknown).find("cannot tell"), std::string::npos);
+
+    PipesModel m;
+    (void)m.update(snap({single, shared, unknown}), t0);
+    m.set_sort(PipeColumn::Servers, false);
+    ASSERT_EQ(m.visible_rows().size(), 3u);
+    EXPECT_EQ(m.visible_rows()[0]->entry.name, "shared");
+    EXPECT_EQ(m.visible_rows()[2]->entry.name, "unknown");
+}
+
 }  // namespace

@@ -49,6 +49,9 @@ int compare_entries(const core::PipeEntry& a, const core::PipeEntry& b, PipeColu
             d = compare_values(pid(a), pid(b));
             break;
         }
+        case PipeColumn::Servers:
+            d = compare_values(a.server_processes, b.server_processes);
+            break;
         case PipeColumn::Clients:
             d = compare_values(a.client_pids.size(), b.client_pids.size());
             break;
@@ -224,6 +227,22 @@ std::string PipesModel::holders_text(const std::vector<core::ProcessRef>& v) {
         if (!p.name.empty()) s += " " + p.name;
     }
     return s;
+}
+
+std::string PipesModel::servers_text(const core::PipeEntry& e) {
+    if (e.server_processes == 0) return "-";
+    return std::to_string(e.server_processes) + (several_servers(e) ? " !" : "");
+}
+
+std::string PipesModel::servers_tooltip(const core::PipeEntry& e) {
+    if (e.server_processes == 0)
+        return "The listing cannot tell how many processes serve this name.";
+    const std::string pids = e.server_pids.empty() ? "not known" : holders_text(e.server_pids);
+    if (!several_servers(e)) return "One process serves this name (" + pids + ").";
+    return std::to_string(e.server_processes) +
+           " processes serve this name through different pipe objects: " + pids +
+           ". A second server can take clients meant for the first (name squatting). Found "
+           "from the listing; nothing was opened.";
 }
 
 std::string PipesModel::clients_text(const core::PipeEntry& e) {

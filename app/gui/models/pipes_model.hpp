@@ -17,7 +17,7 @@
 
 namespace pipescope::gui {
 
-enum class PipeColumn { Name, Kind, Instances, Max, Server, Clients, Source, Count };
+enum class PipeColumn { Name, Kind, Instances, Max, Server, Servers, Clients, Source, Count };
 
 class PipesModel {
   public:
@@ -59,6 +59,15 @@ class PipesModel {
     [[nodiscard]] static RowLook look(const Row& row, Clock::time_point now);
     // Every instance in use: a new client would get ERROR_PIPE_BUSY.
     [[nodiscard]] static bool at_limit(const core::PipeEntry& e);
+    // More than one process serves the name through different pipe objects (squatting, or a
+    // shared name), as the listing found it: nothing is opened to know it.
+    [[nodiscard]] static bool several_servers(const core::PipeEntry& e) {
+        return e.server_processes > 1;
+    }
+    // The Servers cell: "1", "2 !" when several, "-" when the listing cannot tell.
+    [[nodiscard]] static std::string servers_text(const core::PipeEntry& e);
+    // Its tooltip: who serves the name, and why several matter.
+    [[nodiscard]] static std::string servers_tooltip(const core::PipeEntry& e);
 
     // The visible rows that still exist (removed rows are never exported).
     [[nodiscard]] std::vector<core::PipeEntry> exportable_entries() const;

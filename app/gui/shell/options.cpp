@@ -34,6 +34,8 @@ std::variant<GuiOptions, OptionsExit> parse_options(int argc, char** argv) {
     cli.add_flag("--audit", o.audit,
                  "Start the security audit at once (opens each pipe with READ_CONTROL only) and "
                  "show the Security tab");
+    cli.add_option("--inspect", o.inspect_name,
+                   "Open an inspector on this pipe and probe it at once (connects to it)");
     cli.add_flag("--no-settings", o.no_settings,
                  "Neither read nor write settings and layout (clean state, e.g. for screenshots)");
     try {

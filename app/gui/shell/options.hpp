@@ -20,6 +20,7 @@ struct GuiOptions {
     std::string connect_name;             // --connect: open a test client on this pipe
     std::string serve_name;               // --serve: start a test server on this pipe
     bool audit = false;                   // --audit: start the security audit at once
+    std::string inspect_name;             // --inspect: inspect this pipe at once
 
     [[nodiscard]] bool screenshot_mode() const { return !screenshot_path.empty(); }
     // Whether settings and the ImGui layout are read at start and written at exit.

@@ -52,11 +52,18 @@ void ViewFactory::open_startup_views(const GuiOptions& options) {
     show_view(view);
     start_session(SessionView::Role::Server, options.serve_name, "--serve");
     start_session(SessionView::Role::Client, options.connect_name, "--connect");
+    if (!options.inspect_name.empty()) {
+        if (auto name = core::PipeName::parse(options.inspect_name))
+            open_inspector(*name).start();
+        else
+            core::log::app()->error("--inspect {}: {}", options.inspect_name,
+                                    name.error().to_string());
+    }
 }
 
-void ViewFactory::open_inspector(const core::PipeName& name) {
-    emplace_view<InspectorView>(app_, /*focus=*/true, name, core::inspect_pipe, next_view_id_++,
-                                inspect_tasks_);
+InspectorView& ViewFactory::open_inspector(const core::PipeName& name) {
+    return emplace_view<InspectorView>(app_, /*focus=*/true, name, core::inspect_pipe,
+                                       next_view_id_++, inspect_tasks_);
 }
 
 SessionView& ViewFactory::open_session(SessionView::Role role, std::string name) {

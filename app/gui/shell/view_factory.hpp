@@ -22,6 +22,7 @@ class PipeName;
 namespace pipescope::gui {
 
 class AuditRunner;
+class InspectorView;
 
 // Adds a new V to `app` and returns it as a V (no cast).
 template <class V, class... Args>
@@ -50,12 +51,12 @@ class ViewFactory {
 
     // Opens the tabs the app starts with, in this order: Pipes, Security (running the audit
     // with --audit), Benchmark (running --bench's preset), Log; then focuses --view's tab (or
-    // opens its form) and starts the --serve and --connect sessions. Unknown names and failed
-    // starts are logged, never fatal.
+    // opens its form), starts the --serve and --connect sessions and the --inspect probe.
+    // Unknown names and failed starts are logged, never fatal.
     void open_startup_views(const GuiOptions& options);
 
     // A new Inspector tab on `name`, focused.
-    void open_inspector(const core::PipeName& name);
+    InspectorView& open_inspector(const core::PipeName& name);
     // A new test client or server form, focused, its name field set to `name`.
     SessionView& open_session(SessionView::Role role, std::string name);
 

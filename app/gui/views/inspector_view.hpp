@@ -1,6 +1,7 @@
 // The inspector: asks before it connects, then probes one pipe on a worker thread and shows
 // every field with where it came from, a badge (passive or connected), and busy / denied /
-// unknown as states, never blanks. Owner, SDDL, an ACE table and the risk flags.
+// unknown as states, never blanks; only the fields that apply to the pipe's kind. Owner, SDDL,
+// an ACE table, the risk flags, and the effective access per principal with the findings.
 // UI thread only; the probe runs as a core::InspectTask and is cancellable. Closing the tab
 // while it runs hands the task to the reaper, which owns it until its thread ends.
 #pragma once
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "models/effective_access.hpp"
 #include "pipescope/inspect.hpp"
 #include "pipescope/pipe_name.hpp"
 #include "views/view.hpp"
@@ -24,7 +26,10 @@ class InspectorView final : public View {
     enum class Phase { Confirm, Running, Done };
 
     // `reaper` must outlive the view: it keeps a probe still running when the view goes.
-    InspectorView(core::PipeName name, Probe probe, int id, core::InspectTaskReaper& reaper);
+    // `asker` is who "current user" is in the effective-access table (current_asker() when
+    // not given).
+    InspectorView(core::PipeName name, Probe probe, int id, core::InspectTaskReaper& reaper,
+                  std::optional<Asker> asker = std::nullopt);
     ~InspectorView() override;
 
     [[nodiscard]] std::string title() const override;
@@ -40,6 +45,11 @@ class InspectorView final : public View {
     [[nodiscard]] Phase phase() const;
     // The result once Done.
     [[nodiscard]] std::optional<core::PipeDetails> result() const;
+    // The effective access and findings computed from the result, once Done.
+    [[nodiscard]] const std::optional<EffectiveAccess>& effective() const {
+        take_result();
+        return access_;
+    }
     // Keys (`inspect --json` names) of the field rows the last draw() showed, in order: for
     // headless tests of which fields apply to which kind of pipe.
     [[nodiscard]] const std::vector<std::string>& drawn_fields() const { return drawn_fields_; }
@@ -60,6 +70,8 @@ class InspectorView final : public View {
     // The running probe, and its result once taken from it (phase() takes it; UI thread).
     mutable core::InspectTask task_;
     mutable std::optional<core::PipeDetails> result_;
+    Asker asker_;
+    mutable std::optional<EffectiveAccess> access_;
     std::vector<std::string> drawn_fields_;
 };
 

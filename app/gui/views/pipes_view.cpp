@@ -6,6 +6,7 @@
 #include <imgui.h>
 
 #include "shell/palette.hpp"
+#include "widgets/ui_helpers.hpp"
 
 namespace pipescope::gui {
 namespace {
@@ -186,6 +187,7 @@ void PipesView::draw_table() {
     column("Instances", ImGuiTableColumnFlags_WidthFixed, 80, PipeColumn::Instances);
     column("Max", ImGuiTableColumnFlags_WidthFixed, 80, PipeColumn::Max);
     column("Server", ImGuiTableColumnFlags_WidthFixed, 160, PipeColumn::Server);
+    column("Servers", ImGuiTableColumnFlags_WidthFixed, 60, PipeColumn::Servers);
     column("Clients", ImGuiTableColumnFlags_WidthFixed, 160, PipeColumn::Clients);
     column("Source", ImGuiTableColumnFlags_WidthFixed, 120, PipeColumn::Source);
     ImGui::TableHeadersRow();
@@ -258,6 +260,13 @@ void PipesView::draw_row(const Row& row, int index, PipesModel::Clock::time_poin
                                : "-");
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(PipesModel::holders_text(e.server_pids).c_str());
+    ImGui::TableNextColumn();
+    const std::string servers = PipesModel::servers_text(e);
+    if (PipesModel::several_servers(e))
+        ImGui::TextColored(with_alpha(pal.warning, alpha), "%s", servers.c_str());
+    else
+        ImGui::TextUnformatted(servers.c_str());
+    if (ImGui::IsItemHovered()) wrapped_tooltip(PipesModel::servers_tooltip(e).c_str());
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(PipesModel::clients_text(e).c_str());
     ImGui::TableNextColumn();
