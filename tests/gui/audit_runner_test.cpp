@@ -133,6 +133,25 @@ TEST(AuditRunner, RowsAreSortedBySeverityAndBusyPipesAreNotSkipped) {
     EXPECT_EQ(rows[3].severity_text(), "busy");
 }
 
+TEST(AuditRunner, PipesWithoutFindingsAreShownOnRequestLast) {
+    AuditRunner runner(lister(), [](const core::Snapshot&, const core::AuditOptions&,
+                                    std::stop_token, core::InspectProbe, AuditRunner::OnPipe) {
+        return std::vector<core::PipeAudit>{
+            audit_of("clean", {}), audit_of("busy", {}, core::AuditState::Busy),
+            audit_of("risky", {{core::Severity::Info, "multiple_servers"}})};
+    });
+    ASSERT_TRUE(runner.start());
+    ASSERT_TRUE(sync_until(runner, [&] { return !runner.running(); }));
+    ASSERT_EQ(runner.rows().size(), 2u) << "a clean pipe is shown only on request";
+    runner.set_show_clean(true);
+    ASSERT_EQ(runner.rows().size(), 3u);
+    EXPECT_EQ(runner.rows()[0].pipe->name, "risky");
+    EXPECT_EQ(runner.rows()[1].pipe->name, "busy");
+    EXPECT_EQ(runner.rows()[2].pipe->name, "clean");
+    EXPECT_EQ(runner.rows()[2].kind_text(), "no findings");
+    EXPECT_EQ(runner.rows()[2].severity_text(), "ok");
+}
+
 TEST(AuditRunner, FilterKeepsRowsThatMatchAnyColumn) {
     GatedAudit fake;
     fake.release();

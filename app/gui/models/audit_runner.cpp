@@ -41,8 +41,19 @@ std::string_view to_string(AuditPhase phase) {
     return "idle";
 }
 
+namespace {
+
+// The probe read what it needed (or was not asked to probe).
+bool assessed(const core::PipeAudit& p) {
+    return p.state == core::AuditState::Ok || p.state == core::AuditState::Passive ||
+           p.state == core::AuditState::Excluded;
+}
+
+}  // namespace
+
 int AuditRow::rank() const {
-    return finding ? static_cast<int>(finding->severity) + 1 : 0;
+    if (finding) return static_cast<int>(finding->severity) + 1;
+    return assessed(*pipe) ? -1 : 0;
 }
 
 std::string AuditRow::severity_text() const {
@@ -51,7 +62,8 @@ std::string AuditRow::severity_text() const {
 }
 
 std::string AuditRow::kind_text() const {
-    return finding ? finding->kind : "probe";
+    if (finding) return finding->kind;
+    return assessed(*pipe) ? "no findings" : "probe";
 }
 
 std::string AuditRow::principal_text() const {
@@ -60,8 +72,9 @@ std::string AuditRow::principal_text() const {
 
 std::string AuditRow::detail_text() const {
     if (finding) return finding->detail;
-    return pipe->note.empty() ? "the probe ended " + std::string(core::to_string(pipe->state))
-                              : pipe->note;
+    if (!pipe->note.empty()) return pipe->note;
+    if (pipe->state == core::AuditState::Ok) return "nothing risky found";
+    return "the probe ended " + std::string(core::to_string(pipe->state));
 }
 
 AuditRunner::AuditRunner(Lister lister, AuditFn audit, std::function<void()> wake_ui)
@@ -154,10 +167,8 @@ void AuditRunner::rebuild_rows() {
     rows_.clear();
     for (const auto& p : shown_->audits) {
         for (const auto& f : p->findings) rows_.push_back({p.get(), &f});
-        const bool probed = p->state == core::AuditState::Ok ||
-                            p->state == core::AuditState::Passive ||
-                            p->state == core::AuditState::Excluded;
-        if (!probed) rows_.push_back({p.get(), nullptr});
+        if (!assessed(*p) || (show_clean_ && p->findings.empty()))
+            rows_.push_back({p.get(), nullptr});
     }
     std::stable_sort(rows_.begin(), rows_.end(), [](const AuditRow& a, const AuditRow& b) {
         if (a.rank() != b.rank()) return a.rank() > b.rank();
@@ -165,6 +176,11 @@ void AuditRunner::rebuild_rows() {
         return a.kind_text() < b.kind_text();
     });
     apply_filter();
+}
+
+void AuditRunner::set_show_clean(bool on) {
+    show_clean_ = on;
+    rebuild_rows();
 }
 
 void AuditRunner::set_filter(std::string text) {

@@ -45,12 +45,13 @@ struct AuditProgress {
 };
 
 // One line of the findings table: a finding of a pipe, or (finding == nullptr) a pipe whose
-// probe did not end Ok (busy, denied, timed out...), so that none is skipped silently.
+// probe did not end Ok (busy, denied, timed out...), so that none is skipped silently, or a
+// pipe with no finding at all (shown on request).
 struct AuditRow {
     const core::PipeAudit* pipe = nullptr;
     const core::AuditFinding* finding = nullptr;
 
-    // 4 high, 3 medium, 2 low, 1 info, 0 a probe state row.
+    // 4 high, 3 medium, 2 low, 1 info, 0 a probe that did not end Ok, -1 nothing found.
     [[nodiscard]] int rank() const;
     [[nodiscard]] std::string severity_text() const;  // "high", ... or the state ("busy")
     [[nodiscard]] std::string kind_text() const;      // the finding's kind, or "probe"
@@ -94,6 +95,9 @@ class AuditRunner {
     // or detail.
     void set_filter(std::string text);
     [[nodiscard]] const std::string& filter() const { return filter_; }
+    // Also a row for each pipe assessed with no finding (ok, passive, excluded).
+    void set_show_clean(bool on);
+    [[nodiscard]] bool show_clean() const { return show_clean_; }
     // Every row (sorted: severity, then name, then kind) and the ones the filter keeps.
     [[nodiscard]] const std::vector<AuditRow>& rows() const { return rows_; }
     [[nodiscard]] const std::vector<const AuditRow*>& visible_rows() const { return visible_; }
@@ -117,6 +121,7 @@ class AuditRunner {
     std::vector<AuditRow> rows_;
     std::vector<const AuditRow*> visible_;
     std::string filter_;
+    bool show_clean_ = false;
     std::jthread worker_;  // last: joined before the members it uses go
 };
 

@@ -37,8 +37,9 @@ void label(const char* text) {
 }
 
 ImVec4 row_color(const AuditRow& row) {
-    // A row without a finding: the probe did not end Ok (busy, denied, ...).
-    return row.finding ? severity_color(row.finding->severity) : current_palette().caution;
+    if (row.finding) return severity_color(row.finding->severity);
+    // No finding: assessed and clean, or the probe did not end Ok (busy, denied, ...).
+    return row.rank() < 0 ? current_palette().ok : current_palette().caution;
 }
 
 std::string row_key(const AuditRow& row) {
@@ -168,6 +169,9 @@ void SecurityView::draw_table_toolbar() {
         if (!export_message_.empty()) ImGui::TextWrapped("%s", export_message_.c_str());
         ImGui::EndPopup();
     }
+    ImGui::SameLine();
+    bool clean = runner_.show_clean();
+    if (ImGui::Checkbox("Pipes without findings", &clean)) runner_.set_show_clean(clean);
     ImGui::SameLine();
     const auto& visible = runner_.visible_rows();
     const auto it = std::find_if(visible.begin(), visible.end(),
