@@ -30,7 +30,7 @@ InspectorView::InspectorView(core::PipeName name, Probe probe, int id,
       probe_(std::move(probe)),
       id_(id),
       reaper_(reaper),
-      asker_(asker ? std::move(*asker) : current_asker()) {}
+      asker_(std::move(asker)) {}
 
 InspectorView::~InspectorView() {
     // Closing the tab never waits for a hung pipe: the reaper cancels the probe and joins it.
@@ -48,7 +48,9 @@ std::string InspectorView::task_status() const {
 void InspectorView::take_result() const {
     if (!task_.ready()) return;
     result_ = task_.get();  // the probe has ended: get() joins at once
-    access_ = effective_access(*result_, asker_);
+    // The worker wrote it before it set the result (the future orders the two).
+    if (pending_access_ && *pending_access_) access_ = std::move(**pending_access_);
+    pending_access_.reset();
 }
 
 InspectorView::Phase InspectorView::phase() const {
@@ -70,7 +72,18 @@ void InspectorView::start() {
     started_ = std::chrono::steady_clock::now();
     core::InspectOptions options;
     options.timeout = std::chrono::milliseconds(timeout_ms_);
-    task_ = core::inspect_async(name_, options, probe_);
+    // The effective access is worked out on the probe's thread: reading this process's token
+    // looks up account names, which may wait on a domain controller.
+    auto slot = std::make_shared<std::optional<EffectiveAccess>>();
+    pending_access_ = slot;
+    task_ = core::inspect_async(
+        name_, options,
+        [probe = probe_, asker = asker_, slot](
+            const core::PipeName& n, const core::InspectOptions& o, std::stop_token stop) {
+            core::PipeDetails d = probe(n, o, stop);
+            *slot = effective_access(d, asker ? *asker : current_asker());
+            return d;
+        });
 }
 
 void InspectorView::cancel() {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -70,7 +71,9 @@ class InspectorView final : public View {
     // The running probe, and its result once taken from it (phase() takes it; UI thread).
     mutable core::InspectTask task_;
     mutable std::optional<core::PipeDetails> result_;
-    Asker asker_;
+    std::optional<Asker> asker_;  // nullopt: this process's, read on the probe's thread
+    // Filled by the probe's thread after the probe; taken with the result.
+    mutable std::shared_ptr<std::optional<EffectiveAccess>> pending_access_;
     mutable std::optional<EffectiveAccess> access_;
     std::vector<std::string> drawn_fields_;
 };
