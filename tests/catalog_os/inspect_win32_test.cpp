@@ -6,8 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include "pipescope/catalog.hpp"
 #include "pipescope/inspect.hpp"
 #include "pipescope/platform.hpp"
+#include "pipescope/security_descriptor.hpp"
+#include "support/child_process.hpp"
 #include "support/win32_fixtures.hpp"
 
 #include <aclapi.h>
@@ -196,6 +199,13 @@ struct DaclView {
     DWORD aces = 0;
 };
 
+constexpr std::uint32_t integrity_rid_low = 0x1000;
+
+Result<SecurityDescriptor> parse(const std::vector<std::uint8_t>& bytes) {
+    return parse_security_descriptor(
+        std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()));
+}
+
 DaclView dacl_of(std::vector<std::uint8_t>& bytes) {
     DaclView v;
     BOOL present = FALSE, defaulted = FALSE;
@@ -253,6 +263,9 @@ TEST(InspectWin32, DescriptorBytesTellANullDaclFromAnEmptyOne) {
     DaclView nd = dacl_of(*n.security_descriptor.value);
     EXPECT_TRUE(nd.present);
     EXPECT_TRUE(nd.null) << "a NULL DACL: present, no ACL";
+    auto parsed_null = parse(*n.security_descriptor.value);
+    ASSERT_TRUE(parsed_null.ok()) << parsed_null.error().to_string();
+    EXPECT_TRUE(parsed_null->null_dacl());
 
     PipeDetails e = inspect_pipe(pn(empty_name), {});
     if (!is_wine() && e.state == InspectState::Denied) {
@@ -266,6 +279,10 @@ TEST(InspectWin32, DescriptorBytesTellANullDaclFromAnEmptyOne) {
     EXPECT_TRUE(ed.present);
     EXPECT_FALSE(ed.null) << "an empty DACL: an ACL with no ACEs";
     EXPECT_EQ(ed.aces, 0u);
+    auto parsed_empty = parse(*e.security_descriptor.value);
+    ASSERT_TRUE(parsed_empty.ok()) << parsed_empty.error().to_string();
+    ASSERT_FALSE(parsed_empty->null_dacl());
+    EXPECT_TRUE(parsed_empty->dacl->aces.empty());
 }
 
 TEST(InspectWin32, DescriptorBytesCarryTheMandatoryLabel) {
@@ -293,6 +310,12 @@ TEST(InspectWin32, DescriptorBytesCarryTheMandatoryLabel) {
     ASSERT_TRUE(::ConvertStringSidToSidW(L"S-1-16-4096", &low));
     EXPECT_TRUE(::EqualSid(&label->SidStart, low)) << "Low Mandatory Level";
     ::LocalFree(low);
+    auto parsed = parse(bytes);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().to_string();
+    ASSERT_TRUE(parsed->sacl.has_value());
+    ASSERT_EQ(parsed->sacl->aces.size(), 1u);
+    EXPECT_EQ(parsed->sacl->aces[0].type, static_cast<std::uint8_t>(AceType::SystemMandatoryLabel));
+    EXPECT_EQ(parsed->sacl->aces[0].sid, well_known::integrity(integrity_rid_low));
 }
 
 TEST(InspectWin32, LeastAccessOnlyOpensWithReadControlAndReadsTheDescriptor) {
@@ -333,6 +356,80 @@ TEST(InspectWin32, LeastAccessOnlyReportsARefusedOpenAsDenied) {
     ASSERT_TRUE(d.error.has_value());
     EXPECT_EQ(d.error->os_code, 5);
     EXPECT_EQ(d.security_descriptor.state, FieldState::Denied);
+}
+
+// Every instance busy: the probe cannot open the pipe, but the server's own handle, duplicated
+// from its process (this test's user owns it; an administrator could do the same for others),
+// still tells the descriptor, without connecting.
+TEST(InspectWin32, ABusyPipesDescriptorIsReadFromTheServersHandle) {
+    std::string name = unique_pipe("dupsd");
+    ChildProcess holder;
+    std::string err;
+    ASSERT_TRUE(holder.start(built_program(PIPE_HOLDER_PATH),
+                             {"pipe", name, "30000", "--max-instances", "1", "--sddl",
+                              "D:(A;;FA;;;WD)(A;;FA;;;SY)S:(ML;;NW;;;LW)"},
+                             &err))
+        << err;
+    auto ready = holder.read_line(20s);
+    ASSERT_EQ(ready, "ready " + std::to_string(holder.pid()));
+    auto client = connect_client(name);
+    ASSERT_TRUE(client) << "the only instance is now taken";
+
+    InspectOptions plain;
+    plain.timeout = 200ms;
+    plain.least_access_only = true;
+    PipeDetails without = inspect_pipe(pn(name), plain);
+    EXPECT_TRUE(without.state == InspectState::Busy || without.state == InspectState::TimedOut)
+        << to_string(without.state);
+    EXPECT_FALSE(without.security_descriptor.ok()) << "no second way without server pids";
+
+    InspectOptions with = plain;
+    with.server_pids = {holder.pid()};
+    PipeDetails d = inspect_pipe(pn(name), with);
+    EXPECT_TRUE(d.state == InspectState::Busy || d.state == InspectState::TimedOut)
+        << to_string(d.state);
+    EXPECT_FALSE(d.connected);
+    ASSERT_TRUE(d.security_descriptor.ok()) << d.security_descriptor.note;
+    EXPECT_FALSE(d.security_descriptor.connected);
+    EXPECT_NE(d.security_descriptor.source.find("DuplicateHandle"), std::string::npos)
+        << d.security_descriptor.source;
+    EXPECT_NE(d.security_descriptor.note.find(std::to_string(holder.pid())), std::string::npos)
+        << d.security_descriptor.note;
+    auto sd = parse(*d.security_descriptor.value);
+    ASSERT_TRUE(sd.ok()) << sd.error().to_string();
+    ASSERT_TRUE(sd->dacl.has_value());
+    ASSERT_EQ(sd->dacl->aces.size(), 2u);
+    EXPECT_EQ(sd->dacl->aces[0].sid, well_known::everyone());
+    ASSERT_TRUE(sd->sacl.has_value()) << "the label comes along";
+    EXPECT_EQ(d.everyone_can_write.value, true);
+    EXPECT_EQ(d.everyone_can_write.connected, false);
+    ASSERT_TRUE(d.sddl.ok());
+    EXPECT_NE(d.sddl.value->find(";;;WD)"), std::string::npos) << *d.sddl.value;
+    EXPECT_EQ(d.pipe_state.state,
+              d.state == InspectState::Busy ? FieldState::Busy : FieldState::TimedOut)
+        << "what needed the connection still says why it is missing";
+}
+
+TEST(InspectWin32, AServerHandleDescriptorNeedsAProcessHoldingThePipe) {
+    std::string name = unique_pipe("dupnone");
+    std::vector<std::uint32_t> self{::GetCurrentProcessId()};
+    auto got = read_server_handle_descriptor(name, self, 250ms);
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.error().code, ErrorCode::NotFound) << got.error().to_string();
+
+    ServerSpec spec;
+    spec.sddl = L"D:(A;;FA;;;BA)";
+    auto srv = make_server(name, spec);
+    ASSERT_TRUE(srv);
+    auto mine = read_server_handle_descriptor(name, self, 250ms);
+    ASSERT_TRUE(mine.ok()) << mine.error().to_string();
+    EXPECT_EQ(mine->pid, ::GetCurrentProcessId());
+    EXPECT_TRUE(mine->label_read);
+    auto sd = parse(mine->bytes);
+    ASSERT_TRUE(sd.ok());
+    ASSERT_TRUE(sd->dacl.has_value());
+    ASSERT_EQ(sd->dacl->aces.size(), 1u);
+    EXPECT_EQ(sd->dacl->aces[0].sid, well_known::administrators());
 }
 
 TEST(InspectWin32, BusyWithoutWaitTimeoutWithABound) {

@@ -2,6 +2,7 @@
 // "ready <pid>" and holds the pipe until its stdin closes or the time limit passes.
 //   Windows: pipe_holder pipe NAME [LIMIT_MS] [OPTIONS]   creates \\.\pipe\NAME (byte, unlimited)
 //              --instances N   creates N server instances of the name (default 1)
+//              --max-instances N   the pipe's instance limit (default unlimited)
 //              --sddl SDDL     with this security descriptor (else no security attributes)
 //              --null-dacl     with a NULL DACL (SetSecurityDescriptorDacl(sd, TRUE, NULL)):
 //                              SDDL cannot say it under Wine, where D:NO_ACCESS_CONTROL
@@ -51,6 +52,7 @@ std::wstring widen(const std::string& s) {
 
 struct PipeOptions {
     int instances = 1;
+    DWORD max_instances = PIPE_UNLIMITED_INSTANCES;
     std::string sddl;
     bool null_dacl = false;
     bool child = false;
@@ -101,9 +103,9 @@ int serve_pipe(const std::string& name, long limit_ms, const PipeOptions& o) {
     const std::wstring path = L"\\\\.\\pipe\\" + widen(name);
     std::vector<HANDLE> pipes;
     for (int i = 0; i < o.instances; ++i) {
-        HANDLE pipe = ::CreateNamedPipeW(path.c_str(), PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE,
-                                         PIPE_UNLIMITED_INSTANCES, 4096, 4096, 0,
-                                         sa.lpSecurityDescriptor ? &sa : nullptr);
+        HANDLE pipe =
+            ::CreateNamedPipeW(path.c_str(), PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE, o.max_instances,
+                               4096, 4096, 0, sa.lpSecurityDescriptor ? &sa : nullptr);
         if (pipe == INVALID_HANDLE_VALUE) {
             std::fprintf(stderr, "CreateNamedPipeW failed: %lu\n", ::GetLastError());
             return 1;
@@ -164,6 +166,8 @@ int main(int argc, char** argv) {
         std::string a = argv[i];
         if (a == "--instances" && i + 1 < argc) {
             o.instances = std::atoi(argv[++i]);
+        } else if (a == "--max-instances" && i + 1 < argc) {
+            o.max_instances = static_cast<DWORD>(std::atoi(argv[++i]));
         } else if (a == "--sddl" && i + 1 < argc) {
             o.sddl = argv[++i];
         } else if (a == "--null-dacl") {

@@ -224,6 +224,24 @@ struct HandleTableListing {
 // and pipe end. Name queries run on a worker thread with `query_timeout` each; a handle whose
 // query hangs is given up. Never opens a pipe by name.
 [[nodiscard]] Result<HandleTableListing> list_handle_table(std::chrono::milliseconds query_timeout);
+
+// A pipe's security descriptor read from a handle a server process holds, without opening the
+// pipe: for when every instance is busy or the pipe refuses the probe's open.
+struct ServerHandleDescriptor {
+    std::vector<std::uint8_t> bytes;  // self-relative, as GetSecurityInfo returned it
+    std::uint32_t pid = 0;            // the process whose handle was read
+    bool label_read = false;          // false: asked without LABEL_SECURITY_INFORMATION
+};
+// Finds handles of pipe `name` (without \\.\pipe\) held by `server_pids` in the handle
+// table, duplicates one (PROCESS_DUP_HANDLE: an administrator has it on other users'
+// processes) and reads GetSecurityInfo(OWNER|GROUP|DACL|LABEL) from the duplicate. The name
+// and security queries run on a worker thread, `query_timeout` each (a synchronous server
+// handle with I/O pending blocks them; such a handle is given up). AccessDenied when no server
+// process could be opened, NotFound when none holds a handle of the name, Timeout when the
+// queries hung. Blocks the calling thread; any thread.
+[[nodiscard]] Result<ServerHandleDescriptor> read_server_handle_descriptor(
+    std::string_view name, std::span<const std::uint32_t> server_pids,
+    std::chrono::milliseconds query_timeout);
 #endif
 
 // ---- The service ---------------------------------------------------------------------------

@@ -181,6 +181,12 @@ struct InspectOptions {
     // Open with READ_CONTROL | FILE_READ_ATTRIBUTES only, never with a right to the data (the
     // audit): where that open is refused the probe reports Denied instead of trying more.
     bool least_access_only = false;
+    // Windows: processes the listing says hold the server end (PipeEntry::server_pids). When
+    // the open is refused or every instance stays busy, the descriptor is read from one of
+    // their handles instead, without connecting, where this process may duplicate it (an
+    // administrator may); those security fields then have connected = false. Empty: no such
+    // second way.
+    std::vector<std::uint32_t> server_pids;
 };
 
 // Probes one pipe on the calling thread. `stop` cancels the waiting part promptly (the result

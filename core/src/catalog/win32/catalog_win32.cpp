@@ -17,6 +17,7 @@
 
 #include "os/process_image.hpp"
 #include "os/win32/nt.hpp"
+#include "os/win32/object_descriptor.hpp"
 #include "pipescope/catalog.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"
@@ -431,6 +432,106 @@ Result<HandleTableListing> list_handle_table(std::chrono::milliseconds query_tim
     HandleScan scan(query_object, query_file, query_timeout);
     for (std::size_t i = 0; i < n; ++i) scan.visit(info->Handles[i]);
     return scan.finish();
+}
+
+Result<ServerHandleDescriptor> read_server_handle_descriptor(
+    std::string_view name, std::span<const std::uint32_t> server_pids,
+    std::chrono::milliseconds query_timeout) {
+    auto query_system = nt::resolve<nt::NtQuerySystemInformationFn>("NtQuerySystemInformation");
+    auto query_object = nt::resolve<nt::NtQueryObjectFn>("NtQueryObject");
+    if (!query_system || !query_object)
+        return make_error(ErrorCode::Unsupported, "GetProcAddress", "ntdll",
+                          "ntdll lacks NtQuerySystemInformation or NtQueryObject");
+    const std::string subject = "\\\\.\\pipe\\" + std::string(name);
+    auto table = read_handle_table(query_system);
+    if (!table) return table.error();
+    const auto* info = reinterpret_cast<const nt::HandleInformationEx*>(table->data());
+    const std::size_t n = std::min<std::size_t>(
+        info->NumberOfHandles,
+        (table->size() - offsetof(nt::HandleInformationEx, Handles)) / sizeof(nt::HandleEntryEx));
+    const std::wstring wanted = std::wstring(kDevicePrefix) + detail::utf8_to_wide(name);
+    const DWORD self = ::GetCurrentProcessId();
+    std::unordered_map<ULONG_PTR, UniqueHandle> opened;  // pid -> PROCESS_DUP_HANDLE (or none)
+    std::size_t denied = 0, timed_out = 0;
+    DWORD open_error = 0, read_error = 0;
+    std::vector<std::byte> type_buf(4096);
+    QueryWorker worker;
+    for (std::size_t i = 0; i < n && timed_out < 2; ++i) {
+        const nt::HandleEntryEx& h = info->Handles[i];
+        if (std::find(server_pids.begin(), server_pids.end(),
+                      static_cast<std::uint32_t>(h.UniqueProcessId)) == server_pids.end())
+            continue;
+        auto pit = opened.find(h.UniqueProcessId);
+        if (pit == opened.end()) {
+            HANDLE p = h.UniqueProcessId == self
+                           ? nullptr
+                           : ::OpenProcess(PROCESS_DUP_HANDLE, FALSE,
+                                           static_cast<DWORD>(h.UniqueProcessId));
+            if (!p && h.UniqueProcessId != self) {
+                ++denied;
+                open_error = ::GetLastError();
+            }
+            pit = opened.emplace(h.UniqueProcessId, UniqueHandle{p}).first;
+        }
+        HANDLE source = h.UniqueProcessId == self ? ::GetCurrentProcess() : pit->second.get();
+        if (!source) continue;
+        HANDLE dup = nullptr;
+        if (!::DuplicateHandle(source, reinterpret_cast<HANDLE>(h.HandleValue),
+                               ::GetCurrentProcess(), &dup, 0, FALSE, DUPLICATE_SAME_ACCESS))
+            continue;
+        auto q = std::make_shared<FileQuery>();
+        q->handle.reset(dup);
+        ULONG len = 0;  // the type query does not wait on the file object
+        if (query_object(dup, nt::kObjectTypeInformation, type_buf.data(),
+                         static_cast<ULONG>(type_buf.size()), &len) < 0 ||
+            unicode_head(type_buf) != L"File")
+            continue;
+        // The name and the descriptor both wait on a synchronous file object with I/O pending.
+        auto read = std::make_shared<os::ObjectDescriptor>();
+        bool finished = worker.run(
+            [q, read, query_object, wanted] {
+                std::vector<std::byte> nb(2048);
+                ULONG l = 0;
+                if (query_object(q->handle.get(), nt::kObjectNameInformation, nb.data(),
+                                 static_cast<ULONG>(nb.size()), &l) < 0)
+                    return;
+                q->name = unicode_head(nb);
+                if (::CompareStringOrdinal(q->name.data(), static_cast<int>(q->name.size()),
+                                           wanted.data(), static_cast<int>(wanted.size()),
+                                           TRUE) != CSTR_EQUAL)
+                    return;
+                *read = os::read_object_descriptor(q->handle.get());
+            },
+            query_timeout);
+        if (!finished) {
+            ++timed_out;
+            continue;
+        }
+        if (read->bytes.empty()) {
+            if (read->error) read_error = read->error;
+            continue;
+        }
+        ServerHandleDescriptor out;
+        out.bytes = std::move(read->bytes);
+        out.pid = static_cast<std::uint32_t>(h.UniqueProcessId);
+        out.label_read = read->label_read;
+        return out;
+    }
+    if (read_error) return win32_error(read_error, "GetSecurityInfo", subject);
+    if (timed_out)
+        return make_error(ErrorCode::Timeout, "NtQueryObject", subject,
+                          std::to_string(timed_out) +
+                              " handle queries hung (synchronous server handles with I/O "
+                              "pending). Next: the probe's own open is the other way");
+    if (denied == opened.size() && denied > 0) {
+        Error e = win32_error(open_error, "OpenProcess(PROCESS_DUP_HANDLE)", subject);
+        e.message +=
+            ": no server process may be opened to duplicate its handle. Next: run "
+            "as administrator";
+        return e;
+    }
+    return make_error(ErrorCode::NotFound, "read_server_handle_descriptor", subject,
+                      "no handle of this pipe was found in its server processes");
 }
 
 Result<Snapshot> list_pipes(const CatalogOptions& options) {

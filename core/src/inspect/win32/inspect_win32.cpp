@@ -10,6 +10,8 @@
 
 #include "os/process_image.hpp"
 #include "os/win32/nt.hpp"
+#include "os/win32/object_descriptor.hpp"
+#include "pipescope/catalog.hpp"
 #include "pipescope/inspect.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/platform.hpp"
@@ -136,79 +138,78 @@ constexpr AccessTry kAccessTries[] = {
     {GENERIC_WRITE | FILE_READ_ATTRIBUTES, "GENERIC_WRITE|FILE_READ_ATTRIBUTES"},
 };
 
+// Where the security fields came from: the probe's own client handle, or a server's handle
+// duplicated without connecting.
+struct SecuritySource {
+    std::string api;  // "GetSecurityInfo", "DuplicateHandle+GetSecurityInfo"
+    bool connected = true;
+};
+
 // Every security field fails the same way (the descriptor could not be read, or there is none).
-void fail_security(PipeDetails& d, FieldState state, const std::string& why) {
-    d.owner.fail(state, "GetSecurityInfo", true, why);
-    d.sddl.fail(state, "GetSecurityInfo", true, why);
-    d.aces.fail(state, "GetSecurityInfo", true, why);
-    d.null_dacl.fail(state, "GetSecurityInfo", true, why);
-    d.everyone_can_write.fail(state, "GetSecurityInfo", true, why);
-    d.anonymous_can_write.fail(state, "GetSecurityInfo", true, why);
-    d.remote_clients_accepted.fail(state, "GetSecurityInfo", true, why);
-    d.security_descriptor.fail(state, "GetSecurityInfo", true, why);
+void fail_security(PipeDetails& d, FieldState state, const std::string& why,
+                   const SecuritySource& from = {"GetSecurityInfo", true}) {
+    const char* api = from.api.c_str();
+    d.owner.fail(state, api, from.connected, why);
+    d.sddl.fail(state, api, from.connected, why);
+    d.aces.fail(state, api, from.connected, why);
+    d.null_dacl.fail(state, api, from.connected, why);
+    d.everyone_can_write.fail(state, api, from.connected, why);
+    d.anonymous_can_write.fail(state, api, from.connected, why);
+    d.remote_clients_accepted.fail(state, api, from.connected, why);
+    d.security_descriptor.fail(state, api, from.connected, why);
 }
 
-constexpr SECURITY_INFORMATION kDescriptorParts =
-    OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION;
-
-// The self-relative bytes of a descriptor GetSecurityInfo returned (it returns self-relative
-// ones; an absolute one is converted rather than trusted).
-std::vector<std::uint8_t> self_relative_bytes(PSECURITY_DESCRIPTOR sd) {
-    SECURITY_DESCRIPTOR_CONTROL control = 0;
-    DWORD revision = 0;
-    if (!::GetSecurityDescriptorControl(sd, &control, &revision)) return {};
-    if (control & SE_SELF_RELATIVE) {
-        const auto* p = static_cast<const std::uint8_t*>(sd);
-        return {p, p + ::GetSecurityDescriptorLength(sd)};
+std::vector<AceInfo> readable_aces(PACL acl, bool resolve_names) {
+    std::vector<AceInfo> aces;
+    for (DWORD i = 0; acl && i < acl->AceCount; ++i) {
+        void* raw = nullptr;
+        if (!::GetAce(acl, i, &raw)) continue;
+        auto* header = static_cast<ACE_HEADER*>(raw);
+        AceInfo a;
+        a.flags = header->AceFlags;
+        PSID sid = nullptr;
+        if (header->AceType == ACCESS_ALLOWED_ACE_TYPE) {
+            auto* ace = static_cast<ACCESS_ALLOWED_ACE*>(raw);
+            a.type = "allow";
+            a.mask = ace->Mask;
+            sid = &ace->SidStart;
+        } else if (header->AceType == ACCESS_DENIED_ACE_TYPE) {
+            auto* ace = static_cast<ACCESS_DENIED_ACE*>(raw);
+            a.type = "deny";
+            a.mask = ace->Mask;
+            sid = &ace->SidStart;
+        } else if (header->AceType == SYSTEM_AUDIT_ACE_TYPE) {
+            auto* ace = static_cast<SYSTEM_AUDIT_ACE*>(raw);
+            a.type = "audit";
+            a.mask = ace->Mask;
+            sid = &ace->SidStart;
+        } else {
+            a.type = "other";
+        }
+        if (sid) {
+            a.sid = sid_string(sid);
+            a.trustee = account_name(sid, resolve_names);
+        }
+        a.rights = pipe_rights_in_words(a.mask);
+        aces.push_back(std::move(a));
     }
-    DWORD size = 0;
-    ::MakeSelfRelativeSD(sd, nullptr, &size);
-    std::vector<std::uint8_t> out(size);
-    if (size == 0 || !::MakeSelfRelativeSD(sd, out.data(), &size)) return {};
-    out.resize(size);
-    return out;
+    return aces;
 }
 
-void read_security(PipeDetails& d, HANDLE h, const InspectOptions& opt) {
-    // The mandatory label needs only READ_CONTROL, but a system that does not know
-    // LABEL_SECURITY_INFORMATION refuses the whole request: then read the rest without it.
-    PSECURITY_DESCRIPTOR sd = nullptr;
-    SECURITY_INFORMATION parts = kDescriptorParts | LABEL_SECURITY_INFORMATION;
-    DWORD rc =
-        ::GetSecurityInfo(h, SE_KERNEL_OBJECT, parts, nullptr, nullptr, nullptr, nullptr, &sd);
-    std::string label_note;
-    if (rc != ERROR_SUCCESS) {
-        label_note = "the mandatory label could not be read (" +
-                     win32_error(rc, "GetSecurityInfo", d.name).to_string() +
-                     "); owner, group and DACL only";
-        parts = kDescriptorParts;
-        sd = nullptr;
-        rc = ::GetSecurityInfo(h, SE_KERNEL_OBJECT, parts, nullptr, nullptr, nullptr, nullptr, &sd);
-    }
-    if (rc != ERROR_SUCCESS) {
-        fail_security(d, field_state_for(rc),
-                      win32_error(rc, "GetSecurityInfo", d.name).to_string());
+// Fills every security field from a descriptor read from the pipe (or a server's handle).
+void fill_security(PipeDetails& d, os::ObjectDescriptor read, const SecuritySource& from,
+                   const InspectOptions& opt) {
+    if (read.bytes.empty()) {
+        fail_security(d, field_state_for(read.error),
+                      win32_error(read.error, from.api.c_str(), d.name).to_string(), from);
         return;
     }
-    std::unique_ptr<void, LocalFreer> hold(sd);
+    // A self-relative descriptor in a buffer is a descriptor the Get* functions read.
+    auto* sd = static_cast<PSECURITY_DESCRIPTOR>(read.bytes.data());
+    const bool conn = from.connected;
     PSID owner = nullptr;
     BOOL defaulted = FALSE;
     if (!::GetSecurityDescriptorOwner(sd, &owner, &defaulted)) owner = nullptr;
-    LPWSTR text = nullptr;
-    std::string sddl;
-    if (::ConvertSecurityDescriptorToStringSecurityDescriptorW(
-            sd, SDDL_REVISION_1,
-            OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION |
-                (parts & LABEL_SECURITY_INFORMATION),
-            &text, nullptr)) {
-        std::unique_ptr<void, LocalFreer> hold_text(text);
-        sddl = detail::wide_to_utf8(text);
-        d.sddl.set(sddl, "GetSecurityInfo+ConvertSecurityDescriptorToStringSecurityDescriptorW",
-                   true);
-    } else {
-        fail_win32(d.sddl, "ConvertSecurityDescriptorToStringSecurityDescriptorW", true,
-                   ::GetLastError(), d.name);
-    }
     BOOL present = FALSE;
     PACL acl = nullptr;
     ::GetSecurityDescriptorDacl(sd, &present, &acl, &defaulted);
@@ -217,72 +218,72 @@ void read_security(PipeDetails& d, HANDLE h, const InspectOptions& opt) {
         // (no owner, no DACL) would read as a NULL DACL: say there is none instead.
         fail_security(d, FieldState::Unsupported,
                       "the system returned no security descriptor for this pipe (Wine does this "
-                      "for pipes created without security attributes)");
+                      "for pipes created without security attributes)",
+                      from);
         return;
     }
-    auto bytes = self_relative_bytes(sd);
-    if (bytes.empty()) {
-        fail_win32(d.security_descriptor, "MakeSelfRelativeSD", true, ::GetLastError(), d.name);
+    LPWSTR text = nullptr;
+    if (::ConvertSecurityDescriptorToStringSecurityDescriptorW(
+            sd, SDDL_REVISION_1,
+            OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION |
+                (read.label_read ? LABEL_SECURITY_INFORMATION : 0),
+            &text, nullptr)) {
+        std::unique_ptr<void, LocalFreer> hold_text(text);
+        d.sddl.set(detail::wide_to_utf8(text),
+                   from.api + "+ConvertSecurityDescriptorToStringSecurityDescriptorW", conn);
     } else {
-        d.security_descriptor.set(std::move(bytes),
-                                  (parts & LABEL_SECURITY_INFORMATION)
-                                      ? "GetSecurityInfo(OWNER|GROUP|DACL|LABEL)"
-                                      : "GetSecurityInfo(OWNER|GROUP|DACL)",
-                                  true);
-        d.security_descriptor.note = label_note;
+        fail_win32(d.sddl, "ConvertSecurityDescriptorToStringSecurityDescriptorW", conn,
+                   ::GetLastError(), d.name);
     }
     if (owner)
-        d.owner.set(account_name(owner, opt.resolve_names), "GetSecurityInfo", true);
+        d.owner.set(account_name(owner, opt.resolve_names), from.api, conn);
     else
-        d.owner.fail(FieldState::Unknown, "GetSecurityInfo", true, "the descriptor has no owner");
-
-    std::vector<AceInfo> aces;
-    if (present && acl) {
-        for (DWORD i = 0; i < acl->AceCount; ++i) {
-            void* raw = nullptr;
-            if (!::GetAce(acl, i, &raw)) continue;
-            auto* header = static_cast<ACE_HEADER*>(raw);
-            AceInfo a;
-            a.flags = header->AceFlags;
-            PSID sid = nullptr;
-            if (header->AceType == ACCESS_ALLOWED_ACE_TYPE) {
-                auto* ace = static_cast<ACCESS_ALLOWED_ACE*>(raw);
-                a.type = "allow";
-                a.mask = ace->Mask;
-                sid = &ace->SidStart;
-            } else if (header->AceType == ACCESS_DENIED_ACE_TYPE) {
-                auto* ace = static_cast<ACCESS_DENIED_ACE*>(raw);
-                a.type = "deny";
-                a.mask = ace->Mask;
-                sid = &ace->SidStart;
-            } else if (header->AceType == SYSTEM_AUDIT_ACE_TYPE) {
-                auto* ace = static_cast<SYSTEM_AUDIT_ACE*>(raw);
-                a.type = "audit";
-                a.mask = ace->Mask;
-                sid = &ace->SidStart;
-            } else {
-                a.type = "other";
-            }
-            if (sid) {
-                a.sid = sid_string(sid);
-                a.trustee = account_name(sid, opt.resolve_names);
-            }
-            a.rights = pipe_rights_in_words(a.mask);
-            aces.push_back(std::move(a));
-        }
-    }
+        d.owner.fail(FieldState::Unknown, from.api, conn, "the descriptor has no owner");
+    std::vector<AceInfo> aces = readable_aces(present ? acl : nullptr, opt.resolve_names);
     RiskFlags flags = assess_dacl(present && acl != nullptr, aces);
-    d.aces.set(std::move(aces), "GetSecurityInfo+GetAce+LookupAccountSidW", true);
-    d.null_dacl.set(flags.null_dacl, "GetSecurityInfo", true);
-    d.everyone_can_write.set(flags.everyone_can_write, "GetSecurityInfo", true);
-    d.anonymous_can_write.set(flags.anonymous_can_write, "GetSecurityInfo", true);
+    d.aces.set(std::move(aces), from.api + "+GetAce+LookupAccountSidW", conn);
+    d.null_dacl.set(flags.null_dacl, from.api, conn);
+    d.everyone_can_write.set(flags.everyone_can_write, from.api, conn);
+    d.anonymous_can_write.set(flags.anonymous_can_write, from.api, conn);
     if (flags.remote_clients_accepted)
-        d.remote_clients_accepted.set(*flags.remote_clients_accepted, "GetSecurityInfo", true);
+        d.remote_clients_accepted.set(*flags.remote_clients_accepted, from.api, conn);
     else
         d.remote_clients_accepted.fail(
-            FieldState::Unknown, "GetSecurityInfo", true,
+            FieldState::Unknown, from.api, conn,
             "the DACL does not deny NETWORK; whether the server set PIPE_REJECT_REMOTE_CLIENTS "
             "is not visible to a client");
+    std::string label_note =
+        read.label_read ? std::string{}
+                        : "the mandatory label could not be read (" +
+                              win32_error(read.label_error, from.api.c_str(), d.name).to_string() +
+                              "); owner, group and DACL only";
+    d.security_descriptor.set(
+        std::move(read.bytes),
+        from.api + (read.label_read ? "(OWNER|GROUP|DACL|LABEL)" : "(OWNER|GROUP|DACL)"), conn);
+    d.security_descriptor.note = std::move(label_note);
+}
+
+// The pipe refused the probe or stayed busy: read the descriptor from a server's own handle
+// instead, where the listing named the server processes and this process may duplicate their
+// handles. The security fields then say they were read without connecting.
+void read_security_from_server(PipeDetails& d, const PipeName& name, const InspectOptions& opt) {
+    if (opt.server_pids.empty()) return;
+    const SecuritySource from{"DuplicateHandle+GetSecurityInfo", false};
+    auto bounded =
+        std::clamp(opt.timeout, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+    auto got = read_server_handle_descriptor(name.name(), opt.server_pids, bounded);
+    if (!got) {
+        // Keep the probe's own reason on the fields; say what the second way found.
+        d.security_descriptor.note += "; from a server's handle: " + got.error().to_string();
+        return;
+    }
+    os::ObjectDescriptor read;
+    read.bytes = std::move(got->bytes);
+    read.label_read = got->label_read;
+    fill_security(d, std::move(read), from, opt);
+    if (d.security_descriptor.ok() && d.security_descriptor.note.empty())
+        d.security_descriptor.note =
+            "read from process " + std::to_string(got->pid) + "'s server handle without connecting";
 }
 
 // Opens the pipe with the least access that works, waiting for a free instance in short slices
@@ -449,11 +450,17 @@ PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
         read_handle_state(d, ph);
         read_local_info(d, ph);
         read_server(d, ph);
-        if (used->access & READ_CONTROL || used->access & GENERIC_READ)
-            read_security(d, ph, options);
-        else
+        if (used->access & READ_CONTROL || used->access & GENERIC_READ) {
+            fill_security(d, os::read_object_descriptor(ph), {"GetSecurityInfo", true}, options);
+        } else {
             fail_security(d, FieldState::Denied,
                           "the pipe's DACL refused READ_CONTROL, so its security cannot be read");
+            if (name.is_local()) read_security_from_server(d, name, options);
+        }
+    } else if (name.is_local() &&
+               (d.state == InspectState::Busy || d.state == InspectState::Denied ||
+                d.state == InspectState::TimedOut)) {
+        read_security_from_server(d, name, options);
     }
     d.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
     return d;
