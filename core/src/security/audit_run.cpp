@@ -155,6 +155,10 @@ PipeAudit probe_one(const PipeEntry& e, PipeAudit a, const AuditOptions& options
     io.timeout = options.timeout;
     io.resolve_names = false;
     io.least_access_only = true;
+    // Windows: where the probe cannot get in (busy, refused), the inspector reads the
+    // descriptor from one of these servers' handles instead, without connecting.
+    if (e.kind == PipeKind::NamedPipe)
+        for (const auto& p : e.server_pids) io.server_pids.push_back(p.pid);
     PipeDetails d;
     try {
         d = probe(*name, io, stop);
