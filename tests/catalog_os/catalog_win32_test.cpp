@@ -173,8 +173,8 @@ TEST(CatalogWin32, AChildHoldingAnInheritedServerHandleIsNotASecondServer) {
     std::string pids;
     for (const auto& p : e2->server_pids) pids += std::to_string(p.pid) + " " + p.name + ", ";
     EXPECT_EQ(e2->server_pids.size(), 3u)
-        << pids << " parent " << parent.process.pid() << " child " << parent.child_pid
-        << " other " << other.process.pid() << " self " << ::GetCurrentProcessId();
+        << pids << " parent " << parent.process.pid() << " child " << parent.child_pid << " other "
+        << other.process.pid() << " self " << ::GetCurrentProcessId();
     EXPECT_EQ(e2->server_processes, 2u) << "the family and the unrelated process";
 }
 
