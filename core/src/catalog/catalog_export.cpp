@@ -7,18 +7,12 @@
 #include <utility>
 
 #include "base/json_number.hpp"
+#include "base/text.hpp"
 
 namespace pipescope::core {
 namespace {
 
-bool icontains(std::string_view hay, std::string_view needle) {
-    if (needle.empty()) return true;
-    auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) ==
-               std::tolower(static_cast<unsigned char>(b));
-    });
-    return it != hay.end();
-}
+using detail::icontains;
 
 bool any_holder_matches(const std::vector<ProcessRef>& v, std::string_view filter) {
     for (const auto& p : v) {

@@ -8,20 +8,14 @@
 #include <mutex>
 #include <thread>
 
+#include "base/text.hpp"
 #include "os/process_identity.hpp"
 #include "pipescope/audit.hpp"
 
 namespace pipescope::core {
 namespace {
 
-bool icontains(std::string_view hay, std::string_view needle) {
-    if (needle.empty()) return true;
-    auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) ==
-               std::tolower(static_cast<unsigned char>(b));
-    });
-    return it != hay.end();
-}
+using detail::icontains;
 
 const std::string* excluded_by(const std::string& name, const std::vector<std::string>& exclude) {
     for (const auto& x : exclude)
