@@ -1,21 +1,15 @@
 #include "models/audit_runner.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <mutex>
 #include <utility>
 
 #include "pipescope/error.hpp"
 #include "pipescope/files.hpp"
+#include "pipescope/text.hpp"
 
 namespace pipescope::gui {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 std::shared_ptr<const AuditProgress> idle_progress() {
     return std::make_shared<const AuditProgress>();
@@ -190,15 +184,14 @@ void AuditRunner::set_filter(std::string text) {
 
 void AuditRunner::apply_filter() {
     visible_.clear();
-    const std::string needle = lower(filter_);
     for (const auto& r : rows_) {
-        if (needle.empty()) {
+        if (filter_.empty()) {
             visible_.push_back(&r);
             continue;
         }
         for (const std::string& field : {r.pipe->name, r.severity_text(), r.kind_text(),
                                          r.principal_text(), r.detail_text()}) {
-            if (lower(field).find(needle) != std::string::npos) {
+            if (core::icontains(field, filter_)) {
                 visible_.push_back(&r);
                 break;
             }

@@ -7,12 +7,10 @@
 #include <utility>
 
 #include "base/json_number.hpp"
-#include "base/text.hpp"
+#include "pipescope/text.hpp"
 
 namespace pipescope::core {
 namespace {
-
-using detail::icontains;
 
 bool any_holder_matches(const std::vector<ProcessRef>& v, std::string_view filter) {
     for (const auto& p : v) {

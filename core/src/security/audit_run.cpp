@@ -8,14 +8,12 @@
 #include <mutex>
 #include <thread>
 
-#include "base/text.hpp"
 #include "os/process_identity.hpp"
 #include "pipescope/audit.hpp"
+#include "pipescope/text.hpp"
 
 namespace pipescope::core {
 namespace {
-
-using detail::icontains;
 
 const std::string* excluded_by(const std::string& name, const std::vector<std::string>& exclude) {
     for (const auto& x : exclude)

@@ -1,11 +1,12 @@
-// Small text helpers several services share. Any thread.
+// Small text helpers the services and the front ends share (the pipe list filter, the audit's
+// filter and exclude list, the Security tab's findings filter). Any thread.
 #pragma once
 
 #include <algorithm>
 #include <cctype>
 #include <string_view>
 
-namespace pipescope::core::detail {
+namespace pipescope::core {
 
 // True when `needle` occurs in `hay`, ASCII letters compared without case. An empty needle
 // occurs everywhere.
@@ -18,4 +19,4 @@ namespace pipescope::core::detail {
     return it != hay.end();
 }
 
-}  // namespace pipescope::core::detail
+}  // namespace pipescope::core
