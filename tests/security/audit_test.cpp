@@ -754,6 +754,28 @@ TEST(RunAudit, FilterExcludeAndPassiveProbeNothingTheyLeaveOut) {
     EXPECT_EQ(passive[0].findings.at(0).kind, "abstract_socket");
 }
 
+TEST(RunAudit, SocketsWithoutAnOpenableNameAreReportedNotProbedByAnotherName) {
+    // A relative bind path ("socket", as wineserver binds) would parse as \\.\pipe\socket.
+    const Snapshot snap = snapshot_of({listed(PipeKind::UnixStream, "socket"),
+                                       listed(PipeKind::UnixStream, "socket:[4242]"),
+                                       listed(PipeKind::UnixStream, "/run/named.sock")});
+    std::vector<std::string> probed;
+    std::mutex m;
+    auto probe = [&](const PipeName& n, const InspectOptions&, std::stop_token) {
+        std::lock_guard lock(m);
+        probed.push_back(n.display());
+        return open_socket_details(n);
+    };
+    auto audits = run_audit(snap, AuditOptions{}, {}, probe);
+    ASSERT_EQ(audits.size(), 3u) << "none is left out";
+    EXPECT_EQ(probed, std::vector<std::string>{"/run/named.sock"});
+    for (const auto& a : audits) {
+        if (a.name == "/run/named.sock") continue;
+        EXPECT_EQ(a.state, AuditState::Error) << a.name;
+        EXPECT_NE(a.note.find("not probed"), std::string::npos) << a.note;
+    }
+}
+
 TEST(RunAudit, CancellingReportsEveryPipeNoneLeftOut) {
     std::vector<PipeEntry> entries;
     for (int i = 0; i < 10; ++i)

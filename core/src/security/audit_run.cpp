@@ -135,8 +135,26 @@ void assess_linux(PipeAudit& a, const PipeEntry& e, const PipeDetails& d, const 
                  (f.server_uid && !d.server_uid.ok() ? " (server uid from /proc)" : "");
 }
 
+// Why a listed Unix socket cannot be opened by its name, or empty when it can. The kernel
+// keeps a relative bind path as written (relative to the binder's folder at the time), and an
+// unnamed socket ("socket:[inode]") has no name at all: probing either would open something
+// else or nothing.
+std::string unopenable_reason(const PipeEntry& e) {
+    if (e.kind == PipeKind::NamedPipe || e.name.empty()) return {};
+    if (e.name.starts_with("socket:[")) return "an unnamed socket: there is no name to open";
+    if (e.name.front() != '/' && e.name.front() != '@')
+        return "bound with a relative path; the system does not say relative to which folder, "
+               "so it cannot be opened by this name";
+    return {};
+}
+
 PipeAudit probe_one(const PipeEntry& e, PipeAudit a, const AuditOptions& options,
                     const std::stop_token& stop, const InspectProbe& probe, const Auditor& who) {
+    if (auto why = unopenable_reason(e); !why.empty()) {
+        a.state = AuditState::Error;
+        a.note = "not probed: " + why;
+        return a;
+    }
     auto name = PipeName::parse(open_name(e));
     if (!name) {
         a.state = AuditState::Error;
