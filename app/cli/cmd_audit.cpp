@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "pipescope/audit.hpp"
 #include "pipescope/catalog.hpp"
+#include "pipescope/text.hpp"
 
 namespace pipescope::cli {
 namespace {
@@ -67,10 +68,10 @@ void print_table(const std::vector<core::PipeAudit>& audits) {
         if (!a.note.empty()) std::printf("    note: %s\n", a.note.c_str());
     }
     std::printf(
-        "\n%zu pipes: %zu high, %zu medium, %zu low, %zu info at worst; %zu not assessed "
+        "\n%zu %s: %zu high, %zu medium, %zu low, %zu info at worst; %zu not assessed "
         "(passive, excluded, busy, denied, gone, timed out, cancelled or failed)\n",
-        audits.size(), by_severity[3], by_severity[2], by_severity[1], by_severity[0],
-        not_assessed);
+        audits.size(), audits.size() == 1 ? "pipe" : "pipes", by_severity[3], by_severity[2],
+        by_severity[1], by_severity[0], not_assessed);
 }
 
 int run_audit_command(const AuditCliOptions& o) {
@@ -92,36 +93,33 @@ int run_audit_command(const AuditCliOptions& o) {
 
     // Say what is about to happen before touching anything.
     std::size_t shown = 0, excluded = 0;
-    auto contains = [](std::string hay, std::string needle) {
-        for (auto* s : {&hay, &needle})
-            for (char& c : *s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return hay.find(needle) != std::string::npos;
-    };
     for (const auto& e : listed->entries) {
-        if (!contains(e.name, o.filter)) continue;
+        if (!core::icontains(e.name, o.filter)) continue;
         ++shown;
         for (const auto& x : o.exclude) {
-            if (!x.empty() && contains(e.name, x)) {
+            if (!x.empty() && core::icontains(e.name, x)) {
                 ++excluded;
                 break;
             }
         }
     }
     if (o.passive) {
-        std::fprintf(stderr, "passive audit of %zu pipes: the listing only, no pipe is opened\n",
-                     shown);
+        std::fprintf(stderr, "passive audit of %zu %s: the listing only, no pipe is opened\n",
+                     shown, shown == 1 ? "pipe" : "pipes");
     } else {
 #ifdef _WIN32
         std::fprintf(stderr,
-                     "probing %zu pipes, opening each with READ_CONTROL|FILE_READ_ATTRIBUTES only; "
+                     "probing %zu %s, opening each with READ_CONTROL|FILE_READ_ATTRIBUTES only; "
                      "nothing is read or written (%zu excluded, %u at a time, %lld ms each)\n",
-                     shown - excluded, excluded, o.concurrency, o.timeout_ms);
+                     shown - excluded, shown - excluded == 1 ? "pipe" : "pipes", excluded,
+                     o.concurrency, o.timeout_ms);
 #else
         std::fprintf(stderr,
-                     "probing %zu pipes: stat each, connect to each socket and close at once (for "
+                     "probing %zu %s: stat each, connect to each socket and close at once (for "
                      "the server's credentials), never open a FIFO; nothing is read or written "
                      "(%zu excluded, %u at a time, %lld ms each)\n",
-                     shown - excluded, excluded, o.concurrency, o.timeout_ms);
+                     shown - excluded, shown - excluded == 1 ? "pipe" : "pipes", excluded,
+                     o.concurrency, o.timeout_ms);
 #endif
     }
 
