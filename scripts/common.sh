@@ -7,7 +7,7 @@ BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libimgui-dev libglfw3-dev libsp
   libcli11-dev nlohmann-json3-dev googletest libgtest-dev libgmock-dev libgl-dev libgl1-mesa-dri
   fonts-inter fonts-jetbrains-mono ccache)
 TEST_PACKAGES=(g++-mingw-w64-x86-64-posix mingw-w64-tools binutils-mingw-w64-x86-64 wine64 wine
-  xvfb xauth imagemagick dpkg-dev clang libclang-rt-14-dev strace clang-format-14)
+  xvfb xauth imagemagick dpkg-dev clang libclang-rt-14-dev strace clang-format-14 python3)
 PACKAGE_PACKAGES=(zip)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
