@@ -81,8 +81,12 @@ def message(i, count):
     a pattern that depends on the index and the offset."""
     size = 1 + (i * 65535) // max(count - 1, 1)
     header = i.to_bytes(4, "little") + size.to_bytes(4, "little")
-    body = bytes(((i * 131) + j * 7 + (j >> 8)) & 0xFF for j in range(len(header), size))
-    return (header + body)[:size]
+    shift = bytes((k + i * 131) & 0xFF for k in range(256))
+    return (header + PATTERN[len(header):size].translate(shift))[:size]
+
+
+# Byte j of every message before its index is added: (j * 7 + (j >> 8)) mod 256.
+PATTERN = bytes((j * 7 + (j >> 8)) & 0xFF for j in range(65536))
 
 
 def seq_echo(conn):
