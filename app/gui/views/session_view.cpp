@@ -12,13 +12,6 @@
 namespace pipescope::gui {
 namespace {
 
-template <std::size_t N>
-void copy_to(char (&buf)[N], std::string_view text) {
-    const std::size_t n = std::min(text.size(), N - 1);
-    std::copy_n(text.data(), n, buf);
-    buf[n] = '\0';
-}
-
 void draw_warnings(const std::vector<std::string>& warnings) {
     for (const auto& w : warnings) {
         ImGui::TextColored(current_palette().warning, "Warning: %s", w.c_str());
@@ -28,9 +21,11 @@ void draw_warnings(const std::vector<std::string>& warnings) {
 }  // namespace
 
 SessionView::SessionView(Role role, std::string initial_name, Factory factory, int id)
-    : factory_(std::move(factory)), id_(id), form_(role, std::move(initial_name)) {
+    : factory_(std::move(factory)),
+      id_(id),
+      form_(role, std::move(initial_name)),
+      server_fields_(form_) {
     copy_to(name_buf_, form_.name);
-    copy_to(mode_buf_, form_.file_mode_text());
     copy_to(script_buf_, form_.script);
 }
 
@@ -68,8 +63,7 @@ bool SessionView::start() {
 }
 
 void SessionView::set_custom_sddl(std::string_view sddl) {
-    form_.set_custom_sddl(sddl);
-    copy_to(sddl_buf_, form_.custom_sddl());
+    server_fields_.set_custom_sddl(form_, sddl);
 }
 
 void SessionView::stop() {
@@ -104,22 +98,11 @@ void SessionView::draw_form() {
     ImGui::InputTextWithHint("Pipe name",
                              "\\\\.\\pipe\\name, a bare name, /path/x.sock or @abstract", name_buf_,
                              sizeof name_buf_);
-    auto& ep = form_.endpoint;
-    if (ImGui::BeginCombo("Transport", std::string(core::to_string(ep.kind)).c_str())) {
-        for (auto k : core::available_transports()) {
-            if (ImGui::Selectable(std::string(core::to_string(k)).c_str(), k == ep.kind))
-                ep.kind = k;
-        }
-        ImGui::EndCombo();
-    }
-    if (ep.kind == core::TransportKind::Win32Pipe) {
-        enum_combo("I/O model", ep.io,
-                   {core::IoModel::Sync, core::IoModel::Overlapped, core::IoModel::Iocp});
-    }
+    draw_transport_fields(form_.endpoint);
     if (client)
         draw_client_fields();
     else
-        draw_server_fields();
+        server_fields_.draw(form_);
     auto& opt = form_.options;
     enum_combo("Behaviour", opt.behaviour,
                {core::Behaviour::Manual, core::Behaviour::Echo, core::Behaviour::Sink,
@@ -163,86 +146,6 @@ void SessionView::draw_client_fields() {
     enum_combo(
         "Access", c.access,
         {core::PipeDirection::Duplex, core::PipeDirection::Inbound, core::PipeDirection::Outbound});
-}
-
-void SessionView::draw_server_fields() {
-    if (form_.endpoint.kind == core::TransportKind::Win32Pipe) {
-        draw_win32_server_fields();
-    } else {
-        draw_posix_server_fields();
-    }
-    // Say so whenever the form is looser than the defaults (computed in core, shown here).
-    draw_warnings(form_.warnings());
-}
-
-// The CreateNamedPipe configuration of a Win32 test server.
-void SessionView::draw_win32_server_fields() {
-    auto& s = form_.endpoint.server;
-    enum_combo(
-        "Open mode", s.direction,
-        {core::PipeDirection::Duplex, core::PipeDirection::Inbound, core::PipeDirection::Outbound});
-    enum_combo("Pipe type", s.type, {core::PipeType::Byte, core::PipeType::Message});
-    enum_combo("Read mode##server", s.read_mode, {core::PipeType::Byte, core::PipeType::Message});
-    ImGui::Checkbox("PIPE_NOWAIT", &s.nowait);
-    ImGui::SliderInt("Max instances", &s.max_instances, 1, 255,
-                     s.max_instances == 255 ? "unlimited" : "%d");
-    // 0 is "automatic"; the label shows what the listener will really keep open.
-    const std::string listening = std::to_string(core::effective_listening_instances(s));
-    ImGui::SliderInt("Listening instances", &s.listening_instances, 0, core::kMaxListeningInstances,
-                     (s.listening_instances == 0 ? "auto (" + listening + ")" : listening).c_str());
-    if (ImGui::IsItemHovered()) {
-        ImGui::SetTooltip(
-            "Instances waiting in ConnectNamedPipe at once: that many clients can connect\n"
-            "in the same instant without ERROR_PIPE_BUSY. Never more than max instances.");
-    }
-    auto input_u32 = [](const char* label, std::uint32_t& value, int step) {
-        int v = static_cast<int>(value);
-        if (ImGui::InputInt(label, &v, step)) value = static_cast<std::uint32_t>(std::max(0, v));
-    };
-    input_u32("In quota (bytes)", s.in_quota, 4096);
-    input_u32("Out quota (bytes)", s.out_quota, 4096);
-    input_u32("Default timeout (ms)", s.default_timeout_ms, 1);
-    ImGui::Checkbox("FILE_FLAG_FIRST_PIPE_INSTANCE", &s.first_instance);
-    ImGui::SameLine();
-    ImGui::Checkbox("PIPE_REJECT_REMOTE_CLIENTS", &s.reject_remote);
-    const auto presets = sddl_presets();
-    if (ImGui::BeginCombo("Security", presets[form_.sddl_preset()].label)) {
-        for (std::size_t i = 0; i < presets.size(); ++i) {
-            if (ImGui::Selectable(presets[i].label, i == form_.sddl_preset())) {
-                form_.select_sddl_preset(i);
-            }
-        }
-        ImGui::EndCombo();
-    }
-    if (form_.custom_sddl_selected()) {
-        if (ImGui::InputText("SDDL", sddl_buf_, sizeof sddl_buf_)) form_.set_custom_sddl(sddl_buf_);
-    } else if (!form_.chosen_sddl().empty()) {
-        ImGui::TextDisabled("%s", form_.chosen_sddl().c_str());
-    }
-}
-
-// What a POSIX test server (socket or FIFO) lets the user choose: who may connect (the file's
-// mode) and, for sockets, the listen backlog. The Win32 fields do not apply there.
-void SessionView::draw_posix_server_fields() {
-    auto& ep = form_.endpoint;
-    ImGui::TextDisabled("%s", ep.kind == core::TransportKind::UnixSeqpacket
-                                  ? "Messages: a seqpacket socket keeps each send's boundaries."
-                                  : "A byte stream: message boundaries are not kept (use "
-                                    "seqpacket for messages).");
-    if (ImGui::InputText("File mode (octal)", mode_buf_, sizeof mode_buf_,
-                         ImGuiInputTextFlags_CharsDecimal)) {
-        form_.set_file_mode_text(mode_buf_);
-    }
-    if (ImGui::IsItemHovered()) {
-        ImGui::SetTooltip(
-            "Who may connect: 600 = only you (the default). The socket or FIFO has this mode\n"
-            "from the moment it exists, and a live server's name is never taken over.");
-    }
-    if (ep.kind != core::TransportKind::Fifo) {
-        if (ImGui::InputInt("Backlog", &ep.server.backlog)) {
-            ep.server.backlog = std::clamp(ep.server.backlog, 1, 4096);
-        }
-    }
 }
 
 }  // namespace pipescope::gui

@@ -11,6 +11,8 @@
 #include "models/session_form.hpp"
 #include "pipescope/session.hpp"
 #include "views/view.hpp"
+#include "widgets/server_fields.hpp"
+#include "widgets/transcript_table.hpp"
 
 namespace pipescope::gui {
 
@@ -47,19 +49,11 @@ class SessionView final : public View {
   private:
     void draw_form();
     void draw_client_fields();
-    void draw_server_fields();
-    void draw_win32_server_fields();
-    void draw_posix_server_fields();
     void draw_session();
     const core::ConversationSnapshot* draw_clients(const core::SessionSnapshot& snap);
     void draw_transcript(const core::ConversationSnapshot& c);
     void draw_transcript_toolbar(const core::ConversationSnapshot& c);
-    void draw_frame_row(const core::Frame& f);
     void draw_send_box(const core::ConversationSnapshot& c);
-
-    // Characters of a frame a transcript row shows, and its tooltip.
-    static constexpr std::size_t kRowPreviewChars = 240;
-    static constexpr std::size_t kTooltipPreviewChars = 3000;
 
     Factory factory_;
     int id_;
@@ -69,21 +63,18 @@ class SessionView final : public View {
 
     // Text boxes (ImGui edits char buffers; the form holds the strings).
     char name_buf_[260] = {};
-    char sddl_buf_[kMaxSddlBytes + 1] = {};
-    char mode_buf_[8] = {};
+    ServerFields server_fields_;
     char script_buf_[2048] = {};
     std::string form_error_;
 
     // Session view state.
     std::uint32_t selected_ = 0;
-    TranscriptView view_mode_ = TranscriptView::Text;
+    TranscriptTable transcript_;
     SendMode send_mode_ = SendMode::Text;
     char send_buf_[4096] = {};
     char save_path_[512] = "transcript.json";
     std::string send_error_;
     std::string save_message_;
-    bool follow_ = true;
-    std::uint64_t last_frames_ = 0;
 };
 
 }  // namespace pipescope::gui

@@ -92,15 +92,7 @@ const core::ConversationSnapshot* SessionView::draw_clients(const core::SessionS
 }
 
 void SessionView::draw_transcript_toolbar(const core::ConversationSnapshot& c) {
-    auto radio = [&](const char* label, TranscriptView v) {
-        if (ImGui::RadioButton(label, view_mode_ == v)) view_mode_ = v;
-        ImGui::SameLine();
-    };
-    radio("Text", TranscriptView::Text);
-    radio("Hex", TranscriptView::Hex);
-    radio("UTF-16LE", TranscriptView::Utf16le);
-    ImGui::Checkbox("Follow", &follow_);
-    ImGui::SameLine();
+    transcript_.draw_view_choice();
     ImGui::SetNextItemWidth(200);
     ImGui::InputText("##savepath", save_path_, sizeof save_path_);
     ImGui::SameLine();
@@ -111,68 +103,21 @@ void SessionView::draw_transcript_toolbar(const core::ConversationSnapshot& c) {
     if (!save_message_.empty()) ImGui::TextDisabled("%s", save_message_.c_str());
 }
 
-void SessionView::draw_frame_row(const core::Frame& f) {
-    const Palette& pal = current_palette();
-    ImGui::TableNextRow();
-    ImGui::TableNextColumn();
-    ImGui::TextUnformatted(clock_text_us(f.unix_us, 6).c_str());
-    ImGui::TableNextColumn();
-    const bool in = f.direction == core::Direction::In;
-    ImGui::TextColored(in ? pal.received : pal.sent, in ? "<-" : "->");
-    ImGui::TableNextColumn();
-    if (f.omitted_bytes > 0) {
-        const auto omitted = static_cast<unsigned long long>(f.omitted_bytes);
-        ImGui::Text("%zu+%llu |", f.bytes.size(), omitted);
-        if (ImGui::IsItemHovered()) {
-            ImGui::SetTooltip(
-                "%llu more bytes of this message were not recorded (transcript message cap)",
-                omitted);
-        }
-    } else {
-        ImGui::Text("%zu%s", f.bytes.size(), f.message_end ? " |" : " ...");
-    }
-    if (ImGui::IsItemHovered()) {
-        ImGui::SetTooltip(f.message_end ? "the message ends here"
-                                        : "the message continues in the next frame");
-    }
-    ImGui::TableNextColumn();
-    // A row shows what fits on one line; hovering shows more. Whole 4 KiB frames on every
-    // visible row (a flooding peer's) made each UI frame escape and lay out ~100 KiB of text.
-    ImGui::TextUnformatted(preview(f.bytes, view_mode_, kRowPreviewChars).c_str());
-    if (!f.bytes.empty() && ImGui::IsItemHovered()) {
-        ImGui::BeginTooltip();
-        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 60.0f);
-        ImGui::TextUnformatted(preview(f.bytes, view_mode_, kTooltipPreviewChars).c_str());
-        ImGui::PopTextWrapPos();
-        ImGui::TextDisabled("%zu bytes; Save transcript keeps every byte", f.bytes.size());
-        ImGui::EndTooltip();
-    }
-}
-
 void SessionView::draw_transcript(const core::ConversationSnapshot& c) {
     draw_transcript_toolbar(c);
     const float send_h = ImGui::GetFrameHeightWithSpacing() * 2.5f;
     const auto& frames = c.transcript.frames();
-    constexpr ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
-                                      ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable;
-    if (ImGui::BeginTable("##transcript", 4, flags, ImVec2(0, -send_h))) {
-        ImGui::TableSetupScrollFreeze(0, 1);
-        ImGui::TableSetupColumn("Time", ImGuiTableColumnFlags_WidthFixed, 120);
-        ImGui::TableSetupColumn("Dir", ImGuiTableColumnFlags_WidthFixed, 36);
-        ImGui::TableSetupColumn("Bytes", ImGuiTableColumnFlags_WidthFixed, 70);
-        ImGui::TableSetupColumn("Data", ImGuiTableColumnFlags_WidthStretch);
-        ImGui::TableHeadersRow();
-        ImGuiListClipper clipper;
-        clipper.Begin(static_cast<int>(frames.size()));
-        while (clipper.Step()) {
-            for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
-                draw_frame_row(*frames[static_cast<std::size_t>(i)]);
-            }
-        }
-        if (follow_ && frames.size() != last_frames_) ImGui::SetScrollHereY(1.0f);
-        last_frames_ = frames.size();
-        ImGui::EndTable();
-    }
+    const Palette& pal = current_palette();
+    transcript_.draw(
+        "##transcript", frames.size(),
+        [&](std::size_t i) {
+            const core::Frame& f = *frames[i];
+            const bool in = f.direction == core::Direction::In;
+            return TranscriptRow{&f, in ? "<-" : "->", in ? pal.received : pal.sent,
+                                 in ? "from the peer" : "sent by us"};
+        },
+        frames.size() + c.transcript.dropped_frames(), /*connection_column=*/false,
+        ImVec2(0, -send_h));
     if (c.transcript.dropped_frames() > 0) {
         ImGui::TextDisabled("%llu older frames dropped (transcript cap)",
                             static_cast<unsigned long long>(c.transcript.dropped_frames()));

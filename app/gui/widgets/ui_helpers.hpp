@@ -1,9 +1,12 @@
 // Small pieces several views share. UI thread only.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <string_view>
 
 #include <imgui.h>
 
@@ -22,6 +25,14 @@ namespace pipescope::gui {
 
 // A tooltip whose text wraps at about 40 characters' width (long explanations, details).
 void wrapped_tooltip(const char* text);
+
+// Copies `text` into a text box's buffer, cut to fit, NUL-terminated.
+template <std::size_t N>
+void copy_to(char (&buf)[N], std::string_view text) {
+    const std::size_t n = std::min(text.size(), N - 1);
+    std::copy_n(text.data(), n, buf);
+    buf[n] = '\0';
+}
 
 // A combo box over enum values named by an ADL-found to_string(E). True when changed.
 template <class E>
