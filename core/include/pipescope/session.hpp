@@ -93,6 +93,11 @@ struct ConversationSnapshot {
     // for the behaviour (buffer capacity); never above SessionOptions::max_unit_bytes.
     std::uint64_t assembly_bytes_peak = 0;
     Transcript transcript;  // frames and this conversation's events
+    // A proxy's connection (proxy.hpp); empty for the other sessions. `target`: the target
+    // channel (its describe()) once connected; `state`: "connecting to target", "forwarding",
+    // "client closed its sending side", "target closed its sending side", "closed".
+    std::string target;
+    std::string state;
 };
 
 struct SessionSnapshot {

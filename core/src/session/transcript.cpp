@@ -28,6 +28,22 @@ std::string_view to_string(EventKind k) {
     return "info";
 }
 
+std::string_view to_string(Flow f) {
+    switch (f) {
+        case Flow::ToServer:
+            return "to_server";
+        case Flow::ToClient:
+            return "to_client";
+        case Flow::None:
+            return "";
+    }
+    return "";
+}
+
+Direction direction_of(Flow f) {
+    return f == Flow::ToServer ? Direction::Out : Direction::In;
+}
+
 std::int64_t now_unix_us() {
     return std::chrono::duration_cast<std::chrono::microseconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -36,6 +52,15 @@ std::int64_t now_unix_us() {
 
 void Transcript::add_frame(Direction direction, std::span<const std::byte> bytes,
                            bool message_end) {
+    add_frame_impl(direction, Flow::None, bytes, message_end);
+}
+
+void Transcript::add_frame(Flow flow, std::span<const std::byte> bytes, bool message_end) {
+    add_frame_impl(direction_of(flow), flow, bytes, message_end);
+}
+
+void Transcript::add_frame_impl(Direction direction, Flow flow, std::span<const std::byte> bytes,
+                                bool message_end) {
     OpenMessage& open = open_[direction == Direction::In ? 0 : 1];
     const std::uint64_t before = open.bytes;
     open.bytes += bytes.size();
@@ -58,6 +83,8 @@ void Transcript::add_frame(Direction direction, std::span<const std::byte> bytes
         f->seq = next_seq_++;
         f->unix_us = now_unix_us();
         f->direction = direction;
+        f->connection = connection_;
+        f->flow = flow;
         f->message_end = message_end && open.omitted == 0;
         f->bytes.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(keep));
         bytes_kept_ += keep;
@@ -88,7 +115,7 @@ void Transcript::add_frame(Direction direction, std::span<const std::byte> bytes
 }
 
 void Transcript::add_event(EventKind kind, std::string text) {
-    events_.push_back(Event{next_seq_++, now_unix_us(), kind, std::move(text)});
+    events_.push_back(Event{next_seq_++, now_unix_us(), kind, std::move(text), connection_});
     while (events_.size() > limits_.max_events) events_.pop_front();
 }
 
@@ -122,6 +149,8 @@ std::string Transcript::to_json() const {
                           {"message_end", f->message_end},
                           {"hex", to_hex(f->bytes)}});
         if (f->omitted_bytes > 0) frames.back()["omitted_bytes"] = f->omitted_bytes;
+        if (f->connection != 0) frames.back()["connection"] = f->connection;
+        if (f->flow != Flow::None) frames.back()["flow"] = to_string(f->flow);
     }
     auto& events = j["events"] = nlohmann::json::array();
     for (const auto& e : events_) {
@@ -129,6 +158,7 @@ std::string Transcript::to_json() const {
                           {"unix_us", e.unix_us},
                           {"kind", to_string(e.kind)},
                           {"text", e.text}});
+        if (e.connection != 0) events.back()["connection"] = e.connection;
     }
     return j.dump(1);
 }
@@ -176,6 +206,19 @@ Result<Transcript> Transcript::from_json(std::string_view text) {
             frame->direction = dir == "in" ? Direction::In : Direction::Out;
             frame->message_end = f.at("message_end").get<bool>();
             frame->omitted_bytes = f.value("omitted_bytes", std::uint64_t{0});
+            if (const auto c = f.find("connection");
+                c != f.end() && !whole(*c, "connection", frame->connection))
+                return not_whole();
+            if (const auto fl = f.find("flow"); fl != f.end()) {
+                const auto flow = fl->get<std::string>();
+                if (flow == "to_server") {
+                    frame->flow = Flow::ToServer;
+                } else if (flow == "to_client") {
+                    frame->flow = Flow::ToClient;
+                } else {
+                    return bad("flow '" + flow + "'");
+                }
+            }
             auto bytes = parse_hex(f.at("hex").get<std::string>());
             if (!bytes) return bad(bytes.error().message);
             frame->bytes = std::move(bytes).value();
@@ -194,6 +237,9 @@ Result<Transcript> Transcript::from_json(std::string_view text) {
                 if (kind == to_string(k)) ev.kind = k;
             }
             ev.text = e.at("text").get<std::string>();
+            if (const auto c = e.find("connection");
+                c != e.end() && !whole(*c, "connection", ev.connection))
+                return not_whole();
             max_seq = std::max(max_seq, ev.seq);
             t.events_.push_back(std::move(ev));
         }
@@ -201,6 +247,54 @@ Result<Transcript> Transcript::from_json(std::string_view text) {
     } catch (const nlohmann::json::exception& ex) {
         return bad(ex.what());
     }
+    return t;
+}
+
+Transcript Transcript::merge(std::span<const Transcript* const> parts) {
+    Transcript t;
+    t.limits_.max_bytes = SIZE_MAX;
+    t.limits_.max_frames = SIZE_MAX;
+    t.limits_.max_events = SIZE_MAX;
+    t.limits_.max_message_bytes = SIZE_MAX;
+    // A k-way merge by time that keeps each part's own order (its seq), so a clock that
+    // steps back never reorders one connection's frames.
+    struct Cursor {
+        std::size_t frame = 0;
+        std::size_t event = 0;
+    };
+    std::vector<Cursor> at(parts.size());
+    for (;;) {
+        std::size_t best = parts.size();
+        bool best_is_frame = false;
+        std::int64_t best_us = 0;
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            const Transcript& p = *parts[i];
+            const Frame* f =
+                at[i].frame < p.frames_.size() ? p.frames_[at[i].frame].get() : nullptr;
+            const Event* e = at[i].event < p.events_.size() ? &p.events_[at[i].event] : nullptr;
+            if (!f && !e) continue;
+            const bool frame_first = f && (!e || f->seq < e->seq);
+            const std::int64_t us = frame_first ? f->unix_us : e->unix_us;
+            if (best == parts.size() || us < best_us) {
+                best = i;
+                best_is_frame = frame_first;
+                best_us = us;
+            }
+        }
+        if (best == parts.size()) break;
+        const Transcript& p = *parts[best];
+        if (best_is_frame) {
+            auto f = std::make_shared<Frame>(*p.frames_[at[best].frame++]);
+            f->seq = t.next_seq_++;
+            t.bytes_kept_ += f->bytes.size();
+            t.frames_.push_back(std::move(f));
+        } else {
+            Event e = p.events_[at[best].event++];
+            e.seq = t.next_seq_++;
+            t.events_.push_back(std::move(e));
+        }
+    }
+    for (const Transcript* p : parts) t.dropped_frames_ += p->dropped_frames_;
     return t;
 }
 
