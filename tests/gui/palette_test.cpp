@@ -56,8 +56,8 @@ TEST(Palette, LightTextColoursAreDarkEnoughForALightBackground) {
     const Palette& p = palette(Theme::Light);
     for (const ImVec4* c :
          {&p.error, &p.log_error, &p.warning, &p.caution, &p.log_warning, &p.notice, &p.deny, &p.ok,
-          &p.passive, &p.dim, &p.received, &p.sent, &p.severity_high, &p.severity_medium,
-          &p.severity_low, &p.severity_info}) {
+          &p.passive, &p.dim, &p.received, &p.sent, &p.to_server, &p.to_client, &p.severity_high,
+          &p.severity_medium, &p.severity_low, &p.severity_info}) {
         EXPECT_LT(luminance(*c), 0.45f);
     }
     for (ImU32 c : p.series) EXPECT_LT(luminance(c), 0.5f);

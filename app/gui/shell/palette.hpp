@@ -23,6 +23,8 @@ struct Palette {
     ImVec4 dim;          // stopped, unknown, debug lines
     ImVec4 received;     // transcript: bytes in
     ImVec4 sent;         // transcript: bytes out
+    ImVec4 to_server;    // a proxy's transcript: from its client to the server
+    ImVec4 to_client;    // a proxy's transcript: from the server back to the client
     // Security findings by severity (core::Severity), most urgent first.
     ImVec4 severity_high;
     ImVec4 severity_medium;
