@@ -9,6 +9,7 @@
 #include <imgui_impl_opengl3.h>
 #include <GLFW/glfw3.h>
 
+#include "input/key_holdover.hpp"
 #include "pipescope/png.hpp"
 
 namespace pipescope::gui {
@@ -16,6 +17,26 @@ namespace {
 
 void glfw_error(int code, const char* text) {
     std::fprintf(stderr, "pipescope: GLFW error %d: %s\n", code, text);
+}
+
+KeyHoldover::Action to_action(int glfw_action) {
+    return glfw_action == GLFW_PRESS    ? KeyHoldover::Action::Press
+           : glfw_action == GLFW_REPEAT ? KeyHoldover::Action::Repeat
+                                        : KeyHoldover::Action::Release;
+}
+
+KeyHoldover::KeyKind classify(int key) {
+    if (key >= GLFW_KEY_LEFT_SHIFT && key <= GLFW_KEY_RIGHT_SUPER) {
+        return KeyHoldover::KeyKind::Modifier;
+    }
+    // GLFW numbers printable keys below 256, the others (Enter, Backspace, arrows, ...) above.
+    return key >= GLFW_KEY_ESCAPE ? KeyHoldover::KeyKind::Editing : KeyHoldover::KeyKind::Other;
+}
+
+int to_glfw(KeyHoldover::Action action) {
+    return action == KeyHoldover::Action::Press    ? GLFW_PRESS
+           : action == KeyHoldover::Action::Repeat ? GLFW_REPEAT
+                                                   : GLFW_RELEASE;
 }
 
 }  // namespace
@@ -45,9 +66,33 @@ core::Result<std::unique_ptr<Window>> Window::create(const WindowOptions& option
     ImGui::CreateContext();
     ImGui::GetIO().IniFilename = options.ini_path;
     ImGui_ImplGlfw_InitForOpenGL(w, true);
+    // Key and character events go through the hold-over first (it calls the backend's
+    // callbacks), so a press released before the next frame is still seen, in order with the
+    // text typed around it. The backend's other callbacks stay; its shutdown puts back the
+    // key and char callbacks it found (none).
+    win->keys_ = std::make_unique<KeyHoldover>(
+        [w](const KeyHoldover::Event& e) {
+            if (e.action == KeyHoldover::Action::Char) {
+                ImGui_ImplGlfw_CharCallback(w, e.codepoint);
+            } else {
+                ImGui_ImplGlfw_KeyCallback(w, e.key, e.scancode, to_glfw(e.action), e.mods);
+            }
+        },
+        classify);
+    glfwSetWindowUserPointer(w, win.get());
+    glfwSetKeyCallback(w, [](GLFWwindow* gw, int key, int scancode, int action, int mods) {
+        auto* self = static_cast<Window*>(glfwGetWindowUserPointer(gw));
+        self->keys_->feed({key, scancode, to_action(action), mods, 0});
+    });
+    glfwSetCharCallback(w, [](GLFWwindow* gw, unsigned int c) {
+        auto* self = static_cast<Window*>(glfwGetWindowUserPointer(gw));
+        self->keys_->feed({0, 0, KeyHoldover::Action::Char, 0, c});
+    });
     ImGui_ImplOpenGL3_Init("#version 130");
     return win;
 }
+
+Window::Window() = default;
 
 Window::~Window() {
     ImGui_ImplOpenGL3_Shutdown();
@@ -58,7 +103,10 @@ Window::~Window() {
 }
 
 void Window::begin_frame(double max_wait_s) {
-    if (max_wait_s <= 0 || busy_frames_ > 0) {
+    // Releases held from the last frame apply now, before new events; while any are still
+    // held, do not sleep: the next frame must come to pass them on.
+    keys_->next_frame();
+    if (max_wait_s <= 0 || busy_frames_ > 0 || keys_->holding()) {
         glfwPollEvents();
         if (busy_frames_ > 0) --busy_frames_;
     } else {

@@ -14,6 +14,8 @@ struct GLFWwindow;
 
 namespace pipescope::gui {
 
+class KeyHoldover;
+
 struct WindowOptions {
     int width = 1280;
     int height = 800;
@@ -47,8 +49,9 @@ class Window {
     static void wake();
 
   private:
-    Window() = default;
+    Window();
     GLFWwindow* window_ = nullptr;
+    std::unique_ptr<KeyHoldover> keys_;  // between GLFW's key and char callbacks and ImGui's
     int busy_frames_ = 3;
 };
 
