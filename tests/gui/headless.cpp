@@ -1,5 +1,8 @@
 #include "headless.hpp"
 
+#include <string>
+#include <utility>
+
 namespace pipescope::gui::test {
 
 Headless::Headless(float width, float height) : ctx_(ImGui::CreateContext()) {
@@ -8,6 +11,21 @@ Headless::Headless(float width, float height) : ctx_(ImGui::CreateContext()) {
     io.IniFilename = nullptr;
     io.DisplaySize = ImVec2(width, height);
     io.DeltaTime = 1.0f / 60.0f;
+    // The key codes imgui_impl_glfw (1.86) maps, so press() takes GLFW key numbers as the app's
+    // key path gives them.
+    const std::pair<ImGuiKey, int> keys[] = {
+        {ImGuiKey_Tab, 258},        {ImGuiKey_LeftArrow, 263},
+        {ImGuiKey_RightArrow, 262}, {ImGuiKey_UpArrow, 265},
+        {ImGuiKey_DownArrow, 264},  {ImGuiKey_PageUp, 266},
+        {ImGuiKey_PageDown, 267},   {ImGuiKey_Home, 268},
+        {ImGuiKey_End, 269},        {ImGuiKey_Insert, 260},
+        {ImGuiKey_Delete, 261},     {ImGuiKey_Backspace, 259},
+        {ImGuiKey_Space, 32},       {ImGuiKey_Enter, 257},
+        {ImGuiKey_Escape, 256},     {ImGuiKey_KeyPadEnter, 335},
+        {ImGuiKey_A, 65},           {ImGuiKey_C, 67},
+        {ImGuiKey_V, 86},           {ImGuiKey_X, 88},
+        {ImGuiKey_Y, 89},           {ImGuiKey_Z, 90}};
+    for (auto [k, glfw] : keys) io.KeyMap[k] = glfw;
     unsigned char* pixels = nullptr;
     int w = 0, h = 0;
     io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);  // builds the atlas; no texture upload
@@ -32,6 +50,15 @@ void Headless::click(float x, float y, const std::function<void()>& draw) {
     io.MouseDown[0] = true;
     frame(draw);
     io.MouseDown[0] = false;
+    frame(draw);
+}
+
+void Headless::key(ImGuiKey key, const std::function<void()>& draw) {
+    press(ImGui::GetIO().KeyMap[key], false, draw);
+}
+
+void Headless::type(std::string_view text, const std::function<void()>& draw) {
+    ImGui::GetIO().AddInputCharactersUTF8(std::string(text).c_str());
     frame(draw);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <string_view>
 
 #include <imgui.h>
 
@@ -21,6 +22,10 @@ class Headless {
     void click(float x, float y, const std::function<void()>& draw);
     // Presses a key (with modifiers) for one frame and releases it.
     void press(int key, bool ctrl, const std::function<void()>& draw);
+    // Presses an ImGui key (Enter, arrows, Backspace: as the GLFW backend maps them).
+    void key(ImGuiKey key, const std::function<void()>& draw);
+    // Types text (character events, as GLFW's char callback gives them) in one frame.
+    void type(std::string_view text, const std::function<void()>& draw);
 
     ImGuiIO& io() { return ImGui::GetIO(); }
 

@@ -156,14 +156,6 @@ TEST(SendMode, FileSendsTheFilesBytes) {
     EXPECT_FALSE(gui::encode(SendMode::File, path).ok()) << "a missing file is an error";
 }
 
-TEST(SendMode, LineModeEndsTextButNotHexOrFiles) {
-    EXPECT_EQ(gui::send_box_input(SendMode::Text, "hi", true), "hi\n");
-    EXPECT_EQ(gui::send_box_input(SendMode::Utf16le, "hi", true), "hi\n");
-    EXPECT_EQ(gui::send_box_input(SendMode::Hex, "41", true), "41");
-    EXPECT_EQ(gui::send_box_input(SendMode::File, "/tmp/x", true), "/tmp/x");
-    EXPECT_EQ(gui::send_box_input(SendMode::Text, "hi", false), "hi");
-}
-
 TEST(TranscriptPreview, ShowsTextHexAndUtf16AndCutsLongFrames) {
     const auto b = bytes({'h', 'i', '\n', 0x01});
     EXPECT_EQ(gui::preview(b, TranscriptView::Text, 100), "hi\\n\\x01");

@@ -90,11 +90,6 @@ core::Result<std::vector<std::byte>> encode(SendMode mode, std::string_view inpu
     return form_error("send mode", "unknown send mode");
 }
 
-std::string send_box_input(SendMode mode, std::string input, bool line_mode) {
-    if (line_mode && (mode == SendMode::Text || mode == SendMode::Utf16le)) input += "\n";
-    return input;
-}
-
 std::string preview(std::span<const std::byte> bytes, TranscriptView view, std::size_t max_chars) {
     // Bytes per shown character: hex takes three ("41 "), UTF-16LE text half a character per
     // byte, escaped text one or more (so this many bytes never show fewer characters).

@@ -28,8 +28,6 @@ enum class TranscriptView { Text, Hex, Utf16le };
 // (core::parse_hex) or a file's contents (core::load_payload_file). An error says what is
 // wrong with the input.
 [[nodiscard]] core::Result<std::vector<std::byte>> encode(SendMode mode, std::string_view input);
-// The input to send from the send box: with a newline added to text in line mode.
-[[nodiscard]] std::string send_box_input(SendMode mode, std::string input, bool line_mode);
 // The bytes as `view` shows them, cut to about `max_chars` characters (" ..." when cut).
 [[nodiscard]] std::string preview(std::span<const std::byte> bytes, TranscriptView view,
                                   std::size_t max_chars);

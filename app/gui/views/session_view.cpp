@@ -59,6 +59,8 @@ bool SessionView::start() {
         return false;
     }
     shown_ = session_->snapshot();
+    line_ending_ = default_line_ending(form_.role(), form_.endpoint);
+    focus_send_box_ = true;
     return true;
 }
 

@@ -7,7 +7,9 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "models/send_box.hpp"
 #include "models/session_form.hpp"
 #include "pipescope/session.hpp"
 #include "views/view.hpp"
@@ -39,6 +41,12 @@ class SessionView final : public View {
     // The send box's action: `input` as `mode` says, to the selected client.
     bool send(SendMode mode, const std::string& input);
     [[nodiscard]] const std::string& form_error() const { return form_error_; }
+    // The send box: the ending added to text sends (set from the pipe's type on start(),
+    // changeable while connected), the earlier sends Up/Down recall, and the text in the box.
+    [[nodiscard]] LineEnding line_ending() const { return line_ending_; }
+    void set_line_ending(LineEnding ending) { line_ending_ = ending; }
+    [[nodiscard]] const SendHistory& history() const { return history_; }
+    [[nodiscard]] std::string_view send_text() const { return send_buf_; }
     // Picks "Custom SDDL" in the server form with this text (as if typed; cut at 511 bytes).
     void set_custom_sddl(std::string_view sddl);
     [[nodiscard]] core::Session* session() const { return session_.get(); }
@@ -54,6 +62,8 @@ class SessionView final : public View {
     void draw_transcript(const core::ConversationSnapshot& c);
     void draw_transcript_toolbar(const core::ConversationSnapshot& c);
     void draw_send_box(const core::ConversationSnapshot& c);
+    // Sends the box's text with the line ending, records it in the history and empties the box.
+    void send_from_box();
 
     Factory factory_;
     int id_;
@@ -72,6 +82,11 @@ class SessionView final : public View {
     TranscriptTable transcript_;
     SendMode send_mode_ = SendMode::Text;
     char send_buf_[4096] = {};
+    LineEnding line_ending_ = LineEnding::Lf;
+    SendHistory history_;
+    bool focus_send_box_ = false;  // give the box the keyboard at its next draw
+    int refocus_frames_ = 0;       // frames left for the box to take the keyboard it asked for
+    std::vector<unsigned> carried_chars_;  // typed as it did: for the next frame
     char save_path_[512] = "transcript.json";
     std::string send_error_;
     std::string save_message_;

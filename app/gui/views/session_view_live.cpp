@@ -9,6 +9,21 @@
 #include "widgets/ui_helpers.hpp"
 
 namespace pipescope::gui {
+namespace {
+
+// Up and Down in the send box: the history's line replaces the text (nothing at either end).
+int recall_history(ImGuiInputTextCallbackData* data) {
+    auto& history = *static_cast<SendHistory*>(data->UserData);
+    if (data->EventFlag != ImGuiInputTextFlags_CallbackHistory) return 0;
+    auto line = data->EventKey == ImGuiKey_UpArrow ? history.older() : history.newer();
+    if (line) {
+        data->DeleteChars(0, data->BufTextLen);
+        data->InsertChars(0, line->data(), line->data() + line->size());
+    }
+    return 0;
+}
+
+}  // namespace
 
 void SessionView::draw_session() {
     shown_ = session_->snapshot();
@@ -126,6 +141,7 @@ void SessionView::draw_transcript(const core::ConversationSnapshot& c) {
 }
 
 void SessionView::draw_send_box(const core::ConversationSnapshot& c) {
+    const ImGuiStyle& style = ImGui::GetStyle();
     ImGui::SetNextItemWidth(130);
     if (ImGui::BeginCombo("##sendmode", std::string(to_string(send_mode_)).c_str())) {
         for (auto m : {SendMode::Text, SendMode::Utf16le, SendMode::Hex, SendMode::File}) {
@@ -135,18 +151,67 @@ void SessionView::draw_send_box(const core::ConversationSnapshot& c) {
         ImGui::EndCombo();
     }
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(-80);
+    const float ending_w =
+        ImGui::CalcTextSize("\\r\\n").x + ImGui::GetFrameHeight() + style.FramePadding.x * 2;
+    const float send_w = ImGui::CalcTextSize("Send").x + style.FramePadding.x * 2;
+    ImGui::SetNextItemWidth(-(ending_w + send_w + style.ItemSpacing.x * 2));
+    if (focus_send_box_) {
+        ImGui::SetKeyboardFocusHere();
+        focus_send_box_ = false;
+        refocus_frames_ = 2;
+    }
+    // ImGui 1.86 activates a box that asked for the keyboard through navigation, and drops the
+    // characters of that frame: typing right after Enter lost the next line's first letters.
+    // They are carried into the next frame, ahead of what comes then.
+    ImGuiIO& io = ImGui::GetIO();
+    for (auto it = carried_chars_.rbegin(); it != carried_chars_.rend(); ++it) {
+        io.InputQueueCharacters.push_front(static_cast<ImWchar>(*it));
+    }
+    carried_chars_.clear();
+    const ImVector<ImWchar> typed = io.InputQueueCharacters;
     const bool enter = ImGui::InputTextWithHint(
         "##send", send_mode_ == SendMode::File ? "path of a file to send" : "type and press Enter",
-        send_buf_, sizeof send_buf_, ImGuiInputTextFlags_EnterReturnsTrue);
-    ImGui::SameLine();
-    if ((ImGui::Button("Send") || enter) && c.connected) {
-        if (send(send_mode_, send_box_input(send_mode_, send_buf_, form_.options.line_mode))) {
-            send_buf_[0] = '\0';
+        send_buf_, sizeof send_buf_,
+        ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CallbackHistory, recall_history,
+        &history_);
+    // Enter ends the edit (ImGui 1.86 single-line text): take the keyboard back at once, so
+    // what is typed in the next frame lands in the box.
+    if (refocus_frames_ > 0) {
+        --refocus_frames_;
+        if (ImGui::IsItemActivated()) {
+            carried_chars_.assign(typed.begin(), typed.end());
+            refocus_frames_ = 0;
         }
+    }
+    if (enter) {
+        ImGui::SetKeyboardFocusHere(-1);
+        refocus_frames_ = 2;
+    }
+    ImGui::SameLine();
+    const bool text = send_mode_ == SendMode::Text || send_mode_ == SendMode::Utf16le;
+    ImGui::BeginDisabled(!text);
+    ImGui::SetNextItemWidth(ending_w);
+    enum_combo("##ending", line_ending_, {LineEnding::None, LineEnding::Lf, LineEnding::CrLf});
+    ImGui::EndDisabled();
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
+        ImGui::SetTooltip(text ? "Line ending added to each send"
+                               : "Hex and files are sent as they are");
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Send") && c.connected) {
+        send_from_box();
+        focus_send_box_ = true;  // the box, not the button, keeps the keyboard
+    } else if (enter && c.connected) {
+        send_from_box();
     }
     if (!send_error_.empty())
         ImGui::TextColored(current_palette().error, "%s", send_error_.c_str());
+}
+
+void SessionView::send_from_box() {
+    if (!send(send_mode_, send_box_input(send_mode_, send_buf_, line_ending_))) return;
+    history_.add(send_buf_);
+    send_buf_[0] = '\0';
 }
 
 }  // namespace pipescope::gui
