@@ -128,6 +128,33 @@ TEST(KeyHoldover, ShortcutInOneFrameIsSeenWithItsModifier) {
     EXPECT_EQ(k.log, "|+Ctrl+A|-A-Ctrl");
 }
 
+// As Wine delivers xdotool's "key ctrl+a": Ctrl's release comes before A's, in A's frame.
+TEST(KeyHoldover, AModifierReleasedInTheFrameOfAShortcutWaitsForTheNextFrame) {
+    Keyboard k;
+    k.frame();
+    k.press(kCtrl);
+    k.frame();
+    k.press(kA);
+    k.release(kCtrl);
+    EXPECT_TRUE(k.down[kCtrl]) << "this frame reads Ctrl+A";
+    EXPECT_TRUE(k.down[kA]);
+    k.release(kA);
+    k.drain();
+    EXPECT_EQ(k.log, "|+Ctrl|+A|-Ctrl-A");
+}
+
+// Two Enters and an Up in one frame: Up must not overtake the second Enter (a line would be
+// recalled before the one typed was sent).
+TEST(KeyHoldover, AnEditingKeyNeverOvertakesAHeldOne) {
+    Keyboard k;
+    k.frame();
+    k.tap(kEnter);
+    k.tap(kEnter);
+    k.tap(kUp);
+    k.drain();
+    EXPECT_EQ(k.log, "|+Enter|-Enter|+Enter|-Enter+Up|-Up");
+}
+
 TEST(KeyHoldover, TypingIsNotSlowedByHeldReleases) {
     Keyboard k;
     k.frame();

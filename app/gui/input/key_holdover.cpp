@@ -22,7 +22,7 @@ bool KeyHoldover::orders_before(const Event& held, const Event& later) const {
     if (held_key && later_key && held.key == later.key) return true;
     if (held_key && classify_(held.key) == KeyKind::Modifier) return true;
     if (later_key && classify_(later.key) == KeyKind::Modifier) return true;
-    return later.action == Action::Char && text_ordered(held);
+    return text_ordered(held) && text_ordered(later);
 }
 
 // Whether `e` may pass now, behind the first `earlier_held` held events.
@@ -36,12 +36,18 @@ bool KeyHoldover::may_pass(const Event& e, std::size_t earlier_held) const {
         case Action::Repeat:
             return true;
         default:
-            return !changed_.contains(e.key) && !(text_ordered(e) && editing_press_);
+            if (changed_.contains(e.key)) return false;
+            // A modifier that changes after a key was pressed in this frame would change how
+            // ImGui reads that press (Wine delivers xdotool's ctrl+a as Ctrl down | A down,
+            // Ctrl up | A up).
+            if (classify_(e.key) == KeyKind::Modifier) return !key_press_;
+            return !(text_ordered(e) && editing_press_);
     }
 }
 
 void KeyHoldover::pass(const Event& e) {
     if (e.action == Action::Press || e.action == Action::Release) changed_.insert(e.key);
+    if (e.action == Action::Press && classify_(e.key) != KeyKind::Modifier) key_press_ = true;
     if (e.action == Action::Press && classify_(e.key) == KeyKind::Editing) editing_press_ = true;
     sink_(e);
 }
@@ -64,6 +70,7 @@ void KeyHoldover::feed(const Event& e) {
 void KeyHoldover::next_frame() {
     changed_.clear();
     editing_press_ = false;
+    key_press_ = false;
     std::size_t kept = 0;
     for (std::size_t i = 0; i < held_.size(); ++i) {
         // Events kept so far sit at [0, kept): a later one may pass only if none of them

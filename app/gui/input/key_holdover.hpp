@@ -7,7 +7,8 @@
 // whatever must not overtake it:
 //   - later events of the same key;
 //   - anything after a held modifier (Ctrl, Shift, Alt, Super), and a modifier event after
-//     anything held (a shortcut is read with the modifiers of its frame);
+//     anything held or in a frame that already had another key pressed (a shortcut is read
+//     with the modifiers of its frame);
 //   - a character or editing-key press (Enter, Backspace, arrows, ...) after a held one, or
 //     in a frame that already had an editing-key press: ImGui applies a frame's characters
 //     before its keys, and one editing key per frame, so "Backspace, x" in one frame would
@@ -63,6 +64,7 @@ class KeyHoldover {
     std::size_t max_held_;
     std::vector<Event> held_;     // oldest first
     std::set<int> changed_;       // keys whose state changed this frame
+    bool key_press_ = false;      // a key other than a modifier was pressed this frame
     bool editing_press_ = false;  // an editing key was pressed this frame
 };
 
