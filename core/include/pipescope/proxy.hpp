@@ -31,6 +31,8 @@
 //     FIFO's write end, a Win32 message pipe's empty message), D is half-closed and the
 //     other direction goes on; otherwise (a Win32 client or server is gone for good) the
 //     connection ends and the other side is disconnected.
+//   - a unit is recorded when it has been read whole and is about to be written, so a reply
+//     is never recorded before what it answers.
 //   - an error on either side ends the connection; the reason names the side: "client: ..." or
 //     "target: ...".
 //
@@ -93,6 +95,8 @@ struct ProxyOptions {
     std::size_t max_closed_connections = 100;  // closed connections kept in snapshots
 };
 
+struct ProxyShared;  // the endpoints and options the proxy's threads share (private)
+
 class ProxySession final : public Session {
   public:
     // Listens at once on `listen` (errors go to the snapshot's events, running = false);
@@ -101,13 +105,18 @@ class ProxySession final : public Session {
     ~ProxySession() override;
     void stop() override;
 
+    // The endpoint a client uses to reach the proxy (Tcp: with the port the listener chose);
+    // the listen endpoint when listening failed. Any thread.
+    [[nodiscard]] Endpoint client_endpoint() const;
+
     // What putting this proxy between a client and `target` changes, one sentence a line,
     // for the CLI and the GUI to show before it runs. Any thread.
     [[nodiscard]] static std::vector<std::string> what_changes(const Endpoint& target,
                                                                const ProxyOptions& options);
 
   private:
-    std::shared_ptr<struct ProxyShared> shared_;
+    std::shared_ptr<ProxyShared> shared_;
+    Endpoint client_endpoint_;
     std::jthread acceptor_;
 };
 

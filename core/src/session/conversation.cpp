@@ -52,7 +52,7 @@ void Conversation::start() {
     {
         std::lock_guard lock(session_.mutex);
         if (session_.stopping) ch_->cancel();  // stop() ran before we registered
-        session_.live[id_] = ch_.get();
+        session_.live.emplace(id_, ch_.get());
     }
     std::lock_guard lock(session_.mutex);
     ConversationSnapshot conv;

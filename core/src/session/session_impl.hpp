@@ -44,7 +44,8 @@ struct Session::Impl {
     // std::stop_callback: with MinGW's libstdc++ a callback racing its own destruction on the
     // worker could leave the worker waiting forever on the callback's completion semaphore;
     // seen as intermittent hangs under Wine.)
-    std::map<std::uint32_t, Channel*> live;
+    // Keyed by conversation id; a proxy's connection has two (client and target).
+    std::multimap<std::uint32_t, Channel*> live;
     std::shared_ptr<Listener> listener;
     bool stopping = false;
     std::chrono::steady_clock::time_point last_publish{};
