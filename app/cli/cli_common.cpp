@@ -1,5 +1,8 @@
 #include "cli_common.hpp"
 
+#include "pipescope/pipe_security.hpp"
+#include "pipescope/sddl.hpp"
+
 #ifdef _WIN32
 #include <io.h>
 #include <windows.h>
@@ -9,6 +12,70 @@
 #endif
 
 namespace pipescope::cli {
+
+void ServerConfigFlags::add(CLI::App& cmd, bool with_sddl) {
+    cmd.add_option("--direction", direction, "duplex | inbound | outbound")->capture_default_str();
+    cmd.add_option("--type", type, "byte | message (default: byte, or message with --message)");
+    cmd.add_option("--read-mode", read_mode, "byte | message");
+    cmd.add_flag("--nowait", nowait, "PIPE_NOWAIT");
+    cmd.add_option("--max-instances", max_instances, "1..254, 255 = unlimited")
+        ->capture_default_str();
+    cmd.add_option("--listening", listening,
+                   "Win32: instances kept listening at once (0 = min(4, max instances))")
+        ->capture_default_str();
+    cmd.add_option("--in-quota", in_quota, "Input buffer, bytes")->capture_default_str();
+    cmd.add_option("--out-quota", out_quota, "Output buffer, bytes")->capture_default_str();
+    cmd.add_option("--default-timeout", default_timeout, "Default WaitNamedPipe timeout, ms")
+        ->capture_default_str();
+    cmd.add_flag("--no-first-instance", no_first_instance, "Without FILE_FLAG_FIRST_PIPE_INSTANCE");
+    cmd.add_flag("--allow-remote", allow_remote, "Without PIPE_REJECT_REMOTE_CLIENTS");
+    if (with_sddl) {
+        cmd.add_option("--sddl", sddl,
+                       "Security descriptor (default: user, SYSTEM, Administrators)");
+    }
+}
+
+bool ServerConfigFlags::apply(core::Endpoint& ep) const {
+    auto dir = core::parse_pipe_direction(direction);
+    if (!dir) return TransportFlags::fail("bad --direction '" + direction + "'");
+    ep.server.direction = *dir;
+    if (!type.empty()) {
+        auto t = core::parse_pipe_type(type);
+        if (!t) return TransportFlags::fail("bad --type '" + type + "' (byte | message)");
+        ep.server.type = *t;
+    }
+    if (!read_mode.empty()) {
+        auto t = core::parse_pipe_type(read_mode);
+        if (!t) return TransportFlags::fail("bad --read-mode '" + read_mode + "'");
+        ep.server.read_mode = *t;
+    }
+    ep.server.nowait = nowait;
+    ep.server.max_instances = max_instances;
+    if (listening < 0 || listening > core::kMaxListeningInstances) {
+        return TransportFlags::fail("bad --listening (0..." +
+                                    std::to_string(core::kMaxListeningInstances) + ")");
+    }
+    ep.server.listening_instances = listening;
+    ep.server.in_quota = in_quota;
+    ep.server.out_quota = out_quota;
+    ep.server.default_timeout_ms = default_timeout;
+    ep.server.first_instance = !no_first_instance;
+    ep.server.reject_remote = !allow_remote;
+    if (!sddl.empty()) {
+        // Checked here on every platform so a typo names its offset (Windows would only say
+        // ERROR_INVALID_PARAMETER, and POSIX servers do not use SDDL at all).
+        if (auto sd = core::parse_sddl(sddl); !sd) {
+            return TransportFlags::fail("bad --sddl: " + sd.error().to_string());
+        }
+    }
+    ep.server.sddl = sddl;
+    // The defaults are safe (first instance, local clients only, owner-only access); say so
+    // when a flag loosens them.
+    for (const auto& w : core::server_security_warnings(ep.server, ep.kind)) {
+        std::fprintf(stderr, "warning: %s\n", w.c_str());
+    }
+    return true;
+}
 
 long read_stdin(char* buf, unsigned size) {
 #ifdef _WIN32

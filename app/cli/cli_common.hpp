@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdio>
+#include <cstdint>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -56,6 +57,27 @@ struct TransportFlags {
         std::fprintf(stderr, "error: %s\n", what.c_str());
         return false;
     }
+};
+
+// The listening side's pipe configuration, as `server` and `proxy` take it: CreateNamedPipe's
+// settings on Windows, their counterparts on POSIX.
+struct ServerConfigFlags {
+    std::string direction = "duplex";
+    std::string type;
+    std::string read_mode;
+    bool nowait = false;
+    int max_instances = 255;
+    int listening = 0;
+    std::uint32_t in_quota = 65536, out_quota = 65536, default_timeout = 50;
+    bool no_first_instance = false;
+    bool allow_remote = false;
+    std::string sddl;
+
+    // `with_sddl`: false when the command adds its own --sddl (with alternatives).
+    void add(CLI::App& cmd, bool with_sddl = true);
+    // Fills ep.server (after TransportFlags::to_endpoint); prints the problem and returns false
+    // on bad input, and prints a warning for each setting that loosens the safe defaults.
+    bool apply(core::Endpoint& ep) const;
 };
 
 // Reads raw bytes from stdin without stdio (a reader thread blocked here must not hold a

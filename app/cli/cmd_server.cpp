@@ -8,8 +8,6 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "pipescope/files.hpp"
-#include "pipescope/pipe_security.hpp"
-#include "pipescope/sddl.hpp"
 #include "pipescope/session.hpp"
 
 namespace pipescope::cli {
@@ -22,16 +20,7 @@ extern "C" void on_signal(int) {
 
 struct ServerFlags {
     TransportFlags t;
-    std::string direction = "duplex";
-    std::string type;
-    std::string read_mode;
-    bool nowait = false;
-    int max_instances = 255;
-    int listening = 0;
-    std::uint32_t in_quota = 65536, out_quota = 65536, default_timeout = 50;
-    bool no_first_instance = false;
-    bool allow_remote = false;
-    std::string sddl;
+    ServerConfigFlags server;
     std::vector<std::string> behaviour{"echo"};
     std::string script;
     bool line_mode = false;
@@ -42,46 +31,7 @@ struct ServerFlags {
 int run(const ServerFlags& f) {
     core::Endpoint ep;
     if (!f.t.to_endpoint(ep)) return 2;
-    auto dir = core::parse_pipe_direction(f.direction);
-    if (!dir) return TransportFlags::fail("bad --direction '" + f.direction + "'") ? 0 : 2;
-    ep.server.direction = *dir;
-    if (!f.type.empty()) {
-        auto t = core::parse_pipe_type(f.type);
-        if (!t) return TransportFlags::fail("bad --type") ? 0 : 2;
-        ep.server.type = *t;
-    }
-    if (!f.read_mode.empty()) {
-        auto t = core::parse_pipe_type(f.read_mode);
-        if (!t) return TransportFlags::fail("bad --read-mode") ? 0 : 2;
-        ep.server.read_mode = *t;
-    }
-    ep.server.nowait = f.nowait;
-    ep.server.max_instances = f.max_instances;
-    if (f.listening < 0 || f.listening > core::kMaxListeningInstances) {
-        return TransportFlags::fail("bad --listening (0..." +
-                                    std::to_string(core::kMaxListeningInstances) + ")")
-                   ? 0
-                   : 2;
-    }
-    ep.server.listening_instances = f.listening;
-    ep.server.in_quota = f.in_quota;
-    ep.server.out_quota = f.out_quota;
-    ep.server.default_timeout_ms = f.default_timeout;
-    ep.server.first_instance = !f.no_first_instance;
-    ep.server.reject_remote = !f.allow_remote;
-    if (!f.sddl.empty()) {
-        // Checked here on every platform so a typo names its offset (Windows would only say
-        // ERROR_INVALID_PARAMETER, and POSIX servers do not use SDDL at all).
-        if (auto sd = core::parse_sddl(f.sddl); !sd) {
-            return TransportFlags::fail("bad --sddl: " + sd.error().to_string()) ? 0 : 2;
-        }
-    }
-    ep.server.sddl = f.sddl;
-    // The defaults are safe (first instance, local clients only, owner-only access); say so
-    // when a flag loosens them.
-    for (const auto& w : core::server_security_warnings(ep.server, ep.kind)) {
-        std::fprintf(stderr, "warning: %s\n", w.c_str());
-    }
+    if (!f.server.apply(ep)) return 2;
 
     core::SessionOptions opt;
     opt.line_mode = f.line_mode;
@@ -152,25 +102,7 @@ void register_server(CLI::App& app, Context& ctx) {
     auto f = std::make_shared<ServerFlags>();
     auto* cmd = app.add_subcommand("server", "Run a test server: echo, sink or scripted replies");
     f->t.add(*cmd);
-    cmd->add_option("--direction", f->direction, "duplex | inbound | outbound")
-        ->capture_default_str();
-    cmd->add_option("--type", f->type, "byte | message (default: byte, or message with --message)");
-    cmd->add_option("--read-mode", f->read_mode, "byte | message");
-    cmd->add_flag("--nowait", f->nowait, "PIPE_NOWAIT");
-    cmd->add_option("--max-instances", f->max_instances, "1..254, 255 = unlimited")
-        ->capture_default_str();
-    cmd->add_option("--listening", f->listening,
-                    "Win32: instances kept listening at once (0 = min(4, max instances))")
-        ->capture_default_str();
-    cmd->add_option("--in-quota", f->in_quota, "Input buffer, bytes")->capture_default_str();
-    cmd->add_option("--out-quota", f->out_quota, "Output buffer, bytes")->capture_default_str();
-    cmd->add_option("--default-timeout", f->default_timeout, "Default WaitNamedPipe timeout, ms")
-        ->capture_default_str();
-    cmd->add_flag("--no-first-instance", f->no_first_instance,
-                  "Without FILE_FLAG_FIRST_PIPE_INSTANCE");
-    cmd->add_flag("--allow-remote", f->allow_remote, "Without PIPE_REJECT_REMOTE_CLIENTS");
-    cmd->add_option("--sddl", f->sddl,
-                    "Security descriptor (default: user, SYSTEM, Administrators)");
+    f->server.add(*cmd);
     cmd->add_option("--behaviour,--behavior", f->behaviour, "echo | sink | manual | script FILE")
         ->expected(1, 2);
     cmd->add_option("--script", f->script, "Script file (prefix X => Y / regex X => Y per line)");

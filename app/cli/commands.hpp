@@ -20,5 +20,6 @@ void register_client(CLI::App& app, Context& ctx);
 void register_server(CLI::App& app, Context& ctx);
 void register_relay(CLI::App& app, Context& ctx);
 void register_audit(CLI::App& app, Context& ctx);  // cmd_audit.cpp
+void register_proxy(CLI::App& app, Context& ctx);  // cmd_proxy.cpp
 
 }  // namespace pipescope::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     cli::register_server(app, ctx);
     cli::register_relay(app, ctx);
     cli::register_audit(app, ctx);
+    cli::register_proxy(app, ctx);
 
     try {
         app.parse(argc, argv);
