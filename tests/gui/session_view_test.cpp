@@ -183,9 +183,13 @@ struct Connected {
                                   io.AddInputCharacter(e.codepoint);
                               } else if (e.action != gui::KeyHoldover::Action::Repeat) {
                                   io.KeysDown[e.key] = e.action == gui::KeyHoldover::Action::Press;
+                                  io.KeyCtrl = io.KeysDown[341] || io.KeysDown[345];
                               }
                           },
                           [](int key) {
+                              if (key >= 340 && key <= 347) {
+                                  return gui::KeyHoldover::KeyKind::Modifier;
+                              }
                               return key >= 256 ? gui::KeyHoldover::KeyKind::Editing
                                                 : gui::KeyHoldover::KeyKind::Other;
                           }};
@@ -197,9 +201,12 @@ struct Connected {
             keys.feed({k, 0, gui::KeyHoldover::Action::Release, 0, 0});
         }
     }
-    void xdo_key(ImGuiKey k) {
+    void xdo_key(ImGuiKey k, bool ctrl = false) {
         const int key = ImGui::GetIO().KeyMap[k];
+        // In the order X and Wine deliver xdotool's "key ctrl+a": Ctrl goes up before A.
+        if (ctrl) keys.feed({341, 0, gui::KeyHoldover::Action::Press, 0, 0});
         keys.feed({key, 0, gui::KeyHoldover::Action::Press, 0, 0});
+        if (ctrl) keys.feed({341, 0, gui::KeyHoldover::Action::Release, 0, 0});
         keys.feed({key, 0, gui::KeyHoldover::Action::Release, 0, 0});
     }
     void xdo_frames(int n) {
@@ -305,6 +312,14 @@ TEST(SessionView, KeysTappedBetweenFramesSendBothLines) {
     t.xdo_type("six");
     t.xdo_frames(10);
     EXPECT_EQ(t.client.send_text(), "six");
+    // A shortcut right after Enter, in the same burst: Ctrl+A selects the next line's text.
+    t.xdo_key(ImGuiKey_Enter);
+    t.xdo_type("junk");
+    t.xdo_key(ImGuiKey_A, /*ctrl=*/true);
+    t.xdo_type("seven");
+    t.xdo_key(ImGuiKey_Enter);
+    t.xdo_frames(10);
+    EXPECT_EQ(t.received(18), "one\ntwo\nsix\nseven\n");
 }
 
 // Where a send is a message, the send box adds nothing by default.

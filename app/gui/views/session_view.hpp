@@ -64,6 +64,8 @@ class SessionView final : public View {
     void draw_send_box(const core::ConversationSnapshot& c);
     // Sends the box's text with the line ending, records it in the history and empties the box.
     void send_from_box();
+    // After Enter: the box keeps the keyboard (ImGui 1.86 internals; see the definition).
+    void keep_keyboard();
 
     Factory factory_;
     int id_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include "shell/palette.hpp"
 #include "views/session_view.hpp"
@@ -160,9 +161,9 @@ void SessionView::draw_send_box(const core::ConversationSnapshot& c) {
         focus_send_box_ = false;
         refocus_frames_ = 2;
     }
-    // ImGui 1.86 activates a box that asked for the keyboard through navigation, and drops the
-    // characters of that frame: typing right after Enter lost the next line's first letters.
-    // They are carried into the next frame, ahead of what comes then.
+    // ImGui 1.86 activates a box that asked for the keyboard (on start, after Send) through
+    // navigation, and drops the characters of that frame: they are carried into the next
+    // frame, ahead of what comes then.
     ImGuiIO& io = ImGui::GetIO();
     for (auto it = carried_chars_.rbegin(); it != carried_chars_.rend(); ++it) {
         io.InputQueueCharacters.push_front(static_cast<ImWchar>(*it));
@@ -174,8 +175,6 @@ void SessionView::draw_send_box(const core::ConversationSnapshot& c) {
         send_buf_, sizeof send_buf_,
         ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CallbackHistory, recall_history,
         &history_);
-    // Enter ends the edit (ImGui 1.86 single-line text): take the keyboard back at once, so
-    // what is typed in the next frame lands in the box.
     if (refocus_frames_ > 0) {
         --refocus_frames_;
         if (ImGui::IsItemActivated()) {
@@ -183,9 +182,9 @@ void SessionView::draw_send_box(const core::ConversationSnapshot& c) {
             refocus_frames_ = 0;
         }
     }
-    if (enter) {
-        ImGui::SetKeyboardFocusHere(-1);
-        refocus_frames_ = 2;
+    if (enter && c.connected) {
+        send_from_box();
+        keep_keyboard();
     }
     ImGui::SameLine();
     const bool text = send_mode_ == SendMode::Text || send_mode_ == SendMode::Utf16le;
@@ -201,11 +200,32 @@ void SessionView::draw_send_box(const core::ConversationSnapshot& c) {
     if (ImGui::Button("Send") && c.connected) {
         send_from_box();
         focus_send_box_ = true;  // the box, not the button, keeps the keyboard
-    } else if (enter && c.connected) {
-        send_from_box();
     }
     if (!send_error_.empty())
         ImGui::TextColored(current_palette().error, "%s", send_error_.c_str());
+}
+
+// ImGui 1.86 ends a single-line edit on Enter. The box takes the keyboard straight back, in
+// the same frame and holding what send_buf_ now holds, so the next frame's keys and characters
+// land in it. (Asking with SetKeyboardFocusHere lost the next frame's characters and keys:
+// the box is "just activated" then, and a line typed right after Enter lost its start.)
+// Call right after the box's InputText.
+void SessionView::keep_keyboard() {
+    ImGuiWindow* window = ImGui::GetCurrentWindow();
+    const ImGuiID id = ImGui::GetItemID();
+    ImGui::SetActiveID(id, window);
+    ImGui::SetFocusID(id, window);
+    // What InputText declares when it activates itself (arrows, Home/End, Escape are its own).
+    ImGuiContext& g = *ImGui::GetCurrentContext();
+    g.ActiveIdUsingNavDirMask |=
+        (1 << ImGuiDir_Left) | (1 << ImGuiDir_Right) | (1 << ImGuiDir_Up) | (1 << ImGuiDir_Down);
+    g.ActiveIdUsingNavInputMask |= (1 << ImGuiNavInput_Cancel);
+    g.ActiveIdUsingKeyInputMask |= (ImU64(1) << ImGuiKey_Home) | (ImU64(1) << ImGuiKey_End);
+    if (ImGuiInputTextState* state = ImGui::GetInputTextState(id); state && !send_buf_[0]) {
+        state->ClearText();             // sent: the box's own copy of the text empties too
+        state->InitialTextA.resize(1);  // what Escape goes back to
+        state->InitialTextA[0] = '\0';
+    }
 }
 
 void SessionView::send_from_box() {
