@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "pipescope/hex.hpp"
 #include "pipescope/proxy.hpp"
 #include "support/test_names.hpp"
 
@@ -500,6 +501,30 @@ TEST(Proxy, ServesClientsAtOnceEachItsOwnConnectionAndMergesTheirTranscripts) {
     ASSERT_EQ(back->frames().size(), 6u);
     EXPECT_EQ(back->frames()[5]->connection, 3u);
     EXPECT_EQ(str(back->frames()[5]->bytes), "client 2");
+}
+
+TEST(Proxy, DisconnectEndsBothSidesOfOneConnection) {
+    std::atomic<bool> target_saw_end{false};
+    Target target(endpoint("pxt-drop", Kind::Byte),
+                  [&](Channel& ch) { target_saw_end = reaches_end(ch); });
+    ProxySession proxy(endpoint("pxl-drop", Kind::Byte), target.endpoint(), ProxyOptions{});
+    auto client = connect_client(proxy, Kind::Byte);
+    ASSERT_TRUE(client);
+    proxy.wait_for(
+        [](const SessionSnapshot& snap) {
+            const auto* c = conversation(snap, 1);
+            return c && c->state == "forwarding";
+        },
+        10s);
+    proxy.send(pipescope::core::to_bytes("ignored"), 1);  // a proxy injects nothing
+    proxy.disconnect(1);
+    EXPECT_TRUE(reaches_end(*client));
+    auto s = proxy.wait_for([](const SessionSnapshot& snap) { return closed(snap, 1); }, 10s);
+    EXPECT_EQ(end_reason(*s, 1), "disconnected on request");
+    EXPECT_EQ(s->totals.bytes_in + s->totals.bytes_out, 0u);
+    proxy.stop();
+    for (int i = 0; i < 200 && !target_saw_end; ++i) std::this_thread::sleep_for(50ms);
+    EXPECT_TRUE(target_saw_end);
 }
 
 TEST(Proxy, StopEndsOpenConnectionsAndTheirBlockedWrites) {

@@ -242,7 +242,10 @@ bool ProxyConnection::write_unit(Pump& p, std::span<const std::byte> bytes, bool
     // Recorded before it is written, so a reply is never recorded before what it answers (the
     // other direction's worker records the reply as soon as it reads it). A unit whose write
     // fails is in the transcript, and the end event says the write failed.
-    record(p.flow, bytes, message_end, p.buf.size() + p.unit.capacity());
+    if (!record(p.flow, bytes, message_end, p.buf.size() + p.unit.capacity())) {
+        end(EventKind::Disconnected, "disconnected on request");
+        return false;
+    }
     // Bytes to a byte stream: an empty unit has nothing to write (a message's end is recorded).
     if (!bytes.empty() || p.dst_message) {
         auto st = p.dst->write_all(bytes, options_.write_timeout);
@@ -301,11 +304,17 @@ bool ProxyConnection::disconnect_requested() {
     return it != session_.disconnect_requests.end() && it->second;
 }
 
-void ProxyConnection::record(Flow flow, std::span<const std::byte> bytes, bool message_end,
+bool ProxyConnection::record(Flow flow, std::span<const std::byte> bytes, bool message_end,
                              std::size_t held) {
     std::lock_guard lock(session_.mutex);
+    // Session::send() queues bytes a proxy never sends: dropped, so they cannot pile up.
+    if (auto q = session_.outbox.find(id_); q != session_.outbox.end()) session_.outbox.erase(q);
+    if (auto d = session_.disconnect_requests.find(id_);
+        d != session_.disconnect_requests.end() && d->second) {
+        return false;
+    }
     auto* c = session_.find(id_);
-    if (!c) return;
+    if (!c) return true;
     c->transcript.add_frame(flow, bytes, message_end);
     c->assembly_bytes_peak = std::max<std::uint64_t>(c->assembly_bytes_peak, held);
     auto& k = c->counters;
@@ -324,6 +333,7 @@ void ProxyConnection::record(Flow flow, std::span<const std::byte> bytes, bool m
     }
     session_.dirty = true;
     session_.publish_locked(false);
+    return true;
 }
 
 void ProxyConnection::event(EventKind kind, std::string text) {

@@ -70,7 +70,9 @@ class ProxyConnection {
     // Whether a disconnect of this connection was asked for (Session::disconnect).
     bool disconnect_requested();
 
-    void record(Flow flow, std::span<const std::byte> bytes, bool message_end, std::size_t held);
+    // Adds the unit to the transcript and the counters. False when a disconnect of this
+    // connection was asked for (seen here too, so a busy connection notices it).
+    bool record(Flow flow, std::span<const std::byte> bytes, bool message_end, std::size_t held);
     void event(EventKind kind, std::string text);
     void set_state(std::string state);
     // Ends the connection (the first reason wins) and cancels both channels, so the other
