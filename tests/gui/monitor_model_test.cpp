@@ -194,6 +194,12 @@ TEST(MonitorForm, BadListenNameIsAListenErrorAndBadTargetATargetError) {
     form.target_name = "pipescope-target";
     EXPECT_TRUE(form.resolve()) << form.resolve().error().to_string();
     EXPECT_EQ(form.target().name.name(), "pipescope-target");
+#ifdef _WIN32
+    EXPECT_EQ(form.target_address(), "\\\\.\\pipe\\pipescope-target");
+#else
+    EXPECT_EQ(form.target_address(), form.target().name.posix_path());
+    EXPECT_EQ(form.target_address().find('\\'), std::string::npos) << form.target_address();
+#endif
 }
 
 TEST(MonitorForm, DefaultsAskForIdentificationAndFrameByReads) {
@@ -227,6 +233,7 @@ TEST(MonitorForm, ExplicitTargetKindsAreTheOnesANameDoesNotImply) {
     ASSERT_TRUE(form.resolve()) << form.resolve().error().to_string();
     EXPECT_EQ(form.target().tcp_port, 8080);
     EXPECT_EQ(form.target().kind, core::TransportKind::Tcp);
+    EXPECT_EQ(form.target_address(), "127.0.0.1:8080");
 #endif
 }
 

@@ -68,13 +68,25 @@ core::Status MonitorForm::resolve() {
     return {};
 }
 
+std::string MonitorForm::target_address() const {
+    switch (target_.kind) {
+        case core::TransportKind::Win32Pipe:
+            return target_.name.win32_path();
+        case core::TransportKind::Tcp:
+            return "127.0.0.1:" + std::to_string(target_.tcp_port);
+        default:
+            return target_.name.posix_path();
+    }
+}
+
 std::vector<std::string> MonitorForm::what_changes() const {
     core::Endpoint target = target_;
     target.kind = target_transport ? *target_transport : core::available_transports().front();
     auto lines = core::ProxySession::what_changes(target, options);
     if (listen.endpoint.kind != core::TransportKind::Win32Pipe) {
-        lines.push_back("clients under other accounts need a file mode that lets them in (File "
-                        "mode above; 600 lets in only you)");
+        lines.push_back(
+            "clients under other accounts need a file mode that lets them in (File "
+            "mode above; 600 lets in only you)");
     }
     return lines;
 }

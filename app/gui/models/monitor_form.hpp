@@ -34,6 +34,8 @@ class MonitorForm {
     [[nodiscard]] static std::vector<core::TransportKind> explicit_target_kinds();
     // The target endpoint resolve() made.
     [[nodiscard]] const core::Endpoint& target() const { return target_; }
+    // Where resolve()'s target is on this OS: \\.\pipe\x, a socket path, 127.0.0.1:port.
+    [[nodiscard]] std::string target_address() const;
 
     // Checks both sides and fills listen.endpoint, target() and options. The error says which
     // side ("listen: ..." or "target: ...") and what is wrong.

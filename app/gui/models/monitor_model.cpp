@@ -7,11 +7,14 @@
 namespace pipescope::gui {
 namespace {
 
-// How a connection ended: its last error, else "closed".
+// How a connection ended: its last error, else what its disconnect said, else "closed".
 std::string closed_state(const core::ConversationSnapshot& c) {
     const auto& events = c.transcript.events();
     for (auto it = events.rbegin(); it != events.rend(); ++it) {
         if (it->kind == core::EventKind::Error) return "closed: " + it->text;
+    }
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+        if (it->kind == core::EventKind::Disconnected) return "closed: " + it->text;
     }
     return "closed";
 }
@@ -45,7 +48,10 @@ void MonitorModel::rebuild_rows() {
         row.bytes_to_server = c.counters.bytes_out;
         row.bytes_to_client = c.counters.bytes_in;
         row.open = c.connected;
-        row.state = c.connected ? "open" : closed_state(c);
+        // The proxy says what an open connection is doing ("forwarding", "client closed its
+        // sending side", ...).
+        row.state = !c.connected ? closed_state(c) : c.state.empty() ? "open" : c.state;
+        row.target = c.target;
         rows_.push_back(std::move(row));
     }
 }

@@ -25,7 +25,8 @@ struct ProxyConnectionRow {
     std::uint64_t bytes_to_server = 0;
     std::uint64_t bytes_to_client = 0;
     bool open = false;
-    std::string state;  // "open", or how it ended (its last error, or "closed")
+    std::string state;   // what it is doing, or how it ended (its last error, or "closed")
+    std::string target;  // the target channel, once connected
 };
 
 class MonitorModel {
