@@ -20,9 +20,10 @@ std::variant<GuiOptions, OptionsExit> parse_options(int argc, char** argv) {
     cli.add_option("--screenshot-after", o.screenshot_after_seconds,
                    "With --screenshot: also wait at least this many seconds (live data)")
         ->check(CLI::Range(0.0, 600.0));
-    cli.add_option("--view", o.view,
-                   "Tab to show first: pipes, security, bench, log, or server / client (a new "
-                   "test server or client form)");
+    cli.add_option(
+        "--view", o.view,
+        "Tab to show first: pipes, security, bench, log, or server / client / monitor (a "
+        "new test server, client or proxy monitor form)");
     cli.add_option("--bench", o.bench_preset,
                    "Start a benchmark with this preset (quick, pascal, ...)");
     cli.add_option("--connect", o.connect_name,
@@ -36,6 +37,13 @@ std::variant<GuiOptions, OptionsExit> parse_options(int argc, char** argv) {
                  "show the Security tab");
     cli.add_option("--inspect", o.inspect_name,
                    "Open an inspector on this pipe and probe it at once (connects to it)");
+    auto* proxy = cli.add_option(
+        "--proxy", o.proxy_listen,
+        "Start a monitor (recording proxy) listening on this name at once, forwarding each "
+        "client to --to's target");
+    cli.add_option("--to", o.proxy_target, "With --proxy: the target (the real server)")
+        ->needs(proxy);
+    proxy->needs("--to");
     cli.add_flag("--no-settings", o.no_settings,
                  "Neither read nor write settings and layout (clean state, e.g. for screenshots)");
     try {

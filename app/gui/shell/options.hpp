@@ -15,12 +15,14 @@ struct GuiOptions {
     int height = 0;                       // --height; 0: from the settings (screenshot: 800)
     bool light = false;                   // --light theme
     bool no_settings = false;             // --no-settings: neither read nor write them
-    std::string view;                     // --view pipes|security|bench|log|server|client
+    std::string view;                     // --view pipes|security|bench|log|server|client|monitor
     std::string bench_preset;             // --bench: start a benchmark with this preset
     std::string connect_name;             // --connect: open a test client on this pipe
     std::string serve_name;               // --serve: start a test server on this pipe
     bool audit = false;                   // --audit: start the security audit at once
     std::string inspect_name;             // --inspect: inspect this pipe at once
+    std::string proxy_listen;             // --proxy: start a monitor (proxy) listening here
+    std::string proxy_target;             // --to: the monitor's target
 
     [[nodiscard]] bool screenshot_mode() const { return !screenshot_path.empty(); }
     // Whether settings and the ImGui layout are read at start and written at exit.

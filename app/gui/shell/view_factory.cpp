@@ -8,12 +8,14 @@
 #include "views/bench_view.hpp"
 #include "views/inspector_view.hpp"
 #include "views/log_view.hpp"
+#include "views/monitor_view.hpp"
 #include "views/pipes_view.hpp"
 #include "views/security_view.hpp"
 #include "pipescope/bench.hpp"
 #include "pipescope/catalog.hpp"
 #include "pipescope/inspect.hpp"
 #include "pipescope/log.hpp"
+#include "pipescope/proxy.hpp"
 
 namespace pipescope::gui {
 
@@ -35,6 +37,12 @@ std::unique_ptr<core::Session> make_session(SessionView::Role role, const core::
     return std::make_unique<core::ServerSession>(endpoint, options);
 }
 
+std::unique_ptr<core::Session> make_proxy(const core::Endpoint& listen,
+                                          const core::Endpoint& target,
+                                          const core::ProxyOptions& options) {
+    return std::make_unique<core::ProxySession>(listen, target, options);
+}
+
 }  // namespace
 
 void ViewFactory::open_startup_views(const GuiOptions& options) {
@@ -44,6 +52,7 @@ void ViewFactory::open_startup_views(const GuiOptions& options) {
                            [this] { open_session(SessionView::Role::Client, ""); });
     app_.add_new_menu_item("Test server...",
                            [this] { open_session(SessionView::Role::Server, "pipescope-test"); });
+    app_.add_new_menu_item("Monitor (proxy)...", [this] { open_monitor("pipescope-proxy", ""); });
     open_bench_view(options.bench_preset);
     emplace_view<LogView>(app_, /*focus=*/false, core::log::ring());
     std::string view = options.view;
@@ -51,7 +60,10 @@ void ViewFactory::open_startup_views(const GuiOptions& options) {
     if (view.empty() && options.audit) view = "security";
     show_view(view);
     start_session(SessionView::Role::Server, options.serve_name, "--serve");
+    // The proxy starts after the server it may forward to and before a client that may use it.
+    start_monitor(options.proxy_listen, options.proxy_target);
     start_session(SessionView::Role::Client, options.connect_name, "--connect");
+    if (!options.proxy_listen.empty()) app_.focus_view("Monitor");
     if (!options.inspect_name.empty()) {
         if (auto name = core::PipeName::parse(options.inspect_name))
             open_inspector(*name).start();
@@ -69,6 +81,11 @@ InspectorView& ViewFactory::open_inspector(const core::PipeName& name) {
 SessionView& ViewFactory::open_session(SessionView::Role role, std::string name) {
     return emplace_view<SessionView>(app_, /*focus=*/true, role, std::move(name), make_session,
                                      next_view_id_++);
+}
+
+MonitorView& ViewFactory::open_monitor(std::string listen_name, std::string target_name) {
+    return emplace_view<MonitorView>(app_, /*focus=*/true, std::move(listen_name),
+                                     std::move(target_name), make_proxy, next_view_id_++);
 }
 
 void ViewFactory::open_pipes_view() {
@@ -123,9 +140,11 @@ void ViewFactory::show_view(const std::string& view) {
         open_session(SessionView::Role::Server, "pipescope-test");
     else if (view == "client")
         open_session(SessionView::Role::Client, "");
+    else if (view == "monitor")
+        open_monitor("pipescope-proxy", "");
     else if (!view.empty()) {
         core::log::app()->warn(
-            "--view {}: no such view (pipes, security, bench, log, server, client)", view);
+            "--view {}: no such view (pipes, security, bench, log, server, client, monitor)", view);
     }
 }
 
@@ -133,6 +152,13 @@ void ViewFactory::start_session(SessionView::Role role, const std::string& name,
     if (name.empty()) return;
     auto& view = open_session(role, name);
     if (!view.start()) core::log::app()->error("{} {}: {}", flag, name, view.form_error());
+}
+
+void ViewFactory::start_monitor(const std::string& listen, const std::string& target) {
+    if (listen.empty()) return;
+    auto& view = open_monitor(listen, target);
+    if (!view.start())
+        core::log::app()->error("--proxy {} --to {}: {}", listen, target, view.form_error());
 }
 
 }  // namespace pipescope::gui

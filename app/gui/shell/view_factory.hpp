@@ -23,6 +23,7 @@ namespace pipescope::gui {
 
 class AuditRunner;
 class InspectorView;
+class MonitorView;
 
 // Adds a new V to `app` and returns it as a V (no cast).
 template <class V, class... Args>
@@ -51,7 +52,8 @@ class ViewFactory {
 
     // Opens the tabs the app starts with, in this order: Pipes, Security (running the audit
     // with --audit), Benchmark (running --bench's preset), Log; then focuses --view's tab (or
-    // opens its form), starts the --serve and --connect sessions and the --inspect probe.
+    // opens its form), starts the --serve session, the --proxy monitor, the --connect session
+    // and the --inspect probe.
     // Unknown names and failed starts are logged, never fatal.
     void open_startup_views(const GuiOptions& options);
 
@@ -59,6 +61,8 @@ class ViewFactory {
     InspectorView& open_inspector(const core::PipeName& name);
     // A new test client or server form, focused, its name field set to `name`.
     SessionView& open_session(SessionView::Role role, std::string name);
+    // A new proxy monitor form, focused, its names set.
+    MonitorView& open_monitor(std::string listen_name, std::string target_name);
 
   private:
     void open_pipes_view();
@@ -71,6 +75,9 @@ class ViewFactory {
     // --serve / --connect: opens the form and presses its button; a bad name stays on the form
     // with its error, as if the user had pressed Connect / Start server.
     void start_session(SessionView::Role role, const std::string& name, const char* flag);
+    // --proxy LISTEN --to TARGET: opens the monitor form and presses Start proxy; a bad name
+    // stays on the form with its error.
+    void start_monitor(const std::string& listen, const std::string& target);
 
     App& app_;
     core::PipeCatalog& catalog_;
