@@ -1,6 +1,9 @@
 // The proxy's parts that are not its workers: names of the frame modes, what a proxy changes,
 // the merged transcript of a snapshot, and the target's descriptor for --sddl-from-target.
 #include <algorithm>
+#include <functional>
+#include <queue>
+#include <utility>
 
 #include "pipescope/inspect.hpp"
 #include "pipescope/proxy.hpp"
@@ -50,24 +53,25 @@ std::vector<std::string> ProxySession::what_changes(const Endpoint& target,
 
 std::vector<std::shared_ptr<const Frame>> merged_frames(const SessionSnapshot& snapshot) {
     std::vector<std::shared_ptr<const Frame>> out;
-    std::vector<std::size_t> at(snapshot.conversations.size(), 0);
+    const auto& convs = snapshot.conversations;
+    std::vector<std::size_t> at(convs.size(), 0);
     std::size_t total = 0;
-    for (const auto& c : snapshot.conversations) total += c.transcript.frames().size();
+    for (const auto& c : convs) total += c.transcript.frames().size();
     out.reserve(total);
-    // k-way merge by time; each conversation keeps its own order.
-    for (;;) {
-        std::size_t best = at.size();
-        std::int64_t best_us = 0;
-        for (std::size_t i = 0; i < at.size(); ++i) {
-            const auto& frames = snapshot.conversations[i].transcript.frames();
-            if (at[i] >= frames.size()) continue;
-            if (best == at.size() || frames[at[i]]->unix_us < best_us) {
-                best = i;
-                best_us = frames[at[i]]->unix_us;
-            }
-        }
-        if (best == at.size()) break;
-        out.push_back(snapshot.conversations[best].transcript.frames()[at[best]++]);
+    // k-way merge by time (a min-heap of each conversation's next frame; ties to the older
+    // conversation); each conversation keeps its own order. O(n log conversations).
+    using Key = std::pair<std::int64_t, std::size_t>;
+    std::priority_queue<Key, std::vector<Key>, std::greater<>> heads;
+    for (std::size_t i = 0; i < convs.size(); ++i) {
+        const auto& frames = convs[i].transcript.frames();
+        if (!frames.empty()) heads.emplace(frames.front()->unix_us, i);
+    }
+    while (!heads.empty()) {
+        const std::size_t best = heads.top().second;
+        heads.pop();
+        const auto& frames = convs[best].transcript.frames();
+        out.push_back(frames[at[best]++]);
+        if (at[best] < frames.size()) heads.emplace(frames[at[best]]->unix_us, best);
     }
     return out;
 }

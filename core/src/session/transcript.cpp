@@ -1,6 +1,9 @@
 #include "pipescope/transcript.hpp"
 
 #include <chrono>
+#include <functional>
+#include <queue>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -263,27 +266,30 @@ Transcript Transcript::merge(std::span<const Transcript* const> parts) {
         std::size_t event = 0;
     };
     std::vector<Cursor> at(parts.size());
-    for (;;) {
-        std::size_t best = parts.size();
-        bool best_is_frame = false;
-        std::int64_t best_us = 0;
-        for (std::size_t i = 0; i < parts.size(); ++i) {
-            const Transcript& p = *parts[i];
-            const Frame* f =
-                at[i].frame < p.frames_.size() ? p.frames_[at[i].frame].get() : nullptr;
-            const Event* e = at[i].event < p.events_.size() ? &p.events_[at[i].event] : nullptr;
-            if (!f && !e) continue;
-            const bool frame_first = f && (!e || f->seq < e->seq);
-            const std::int64_t us = frame_first ? f->unix_us : e->unix_us;
-            if (best == parts.size() || us < best_us) {
-                best = i;
-                best_is_frame = frame_first;
-                best_us = us;
-            }
-        }
-        if (best == parts.size()) break;
+    // The head of part i: its next frame or event, whichever comes first in its own order.
+    auto head = [&](std::size_t i, bool& is_frame, std::int64_t& us) {
+        const Transcript& p = *parts[i];
+        const Frame* f = at[i].frame < p.frames_.size() ? p.frames_[at[i].frame].get() : nullptr;
+        const Event* e = at[i].event < p.events_.size() ? &p.events_[at[i].event] : nullptr;
+        if (!f && !e) return false;
+        is_frame = f && (!e || f->seq < e->seq);
+        us = is_frame ? f->unix_us : e->unix_us;
+        return true;
+    };
+    // Min-heap of (time of the head, part); ties go to the lower part. O(n log parts).
+    using Key = std::pair<std::int64_t, std::size_t>;
+    std::priority_queue<Key, std::vector<Key>, std::greater<>> heads;
+    bool is_frame = false;
+    std::int64_t us = 0;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (head(i, is_frame, us)) heads.emplace(us, i);
+    }
+    while (!heads.empty()) {
+        const std::size_t best = heads.top().second;
+        heads.pop();
         const Transcript& p = *parts[best];
-        if (best_is_frame) {
+        head(best, is_frame, us);
+        if (is_frame) {
             auto f = std::make_shared<Frame>(*p.frames_[at[best].frame++]);
             f->seq = t.next_seq_++;
             t.bytes_kept_ += f->bytes.size();
@@ -293,6 +299,7 @@ Transcript Transcript::merge(std::span<const Transcript* const> parts) {
             e.seq = t.next_seq_++;
             t.events_.push_back(std::move(e));
         }
+        if (head(best, is_frame, us)) heads.emplace(us, best);
     }
     for (const Transcript* p : parts) t.dropped_frames_ += p->dropped_frames_;
     return t;
