@@ -46,6 +46,9 @@
 // connects to the target, and server -> client). Every blocking call is bounded by a timeout
 // or made with a cancellable channel: stop() and disconnect() cancel the channels, so no
 // worker outlives stop(). Public methods may be called from any thread but a worker's own.
+// Win32 pipes: both workers use a handle at once, so use IoModel::Overlapped (what the CLI and
+// GUI use) or Iocp; with Sync a write waits behind the other direction's blocked read (each
+// read gives way after 100 ms), which works but is slow.
 #pragma once
 
 #include <cstddef>
