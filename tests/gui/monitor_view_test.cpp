@@ -117,6 +117,8 @@ TEST(MonitorView, ShowsTheConnectionAndBothFlowsOfARealProxiedConversation) {
                        ("pipescope-monitor-view-" + std::to_string(own_pid()) + ".json"))
                           .string();
     ASSERT_TRUE(view.save(path)) << view.save_message();
+    EXPECT_NE(view.save_message().find("every connection"), std::string::npos)
+        << view.save_message();
     auto loaded = core::Transcript::load(path);
     std::filesystem::remove(path);
     ASSERT_TRUE(loaded) << loaded.error().to_string();

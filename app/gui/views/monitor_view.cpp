@@ -83,7 +83,10 @@ void MonitorView::stop() {
 
 bool MonitorView::save(const std::string& path) {
     auto st = model_.save(path);
-    save_message_ = st ? "saved to " + path : st.error().to_string();
+    const std::string what = model_.filter() == 0
+                                 ? std::string("every connection")
+                                 : "connection #" + std::to_string(model_.filter());
+    save_message_ = st ? "saved " + what + " to " + path : st.error().to_string();
     return static_cast<bool>(st);
 }
 
@@ -276,7 +279,8 @@ void MonitorView::draw_transcript_toolbar() {
 void MonitorView::draw_transcript() {
     const auto& frames = model_.frames();
     const Palette& pal = current_palette();
-    const float note_h = model_.frames_not_shown() > 0 ? ImGui::GetFrameHeightWithSpacing() : 0;
+    const bool note = frames.empty() || model_.frames_not_shown() > 0;
+    const float note_h = note ? ImGui::GetFrameHeightWithSpacing() : 0;
     table_.draw(
         "##merged", frames.size(),
         [&](std::size_t i) {
@@ -287,6 +291,11 @@ void MonitorView::draw_transcript() {
                                  to_server ? "client to server" : "server to client", f.connection};
         },
         model_.frames_added(), /*connection_column=*/true, ImVec2(0, -note_h));
+    if (frames.empty()) {
+        ImGui::TextDisabled(model_.connections().empty()
+                                ? "Nothing forwarded yet: connect a client to the listen name."
+                                : "Nothing forwarded yet on the shown connections.");
+    }
     if (model_.frames_not_shown() > 0) {
         ImGui::TextDisabled(
             "%llu older frames not shown (transcript caps); Save transcript keeps "
