@@ -548,6 +548,25 @@ TEST(Proxy, StopEndsOpenConnectionsAndTheirBlockedWrites) {
     EXPECT_TRUE(closed(*s, 1));
 }
 
+TEST(Proxy, ReadsTheTargetsDescriptorOnWindowsOnly) {
+#ifdef _WIN32
+    Endpoint ep = endpoint("pxt-sddl", Kind::Byte);
+    ep.server.sddl = "D:(A;;GA;;;WD)";
+    Target target(
+        ep, [](Channel&) {}, 0);
+    auto sddl = read_target_sddl(ep, 5000ms);
+    ASSERT_TRUE(sddl.ok()) << sddl.error().to_string();
+    // The DACL only: the owner and group stay the proxy's own.
+    EXPECT_EQ(sddl->rfind("D:", 0), 0u) << *sddl;
+    EXPECT_NE(sddl->find(";;;WD)"), std::string::npos) << *sddl;
+#else
+    auto sddl = read_target_sddl(endpoint("pxt-sddl", Kind::Byte), 1000ms);
+    ASSERT_FALSE(sddl.ok());
+    EXPECT_EQ(sddl.error().code, ErrorCode::Unsupported);
+    EXPECT_NE(sddl.error().message.find("Windows-only"), std::string::npos);
+#endif
+}
+
 TEST(Proxy, ListenErrorIsAnEventNotAThrow) {
     Endpoint ep = endpoint("pxl-bad", Kind::Byte);
 #ifdef _WIN32
