@@ -97,7 +97,14 @@ void MonitorView::draw() {
         draw_live();
 }
 
+// In a child that scrolls with a scrollbar: with the Win32 server settings the form is taller
+// than a small window (the workspace itself shows no scrollbar), and Start must stay reachable.
 void MonitorView::draw_form() {
+    if (ImGui::BeginChild("##monitorform")) draw_form_fields();
+    ImGui::EndChild();
+}
+
+void MonitorView::draw_form_fields() {
     const Palette& pal = current_palette();
     ImGui::TextUnformatted("Monitor a conversation: a proxy between a real client and its server");
     ImGui::TextDisabled(

@@ -48,6 +48,7 @@ class MonitorView final : public View {
 
   private:
     void draw_form();
+    void draw_form_fields();
     void draw_target_fields();
     void draw_live();
     void draw_connections();
