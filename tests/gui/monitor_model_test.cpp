@@ -215,6 +215,10 @@ TEST(MonitorForm, DefaultsAskForIdentificationAndFrameByReads) {
     EXPECT_EQ(form.options.target_timeout, core::Timeout(1234));
     EXPECT_EQ(form.target().kind, core::available_transports().front());
     EXPECT_FALSE(form.what_changes().empty());
+    // The GUI's lines point at its own fields, not at the CLI's flags.
+    for (const auto& line : form.what_changes()) {
+        EXPECT_EQ(line.find("--"), std::string::npos) << line;
+    }
 }
 
 TEST(MonitorForm, ExplicitTargetKindsAreTheOnesANameDoesNotImply) {

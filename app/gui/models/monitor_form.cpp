@@ -83,6 +83,13 @@ std::vector<std::string> MonitorForm::what_changes() const {
     core::Endpoint target = target_;
     target.kind = target_transport ? *target_transport : core::available_transports().front();
     auto lines = core::ProxySession::what_changes(target, options);
+    // Core's lines name the CLI's flags for the listen side's descriptor; here it is the
+    // Security field.
+    for (auto& line : lines) {
+        if (const auto at = line.find(" (--sddl"); at != std::string::npos) {
+            line = line.substr(0, at) + " (Security above)";
+        }
+    }
     if (listen.endpoint.kind != core::TransportKind::Win32Pipe) {
         lines.push_back(
             "clients under other accounts need a file mode that lets them in (File "
