@@ -300,8 +300,10 @@ struct Rig {
     }
     // The proxy's arguments: byte streams (Win32 byte pipes; AF_UNIX stream), or message
     // boundaries kept on both sides (Win32 message pipes; seqpacket).
-    [[nodiscard]] std::vector<std::string> proxy_args(bool messages) const {
-        std::vector<std::string> args{"proxy", listen, "--to", target, "--timeout", "10000"};
+    // `timeout_ms`: how long a missing or busy target is retried for each client.
+    [[nodiscard]] std::vector<std::string> proxy_args(bool messages,
+                                                      const char* timeout_ms = "10000") const {
+        std::vector<std::string> args{"proxy", listen, "--to", target, "--timeout", timeout_ms};
         if (messages) {
 #ifdef _WIN32
             args.insert(args.end(), {"--type", "message"});
@@ -552,4 +554,43 @@ TEST(Proxy, KillingTheServerEndsThatConnectionAndTheNextClientIsServed) {
 TEST(Proxy, KillingTheClientEndsThatConnectionAndTheNextClientIsServed) {
     PIPESCOPE_NEED_PEERS();
     kill_one_side_then_serve_the_next(false);
+}
+
+// No server yet: the proxy retries the target for --timeout, then disconnects that client with
+// a line that names the target and the error, and serves the next client once the server is
+// there.
+TEST(Proxy, AMissingTargetDisconnectsThatClientWithTheReasonAndTheNextIsServed) {
+    PIPESCOPE_NEED_PEERS();
+    Rig s;
+    auto args = s.proxy_args(false, "300");
+    args.insert(args.end(), {"--max-connections", "2"});
+    Proxy proxy(args, s.proxy_out);
+    ASSERT_EQ(proxy.error(), "");
+    {
+        ChildProcess first;
+        ASSERT_EQ(must_start(first, Peer::LinesClient, s.listen, 3), "");
+        const auto said = first.read_line(30s);
+        EXPECT_NE(said.value_or("(nothing)"), "ok 3") << "served without a server";
+    }
+#ifdef _WIN32
+    const std::string error = "ERROR_FILE_NOT_FOUND";
+#else
+    const std::string error = "ENOENT";
+#endif
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (lines_with(slurp(s.proxy_out), {"#1", "target: ", error}).empty() &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    const auto named = lines_with(slurp(s.proxy_out), {"#1", "target: ", error});
+    for (const auto& line : named) std::printf("proxy: %s\n", line.c_str());
+    EXPECT_FALSE(named.empty()) << slurp(s.proxy_out);
+
+    ChildProcess server;
+    ASSERT_EQ(must_start(server, Peer::LinesServer, s.target), "");
+    const auto ready = server.read_line(15s);
+    ASSERT_TRUE(ready && ready->rfind("ready", 0) == 0) << ready.value_or("(nothing)");
+    ChildProcess next;
+    ASSERT_EQ(must_start(next, Peer::LinesClient, s.listen, 100), "");
+    EXPECT_EQ(next.read_line(30s).value_or("(nothing)"), "ok 100") << slurp(s.proxy_out);
+    EXPECT_EQ(proxy.wait(20s), 0) << slurp(s.proxy_out);
 }
