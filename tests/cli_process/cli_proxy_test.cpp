@@ -594,3 +594,51 @@ TEST(Proxy, AMissingTargetDisconnectsThatClientWithTheReasonAndTheNextIsServed) 
     EXPECT_EQ(next.read_line(30s).value_or("(nothing)"), "ok 100") << slurp(s.proxy_out);
     EXPECT_EQ(proxy.wait(20s), 0) << slurp(s.proxy_out);
 }
+
+// A message longer than --max-message ends its connection with a line naming the side and the
+// bound, and is never split: the server got the 13 messages before it (the 14th, 4282 B, is
+// over 4096 B), each whole, and nothing of it.
+TEST(Proxy, AMessageLongerThanTheBoundEndsItsConnectionInsteadOfBeingSplit) {
+    PIPESCOPE_NEED_PEERS();
+    Rig s;
+    ChildProcess server;
+    ASSERT_EQ(must_start(server, Peer::EchoServer, s.target), "");
+    const auto ready = server.read_line(15s);
+    ASSERT_TRUE(ready && ready->rfind("ready", 0) == 0) << ready.value_or("(nothing)");
+
+    auto args = s.proxy_args(true);
+    args.insert(args.end(), {"--max-message", "4096", "--transcript", s.transcript, "--quiet",
+                             "--max-connections", "1"});
+    Proxy proxy(args, s.proxy_out);
+    ASSERT_EQ(proxy.error(), "");
+
+    constexpr std::size_t kCount = 200;  // message 13 is the first over 4096 B
+    ASSERT_LE(message_size(12, kCount), 4096u);
+    ASSERT_GT(message_size(13, kCount), 4096u);
+    ChildProcess client;
+    ASSERT_EQ(must_start(client, Peer::MessagesClient, s.listen, kCount), "");
+    const auto said = client.read_line(60s);
+    // The client's connection ends at message 13 (natively its echo read ends; under Wine a
+    // read fails: ERROR_PIPE_NOT_CONNECTED, 233, once the proxy has disconnected it).
+    EXPECT_NE(said.value_or("(nothing)"), "ok 200") << slurp(s.proxy_out);
+    std::printf("client: %s\n", said.value_or("(nothing)").c_str());
+
+    ASSERT_EQ(proxy.wait(20s), 0) << slurp(s.proxy_out);
+    const auto named = lines_with(slurp(s.proxy_out), {"#1", "4096"});
+    for (const auto& line : named) std::printf("proxy: %s\n", line.c_str());
+    ASSERT_EQ(named.size(), 1u) << slurp(s.proxy_out);
+    EXPECT_EQ(first_side(named.front()), "client") << named.front();
+
+    const auto json = nlohmann::json::parse(slurp(s.transcript), nullptr, false);
+    ASSERT_FALSE(json.is_discarded()) << "transcript is not JSON: " << s.transcript;
+    std::vector<std::size_t> to_server;
+    for (const auto& f : json.at("frames")) {
+        if (f.value("flow", "") != "to_server") continue;
+        EXPECT_TRUE(f.value("message_end", false));
+        to_server.push_back(hex_bytes(f.at("hex").get<std::string>()) +
+                            f.value("omitted_bytes", std::size_t{0}));
+    }
+    ASSERT_EQ(to_server.size(), 13u);
+    for (std::size_t i = 0; i < to_server.size(); ++i)
+        EXPECT_EQ(to_server[i], message_size(i, kCount)) << "message " << i;
+}
