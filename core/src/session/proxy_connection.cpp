@@ -217,7 +217,7 @@ bool ProxyConnection::forward_lines(Pump& p, std::span<const std::byte> got) {
 bool ProxyConnection::add_to_unit(Pump& p, std::span<const std::byte> part, const char* what) {
     const std::size_t size = p.unit.size() + part.size();
     std::size_t cap = options_.max_unit_bytes;
-    const char* whose = "the proxy's bound (max unit bytes)";
+    const char* whose = "the proxy's bound, --max-message in the CLI";
     if (const std::size_t sink = p.dst->max_message_bytes(); sink > 0 && sink < cap) {
         cap = sink;
         whose = "the largest message the target side can take";
@@ -226,7 +226,7 @@ bool ProxyConnection::add_to_unit(Pump& p, std::span<const std::byte> part, cons
         end(EventKind::Error,
             std::string(p.src_side) + ": a " + what + " longer than " + std::to_string(cap) +
                 " bytes (" + whose + ") arrived (" + std::to_string(size) +
-                " bytes so far): the connection ends rather than split it. Next: raise the "
+                " bytes so far): the connection ends rather than split it. Next: raise that "
                 "bound, or send smaller " +
                 what + "s");
         return false;
