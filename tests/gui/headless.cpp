@@ -1,5 +1,6 @@
 #include "headless.hpp"
 
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -70,6 +71,38 @@ void Headless::press(int key, bool ctrl, const std::function<void()>& draw) {
     io.KeysDown[key] = false;
     io.KeyCtrl = false;
     frame(draw);
+}
+
+namespace {
+
+// Nanoseconds this thread has waited on a run queue, or -1 when the system does not say.
+std::int64_t run_queue_wait_ns() {
+#ifdef __linux__
+    std::FILE* f = std::fopen("/proc/thread-self/schedstat", "r");
+    if (!f) return -1;
+    unsigned long long on_cpu = 0, waited = 0;
+    const int n = std::fscanf(f, "%llu %llu", &on_cpu, &waited);
+    std::fclose(f);
+    return n == 2 ? static_cast<std::int64_t>(waited) : -1;
+#else
+    return -1;
+#endif
+}
+
+}  // namespace
+
+void FrameTimer::start() {
+    queued0_ns_ = run_queue_wait_ns();
+    t0_ = std::chrono::steady_clock::now();
+}
+
+double FrameTimer::elapsed_ms() const {
+    const double wall =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count();
+    const std::int64_t queued1 = queued0_ns_ < 0 ? -1 : run_queue_wait_ns();
+    if (queued1 < queued0_ns_) return wall;
+    const double waited = static_cast<double>(queued1 - queued0_ns_) / 1e6;
+    return waited < wall ? wall - waited : 0.0;
 }
 
 }  // namespace pipescope::gui::test

@@ -2,6 +2,8 @@
 // font atlas; frames are driven with synthetic mouse and keyboard input (ImGui 1.86 io fields).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string_view>
 
@@ -43,5 +45,21 @@ void draw_in_window(View& view) {
     view.draw();
     ImGui::End();
 }
+
+// How long a frame kept the UI thread, in ms: the wall time since construction (or start())
+// minus the time the thread sat on a run queue waiting for a CPU (Linux:
+// /proc/thread-self/schedstat), so other programs on a busy machine do not count against the
+// view, while time the thread spent blocked (a lock, a wait) still does. Where the system does
+// not tell (Windows, Wine), the wall time.
+class FrameTimer {
+  public:
+    FrameTimer() { start(); }
+    void start();
+    [[nodiscard]] double elapsed_ms() const;
+
+  private:
+    std::chrono::steady_clock::time_point t0_;
+    std::int64_t queued0_ns_ = -1;
+};
 
 }  // namespace pipescope::gui::test
