@@ -169,7 +169,10 @@ void SessionView::draw_send_box(const core::ConversationSnapshot& c) {
         io.InputQueueCharacters.push_front(static_cast<ImWchar>(*it));
     }
     carried_chars_.clear();
-    const ImVector<ImWchar> typed = io.InputQueueCharacters;
+    // Copied element by element: ImGui 1.86's ImVector copy passes a null pointer to memcpy
+    // when the queue is empty (UBSan reports it).
+    const std::vector<ImWchar> typed(io.InputQueueCharacters.begin(),
+                                     io.InputQueueCharacters.end());
     const bool enter = ImGui::InputTextWithHint(
         "##send", send_mode_ == SendMode::File ? "path of a file to send" : "type and press Enter",
         send_buf_, sizeof send_buf_,
