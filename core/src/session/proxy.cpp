@@ -103,20 +103,7 @@ ProxySession::~ProxySession() {
 }
 
 void ProxySession::stop() {
-    impl_->cancel_all();
-    acceptor_.request_stop();
-    if (acceptor_.joinable()) acceptor_.join();
-    impl_->cancel_all();  // connections that started meanwhile
-    std::vector<Impl::Worker> workers;
-    {
-        std::lock_guard lock(impl_->mutex);
-        workers.swap(impl_->workers);
-    }
-    for (auto& w : workers) w.thread.request_stop();
-    workers.clear();  // joins
-    std::lock_guard lock(impl_->mutex);
-    impl_->state.running = false;
-    impl_->publish_locked(true);
+    impl_->stop_listening_session(acceptor_);
 }
 
 }  // namespace pipescope::core

@@ -96,6 +96,23 @@ void Session::Impl::cancel_all() {
     for (auto& [id, ch] : live) ch->cancel();
 }
 
+void Session::Impl::stop_listening_session(std::jthread& acceptor) {
+    cancel_all();
+    acceptor.request_stop();
+    if (acceptor.joinable()) acceptor.join();
+    cancel_all();  // conversations that started meanwhile
+    std::vector<Worker> stopping_workers;
+    {
+        std::lock_guard lock(mutex);
+        stopping_workers.swap(workers);
+    }
+    for (auto& w : stopping_workers) w.thread.request_stop();
+    stopping_workers.clear();  // joins
+    std::lock_guard lock(mutex);
+    state.running = false;
+    publish_locked(true);
+}
+
 void Session::Impl::reap_finished_workers() {
     std::vector<Worker> finished;
     {
@@ -237,20 +254,7 @@ ServerSession::~ServerSession() {
 }
 
 void ServerSession::stop() {
-    impl_->cancel_all();
-    acceptor_.request_stop();
-    if (acceptor_.joinable()) acceptor_.join();
-    impl_->cancel_all();  // conversations that started meanwhile
-    std::vector<Impl::Worker> workers;
-    {
-        std::lock_guard lock(impl_->mutex);
-        workers.swap(impl_->workers);
-    }
-    for (auto& w : workers) w.thread.request_stop();
-    workers.clear();  // joins
-    std::lock_guard lock(impl_->mutex);
-    impl_->state.running = false;
-    impl_->publish_locked(true);
+    impl_->stop_listening_session(acceptor_);
 }
 
 }  // namespace pipescope::core

@@ -69,6 +69,11 @@ struct Session::Impl {
 
     // Joins the server's conversation threads that have finished. Not from a worker.
     void reap_finished_workers();
+
+    // A listening session's stop (server, proxy): cancels everything, joins `acceptor`, then
+    // every conversation's worker, and publishes the session as no longer running. Any thread
+    // but a worker's own.
+    void stop_listening_session(std::jthread& acceptor);
 };
 
 }  // namespace pipescope::core
