@@ -113,11 +113,22 @@ inline constexpr int kMaxListeningInstances = 32;
 // kMaxListeningInstances; at least 1. Any thread.
 [[nodiscard]] int effective_listening_instances(const ServerConfig& config);
 
+// Remote names (\\host\pipe\x): on POSIX connect() reaches them with the project's SMB client
+// (pipescope/smb.hpp); on Windows the OS redirector does (port 445 and the logged-on user only).
+struct RemoteOptions {
+    std::uint16_t smb_port = 445;
+    std::string user;              // "DOMAIN\user", "user@domain" or "user"; empty: guest
+    std::string password;          // never logged or printed (the CLI reads --password-file)
+    bool require_signing = false;  // refuse a session that would not be signed
+    bool encrypt = false;          // ask for SMB3 encryption
+};
+
 struct ClientConfig {
     PipeDirection access = PipeDirection::Duplex;  // Duplex: read+write; Inbound: read only; ...
     PipeType read_mode = PipeType::Byte;           // SetNamedPipeHandleState after connecting
     ImpersonationLevel impersonation = ImpersonationLevel::Identification;
     bool retry_busy = true;  // WaitNamedPipe and retry on ERROR_PIPE_BUSY
+    RemoteOptions remote;    // remote names only
 };
 
 // Where to listen or connect, and how.
