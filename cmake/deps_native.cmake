@@ -1,12 +1,14 @@
 # deps_native.cmake - third-party targets for the native Linux build, from
 # Debian's packages (libimgui-dev libglfw3-dev libgl-dev libstb-dev
 # libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev
-# libgmock-dev). Same target names as cmake/deps_mingw.cmake:
+# libgmock-dev prometheus-cpp-dev). Same target names as cmake/deps_mingw.cmake:
 #
 #   pipescope::imgui      Debian's libimgui.a (already contains the glfw and
 #                         opengl3 backends) + /usr/include/imgui/backends,
 #                         stb, glfw, OpenGL
 #   pipescope::glfw       pkg-config glfw3
+#   pipescope::prometheus_core  prometheus-cpp::core (Debian's libprometheus-cpp-core)
+#   pipescope::prometheus_pull  prometheus-cpp::pull (Exposer over Debian's libcivetweb)
 #   pipescope::spdlog     spdlog::spdlog (Debian's compiled libspdlog) + fmt::fmt
 #   pipescope::cli11      CLI11::CLI11
 #   pipescope::json       nlohmann_json::nlohmann_json
@@ -51,6 +53,19 @@ find_package(spdlog CONFIG REQUIRED)
 add_library(pipescope_dep_spdlog INTERFACE)
 target_link_libraries(pipescope_dep_spdlog INTERFACE spdlog::spdlog fmt::fmt)
 add_library(pipescope::spdlog ALIAS pipescope_dep_spdlog)
+
+# prometheus-cpp (core: registry and TextSerializer; pull: Exposer over civetweb). Debian's
+# config also looks for civetweb, zlib and curl, which prometheus-cpp-dev depends on.
+find_package(prometheus-cpp CONFIG)   # Debian ships no version file
+if(NOT TARGET prometheus-cpp::core OR NOT TARGET prometheus-cpp::pull)
+    message(FATAL_ERROR "prometheus-cpp (core, pull) not found: apt-get install prometheus-cpp-dev")
+endif()
+add_library(pipescope_dep_prometheus_core INTERFACE)
+target_link_libraries(pipescope_dep_prometheus_core INTERFACE prometheus-cpp::core)
+add_library(pipescope::prometheus_core ALIAS pipescope_dep_prometheus_core)
+add_library(pipescope_dep_prometheus_pull INTERFACE)
+target_link_libraries(pipescope_dep_prometheus_pull INTERFACE prometheus-cpp::pull)
+add_library(pipescope::prometheus_pull ALIAS pipescope_dep_prometheus_pull)
 
 # CLI11
 find_package(CLI11 CONFIG REQUIRED)

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # fetch_debian_sources.sh CACHE_DIR
 #
-# Downloads the Debian 12 source packages of Dear ImGui (imgui 1.86+ds) and
-# GLFW (glfw3 3.3.8) from the Debian archive with `apt-get source
-# --download-only` and unpacks them to stable paths:
-#     CACHE_DIR/imgui    CACHE_DIR/glfw3
+# Downloads the Debian 12 source packages of Dear ImGui (imgui 1.86+ds), GLFW
+# (glfw3 3.3.8), the Prometheus C++ client (prometheus-cpp 1.0.1) and CivetWeb
+# (civetweb 1.15+dfsg, the HTTP server of prometheus-cpp's pull library) from
+# the Debian archive with `apt-get source --download-only` and unpacks them to
+# stable paths:
+#     CACHE_DIR/imgui  CACHE_DIR/glfw3  CACHE_DIR/prometheus-cpp  CACHE_DIR/civetweb
 # (the .dsc/.orig/.debian tarballs are kept in CACHE_DIR/downloads).
 # Used by cmake/deps_mingw.cmake for the MinGW build; the native build uses
 # Debian's binary packages instead.
 #
-# Idempotent: when both trees are present (stamp files CACHE_DIR/<pkg>.stamp)
-# it prints "cached" and touches nothing, no network, no apt.
+# Idempotent: when every tree is present (stamp files CACHE_DIR/<pkg>.stamp)
+# it prints "cached" and touches nothing, no network, no apt. When some are
+# missing (a cache made before a package was added here) it fetches only those.
 #
 # deb-src: the system's apt configuration is NOT changed. The script builds a
 # private apt state under CACHE_DIR/apt from /etc/apt/sources.list.d/*.sources
@@ -36,8 +39,8 @@ log() { echo "fetch_debian_sources: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 # package name -> expected upstream version (prefix of the Debian version)
-PKGS=(imgui glfw3)
-declare -A WANT=([imgui]=1.86 [glfw3]=3.3.8)
+PKGS=(imgui glfw3 prometheus-cpp civetweb)
+declare -A WANT=([imgui]=1.86 [glfw3]=3.3.8 [prometheus-cpp]=1.0.1 [civetweb]=1.15)
 # files that must exist in the unpacked trees (what the build compiles)
 declare -A NEED=(
     [imgui]="imgui.cpp imgui_draw.cpp imgui_tables.cpp imgui_widgets.cpp imgui_demo.cpp
@@ -46,6 +49,15 @@ declare -A NEED=(
              backends/imgui_impl_opengl3.cpp backends/imgui_impl_opengl3.h
              backends/imgui_impl_opengl3_loader.h"
     [glfw3]="CMakeLists.txt include/GLFW/glfw3.h src/win32_window.c"
+    [prometheus-cpp]="core/src/check_names.cc core/src/counter.cc core/src/detail/builder.cc
+             core/src/detail/ckms_quantiles.cc core/src/detail/time_window_quantiles.cc
+             core/src/detail/utils.cc core/src/family.cc core/src/gauge.cc core/src/histogram.cc
+             core/src/registry.cc core/src/serializer.cc core/src/summary.cc
+             core/src/text_serializer.cc core/include/prometheus/registry.h
+             pull/src/basic_auth.cc pull/src/endpoint.cc pull/src/exposer.cc pull/src/handler.cc
+             pull/src/metrics_collector.cc pull/include/prometheus/exposer.h"
+    [civetweb]="src/civetweb.c src/CivetServer.cpp src/handle_form.inl src/md5.inl
+             src/response.inl src/sha1.inl src/timer.inl include/civetweb.h include/CivetServer.h"
 )
 
 mkdir -p -- "$1"
@@ -64,8 +76,13 @@ all_ok() {
     for p in "${PKGS[@]}"; do tree_ok "$p" || return 1; done
 }
 
+cached_list() {
+    local p
+    for p in "${PKGS[@]}"; do printf '%s ' "$(cat "$CACHE/$p.stamp")"; done
+}
+
 if all_ok; then
-    log "cached: $(cat "$CACHE/imgui.stamp") $(cat "$CACHE/glfw3.stamp") in $CACHE"
+    log "cached: $(cached_list)in $CACHE"
     exit 0
 fi
 
@@ -74,6 +91,10 @@ fi
 exec 9>"$CACHE/.lock"
 if command -v flock >/dev/null 2>&1; then flock 9; fi
 if all_ok; then log "cached (fetched by a concurrent run)"; exit 0; fi
+
+# Only the packages whose tree is missing or incomplete.
+FETCH=()
+for p in "${PKGS[@]}"; do tree_ok "$p" || FETCH+=("$p"); done
 
 command -v apt-get >/dev/null 2>&1 || die "apt-get not found (this script needs Debian/Ubuntu apt)"
 
@@ -135,8 +156,8 @@ grep -E '^(W|E):' "$APTDIR/update.log" >&2 || true
 # ---- download ----------------------------------------------------------------
 DL=$CACHE/downloads
 mkdir -p "$DL"
-log "apt-get source --download-only ${PKGS[*]}"
-if ! (cd "$DL" && "${APT[@]}" source --download-only "${PKGS[@]}" </dev/null >"$APTDIR/source.log" 2>&1); then
+log "apt-get source --download-only ${FETCH[*]}"
+if ! (cd "$DL" && "${APT[@]}" source --download-only "${FETCH[@]}" </dev/null >"$APTDIR/source.log" 2>&1); then
     cat "$APTDIR/source.log" >&2
     die "apt-get source failed"
 fi
@@ -163,7 +184,7 @@ unpack_with_tar() {  # DSC DEST
     fi
 }
 
-for p in "${PKGS[@]}"; do
+for p in "${FETCH[@]}"; do
     dsc=$(ls -t "$DL"/"${p}"_*.dsc 2>/dev/null | head -n1)
     [ -n "$dsc" ] || die "no .dsc for $p downloaded"
     debver=$(basename "$dsc" .dsc); debver=${debver#"${p}"_}
