@@ -4,6 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#ifdef _WIN32
+#include <windows.h>
+
+#include <chrono>
+#include <thread>
+#endif
 #ifndef _WIN32
 #include <csignal>
 #include <sys/resource.h>
@@ -168,5 +174,50 @@ TEST(Files, ConfigDirHonoursTheOverride) {
     EXPECT_NE(config_dir().string().find("pipescope"), std::string::npos);
 #endif
 }
+
+#ifdef _WIN32
+// A textfile collector opens the metrics file without delete sharing: the rename over it fails
+// while it reads. The save waits for it (bounded) instead of failing.
+TEST(Files, ReplaceWaitsForAReaderThatHoldsTheFile) {
+    auto dir = fresh_dir("files-held");
+    auto path = dir / "pipes.prom";
+    ASSERT_TRUE(write_file_atomic(path, "old\n").ok());
+    HANDLE held = ::CreateFileW(path.wstring().c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr,
+                                OPEN_EXISTING, 0, nullptr);
+    ASSERT_NE(held, INVALID_HANDLE_VALUE);
+    // Release the file once the writer has reached the rename (its temporary file exists).
+    std::thread reader([&] {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        bool seen = false;
+        while (!seen && std::chrono::steady_clock::now() < until) {
+            for (const auto& e : fs::directory_iterator(dir))
+                seen = seen || e.path().filename().string().find(".tmp-") != std::string::npos;
+            if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        ::CloseHandle(held);
+    });
+    auto st = write_file_atomic(path, "new\n");
+    reader.join();
+    ASSERT_TRUE(st.ok()) << st.error().to_string();
+    EXPECT_EQ(*read_file(path), "new\n");
+}
+
+TEST(Files, ReplaceGivesUpOnAReaderThatNeverLetsGo) {
+    auto dir = fresh_dir("files-held-long");
+    auto path = dir / "pipes.prom";
+    ASSERT_TRUE(write_file_atomic(path, "old\n").ok());
+    HANDLE held = ::CreateFileW(path.wstring().c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr,
+                                OPEN_EXISTING, 0, nullptr);
+    ASSERT_NE(held, INVALID_HANDLE_VALUE);
+    auto st = write_file_atomic(path, "new\n");
+    ::CloseHandle(held);
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().message.find("Another program kept the file open"), std::string::npos)
+        << st.error().to_string();
+    EXPECT_EQ(*read_file(path), "old\n") << "the old contents stay";
+    EXPECT_EQ(files_in(dir), 1u) << "the temporary file was left behind";
+}
+#endif
 
 }  // namespace

@@ -103,6 +103,9 @@ struct Snapshot {
     std::chrono::system_clock::time_point taken_at{};
     std::chrono::microseconds list_duration{0};
     std::uint32_t sources_used = 0;  // CatalogSource bits that answered
+    // CatalogSource bits that were tried and could not list (a folder that cannot be read, the
+    // NT directory under Wine); the notes say why. Metrics count them as errors.
+    std::uint32_t sources_failed = 0;
     // What the user should know about gaps: a source that could not list, processes we
     // may not open or read, handle queries that timed out. Never fatal.
     std::vector<std::string> notes;
@@ -280,9 +283,10 @@ class PipeCatalog {
     // Starts a watcher thread that refreshes every `interval` (first refresh at once), or only
     // when asked (request_refresh) when `interval` is nullopt. on_change runs after a refresh
     // that changed something, after the first one, and after the first success that follows
-    // an error. Replaces a running watcher.
+    // an error; with `every_refresh`, after every successful refresh (the diff then may be
+    // empty: metrics need each listing's duration). Replaces a running watcher.
     void start(std::optional<std::chrono::milliseconds> interval, OnChange on_change = {},
-               OnError on_error = {});
+               OnError on_error = {}, bool every_refresh = false);
     // Stops the watcher and waits for it (at most one refresh in progress).
     void stop();
     [[nodiscard]] bool running() const;

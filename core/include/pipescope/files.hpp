@@ -13,6 +13,8 @@ namespace pipescope::core {
 
 // Writes `contents` to a temporary file beside `path`, flushes it to disk, then renames it over
 // `path`. If anything fails, `path` keeps its previous contents and the temporary is removed.
+// On Windows a rename refused because another program holds `path` open (without delete
+// sharing, as windows_exporter's textfile collector reads) is retried for up to 2 s.
 Status write_file_atomic(const std::filesystem::path& path, std::string_view contents);
 
 // Reads a whole file, refusing files larger than `max_bytes` with a clear error. Reads to the

@@ -25,6 +25,11 @@ std::string path_text(const std::filesystem::path& p) {
 }
 
 #ifdef _WIN32
+// How long a rename over a file another program holds open is retried.
+constexpr ULONGLONG kReplaceRetryMs = 2000;
+#endif
+
+#ifdef _WIN32
 Status write_and_replace(const std::filesystem::path& path, const std::filesystem::path& tmp,
                          std::string_view contents) {
     UniqueHandle file(::CreateFileW(tmp.wstring().c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS,
@@ -43,11 +48,28 @@ Status write_and_replace(const std::filesystem::path& path, const std::filesyste
         return win32_error(::GetLastError(), "FlushFileBuffers", path_text(tmp));
     }
     file.reset();
-    if (!::MoveFileExW(tmp.wstring().c_str(), path.wstring().c_str(),
-                       MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-        return win32_error(::GetLastError(), "MoveFileExW", path_text(path));
+    // A reader that opened `path` without FILE_SHARE_DELETE (windows_exporter's textfile
+    // collector, an editor, a virus scanner) makes the rename fail until it closes the file:
+    // retry for a bounded time rather than fail a save the reader would let through a moment
+    // later.
+    const ULONGLONG give_up = ::GetTickCount64() + kReplaceRetryMs;
+    for (;;) {
+        if (::MoveFileExW(tmp.wstring().c_str(), path.wstring().c_str(),
+                          MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
+            return {};
+        const DWORD err = ::GetLastError();
+        const bool held = err == ERROR_ACCESS_DENIED || err == ERROR_SHARING_VIOLATION ||
+                          err == ERROR_LOCK_VIOLATION;
+        if (!held || ::GetTickCount64() >= give_up) {
+            Error e = win32_error(err, "MoveFileExW", path_text(path));
+            if (held)
+                e.message += " Another program kept the file open for " +
+                             std::to_string(kReplaceRetryMs) +
+                             " ms while it was being replaced; the new contents were not saved";
+            return e;
+        }
+        ::Sleep(20);
     }
-    return {};
 }
 #else
 Status write_and_replace(const std::filesystem::path& path, const std::filesystem::path& tmp,

@@ -519,7 +519,7 @@ bool wait_for_next_refresh(Wake& w, std::chrono::steady_clock::time_point last) 
 }  // namespace
 
 void PipeCatalog::start(std::optional<std::chrono::milliseconds> interval, OnChange on_change,
-                        OnError on_error) {
+                        OnError on_error, bool every_refresh) {
     stop();
     auto wake = std::make_shared<WatchWake>();
     wake->interval = interval;
@@ -527,21 +527,21 @@ void PipeCatalog::start(std::optional<std::chrono::milliseconds> interval, OnCha
         std::lock_guard lock(mutex_);
         wake_ = wake;
     }
-    watcher_ = std::jthread(
-        [this, wake, on_change = std::move(on_change), on_error = std::move(on_error)] {
-            bool first = true;
-            bool failed = false;
-            do {
-                auto r = refresh();
-                if (!r) {
-                    if (on_error) on_error(r.error());
-                } else if (on_change && (first || failed || !r->diff.empty())) {
-                    on_change(r->snapshot, r->diff);
-                }
-                first = false;
-                failed = !r;
-            } while (wait_for_next_refresh(*wake, std::chrono::steady_clock::now()));
-        });
+    watcher_ = std::jthread([this, wake, on_change = std::move(on_change),
+                             on_error = std::move(on_error), every_refresh] {
+        bool first = true;
+        bool failed = false;
+        do {
+            auto r = refresh();
+            if (!r) {
+                if (on_error) on_error(r.error());
+            } else if (on_change && (every_refresh || first || failed || !r->diff.empty())) {
+                on_change(r->snapshot, r->diff);
+            }
+            first = false;
+            failed = !r;
+        } while (wait_for_next_refresh(*wake, std::chrono::steady_clock::now()));
+    });
 }
 
 void PipeCatalog::stop() {

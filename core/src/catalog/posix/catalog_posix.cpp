@@ -174,6 +174,7 @@ void add_folder(const std::string& folder, const std::map<std::string, FifoUse>&
     UniqueDir dir{::opendir(folder.c_str())};
     if (!dir) {
         snap.notes.push_back("folder " + folder + " could not be read: " + std::strerror(errno));
+        snap.sources_failed |= static_cast<std::uint32_t>(CatalogSource::Folder);
         return;
     }
     snap.sources_used |= static_cast<std::uint32_t>(CatalogSource::Folder);
@@ -214,7 +215,10 @@ Result<Snapshot> list_pipes(const CatalogOptions& options) {
         snap.notes.push_back(
             std::to_string(scan.denied) +
             " processes could not be read (their holders are not shown); run as root to see them");
-    if (scan.ok) snap.sources_used |= static_cast<std::uint32_t>(CatalogSource::ProcFd);
+    if (scan.ok)
+        snap.sources_used |= static_cast<std::uint32_t>(CatalogSource::ProcFd);
+    else
+        snap.sources_failed |= static_cast<std::uint32_t>(CatalogSource::ProcFd);
 
     // 2. Sockets: /proc/net/unix.
     std::string text = read_small_file("/proc/net/unix");
@@ -223,8 +227,10 @@ Result<Snapshot> list_pipes(const CatalogOptions& options) {
     }
     if (!text.empty())
         add_sockets(text, scan, snap);
-    else
+    else {
         snap.notes.push_back("/proc/net/unix could not be read: sockets are not listed");
+        snap.sources_failed |= static_cast<std::uint32_t>(CatalogSource::ProcNetUnix);
+    }
 
     // 3. FIFOs in use.
     add_fifos_in_use(scan.fifos, snap);

@@ -548,6 +548,7 @@ Result<Snapshot> list_pipes(const CatalogOptions& options) {
             snap.entries = std::move(dir).value();
         } else {
             dir_error = dir.error();
+            snap.sources_failed |= static_cast<std::uint32_t>(CatalogSource::NtDirectory);
             snap.notes.push_back("pipe directory: " + dir.error().to_string());
         }
     }
@@ -572,6 +573,7 @@ Result<Snapshot> list_pipes(const CatalogOptions& options) {
             for (auto& e : table->entries) snap.entries.push_back(std::move(e));
         } else {
             table_error = table.error();
+            snap.sources_failed |= static_cast<std::uint32_t>(CatalogSource::HandleTable);
             snap.notes.push_back("handle table: " + table.error().to_string());
         }
     }
