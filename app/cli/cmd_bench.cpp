@@ -9,6 +9,7 @@
 #include "pipescope/bench.hpp"
 #include "pipescope/bench_baseline.hpp"
 #include "pipescope/files.hpp"
+#include "pipescope/metrics.hpp"
 #include "pipescope/platform.hpp"
 
 namespace pipescope::cli {
@@ -19,6 +20,7 @@ using namespace pipescope::core;
 
 struct BenchArgs {
     std::string transport, io, pattern, size, type, quota, preset, sweep, cpu, compare;
+    std::string metrics;  // --metrics FILE: the runs as Prometheus metrics
     double duration = 0, rate = 0;
     int clients = 0, inflight = 0;
     bool verify = false, process = false, baseline = false, json = false, csv = false;
@@ -253,6 +255,12 @@ int run_bench(const BenchArgs& a, const CLI::App& cmd) {
     }
     bool all_ok = true;
     for (const auto& r : reports) all_ok = all_ok && r.ok;
+    if (!a.metrics.empty()) {
+        if (auto st = write_file_atomic(a.metrics, bench_metrics_text(reports)); !st) {
+            std::fprintf(stderr, "%s\n", core::metrics_file_error(st.error()).c_str());
+            all_ok = false;
+        }
+    }
     if (a.json) {
         if (reports.size() == 1) {
             std::puts(report_to_json(reports.front()).c_str());
@@ -320,6 +328,10 @@ void register_bench(CLI::App& app, Context& ctx) {
     cmd->add_option("--sweep", args->sweep, "grid, e.g. size=1..4M*2,type=byte|message");
     cmd->add_option("--compare", args->compare, "A.json,B.json: compare two saved --json runs");
     cmd->add_flag("--json", args->json, "print the report as JSON");
+    cmd->add_option("--metrics", args->metrics,
+                    "also write the run(s) as Prometheus metrics to FILE (throughput, messages "
+                    "per second, latency quantiles, errors; baseline ratios with --baseline), "
+                    "labelled with the scenario");
     cmd->add_flag("--csv", args->csv, "print the intervals (or a sweep's table) as CSV");
     cmd->callback([args, cmd, &ctx] { ctx.exit_code = run_bench(*args, *cmd); });
 }

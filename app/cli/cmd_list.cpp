@@ -1,6 +1,8 @@
 // pipescope-cli list: the PipeList replacement. Passive: it never opens or connects to a pipe.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
@@ -12,10 +14,16 @@
 #include "pipescope/catalog.hpp"
 #include "pipescope/catalog_export.hpp"
 #include "pipescope/files.hpp"
+#include "pipescope/metrics.hpp"
 #include "pipescope/platform.hpp"
 
 namespace pipescope::cli {
 namespace {
+
+std::atomic<bool> list_interrupted{false};
+extern "C" void on_list_signal(int) {
+    list_interrupted = true;
+}
 
 struct ListOptions {
     bool json = false;
@@ -26,6 +34,10 @@ struct ListOptions {
     int watch_count = 0;  // refreshes before --watch stops (0: until interrupted)
     std::string compare;  // a saved list (--json output or the GUI's JSON export) to compare with
     std::vector<std::string> folders;
+    std::string metrics_file;  // --metrics: Prometheus text for a textfile collector ("-": stdout)
+    double metrics_interval_s = 0;  // --interval: keep rewriting the metrics file
+    std::size_t max_series = core::kDefaultMaxSeries;
+    bool normalize_names = false;
 };
 
 // The filter the GUI uses too: name, kind, PID or process name, case-insensitive.
@@ -154,9 +166,84 @@ void print_notes(const core::Snapshot& snap) {
     for (const auto& n : snap.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
 }
 
+// Writes one render of the metrics to the file (or stdout for "-"). False after printing why.
+bool write_list_metrics(const ListOptions& o, const std::string& text) {
+    if (o.metrics_file == "-") {
+        std::fputs(text.c_str(), stdout);
+        std::fflush(stdout);
+        return true;
+    }
+    if (auto st = core::write_file_atomic(o.metrics_file, text); !st) {
+        std::fprintf(stderr, "%s\n", core::metrics_file_error(st.error()).c_str());
+        return false;
+    }
+    return true;
+}
+
+// list --metrics FILE [--interval S]: the exporter's metrics as a file for node_exporter's or
+// windows_exporter's textfile collector, written atomically (a collector never reads half a
+// file). With --interval the catalog's watcher lists and the file is rewritten after each
+// listing, until Ctrl+C or --count writes.
+int run_list_metrics(const ListOptions& o, const core::CatalogOptions& copt) {
+    core::MetricsOptions mo;
+    mo.filter = o.filter;
+    mo.max_series = o.max_series;
+    mo.normalize_names = o.normalize_names;
+    if (o.metrics_interval_s <= 0) {
+        auto r = core::list_pipes(copt);
+        if (!r) {
+            std::fprintf(stderr, "error: %s\n", r.error().to_string().c_str());
+            return 1;
+        }
+        print_notes(*r);
+        return write_list_metrics(o, core::catalog_metrics_text(*r, mo)) ? 0 : 1;
+    }
+    if (o.metrics_interval_s > 86400) {
+        std::fprintf(stderr, "error: --interval %g: give seconds up to 86400\n",
+                     o.metrics_interval_s);
+        return 2;
+    }
+    core::CatalogMetrics metrics(mo, /*long_running=*/true);
+    core::PipeCatalog catalog(copt);
+    std::mutex m;
+    std::condition_variable cv;
+    int writes = 0, failures = 0;
+    auto interval =
+        std::chrono::milliseconds(static_cast<long long>(o.metrics_interval_s * 1000 + 0.5));
+    catalog.start(
+        std::max(interval, std::chrono::milliseconds(1)),
+        [&](const std::shared_ptr<const core::Snapshot>& snap, const core::SnapshotDiff& d) {
+            metrics.record(snap, d);
+            const bool ok = write_list_metrics(o, metrics.text());
+            std::lock_guard lock(m);
+            ok ? ++writes : ++failures;
+            cv.notify_all();
+        },
+        [&](const core::Error& e) {
+            metrics.record_error();
+            std::fprintf(stderr, "error: %s (the file keeps the last good listing)\n",
+                         e.to_string().c_str());
+            const bool ok = write_list_metrics(o, metrics.text());
+            std::lock_guard lock(m);
+            ok ? ++writes : ++failures;
+            cv.notify_all();
+        },
+        /*every_refresh=*/true);
+    list_interrupted = false;
+    std::signal(SIGINT, on_list_signal);
+    std::signal(SIGTERM, on_list_signal);
+    std::unique_lock lock(m);
+    while (!list_interrupted && (o.watch_count <= 0 || writes + failures < o.watch_count))
+        cv.wait_for(lock, std::chrono::milliseconds(100));
+    lock.unlock();
+    catalog.stop();
+    return writes > 0 ? 0 : 1;
+}
+
 int run_list(const ListOptions& o) {
     core::CatalogOptions copt;
     copt.folders = o.folders;
+    if (!o.metrics_file.empty()) return run_list_metrics(o, copt);
     if (!o.nobanner && !o.json && !o.csv) {
         std::printf("pipescope-cli %s list (%s): passive listing, no pipe is opened\n\n",
                     core::version(), core::platform_name().c_str());
@@ -254,7 +341,9 @@ void register_list(CLI::App& app, Context& ctx) {
     cmd->add_option("--filter", opts->filter, "Only names containing TEXT (case-insensitive)");
     cmd->add_option("--watch", opts->watch_seconds,
                     "Refresh every SECONDS and print added (+), removed (-), changed (~) lines");
-    cmd->add_option("--count", opts->watch_count, "With --watch: stop after N refreshes");
+    cmd->add_option("--count", opts->watch_count,
+                    "With --watch: stop after N refreshes; with --metrics --interval: after N "
+                    "writes");
     cmd->add_option("--compare", opts->compare,
                     "Compare with a saved list (FILE from list --json or the GUI's JSON export): "
                     "print added (+), "
@@ -262,6 +351,26 @@ void register_list(CLI::App& app, Context& ctx) {
         ->excludes("--watch")
         ->excludes("--csv");
     cmd->add_flag("--nobanner", opts->nobanner, "No banner line");
+    auto* metrics =
+        cmd->add_option("--metrics", opts->metrics_file,
+                        "Write Prometheus metrics to FILE (the textfile collector's .prom file; "
+                        "'-': stdout), atomically, LF line ends")
+            ->excludes("--json")
+            ->excludes("--csv")
+            ->excludes("--watch")
+            ->excludes("--compare");
+    cmd->add_option("--interval", opts->metrics_interval_s,
+                    "With --metrics: rewrite the file every SECONDS until Ctrl+C")
+        ->needs(metrics);
+    cmd->add_option("--max-series", opts->max_series,
+                    "With --metrics: per-pipe series at most (pipes kept in name order; the rest "
+                    "counted in pipescope_series_dropped)")
+        ->needs(metrics)
+        ->capture_default_str();
+    cmd->add_flag("--normalize-names", opts->normalize_names,
+                  "With --metrics: replace GUIDs, long hex ids and digit runs in names (<guid>, "
+                  "<hex>, <n>) so series survive restarts")
+        ->needs(metrics);
     cmd->add_option("--folder", opts->folders,
                     "Linux: also scan FOLDER for sockets and FIFOs (repeatable)");
     cmd->callback([opts, &ctx] { ctx.exit_code = run_list(*opts); });

@@ -19,7 +19,8 @@ void register_inspect(CLI::App& app, Context& ctx);     // cmd_inspect.cpp
 void register_client(CLI::App& app, Context& ctx);
 void register_server(CLI::App& app, Context& ctx);
 void register_relay(CLI::App& app, Context& ctx);
-void register_audit(CLI::App& app, Context& ctx);  // cmd_audit.cpp
-void register_proxy(CLI::App& app, Context& ctx);  // cmd_proxy.cpp
+void register_audit(CLI::App& app, Context& ctx);     // cmd_audit.cpp
+void register_proxy(CLI::App& app, Context& ctx);     // cmd_proxy.cpp
+void register_exporter(CLI::App& app, Context& ctx);  // cmd_exporter.cpp
 
 }  // namespace pipescope::cli

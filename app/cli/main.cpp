@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     cli::register_relay(app, ctx);
     cli::register_audit(app, ctx);
     cli::register_proxy(app, ctx);
+    cli::register_exporter(app, ctx);
 
     try {
         app.parse(argc, argv);
