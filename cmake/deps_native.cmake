@@ -92,3 +92,11 @@ unset(_ps_t)
 # Nothing to link on Linux
 add_library(pipescope_dep_win32libs INTERFACE)
 add_library(pipescope::win32libs ALIAS pipescope_dep_win32libs)
+
+# nettle (nettle-dev): MD4, HMAC-MD5/SHA-256, AES-CMAC and SHA-512 for the SMB client's NTLMv2,
+# signing and 3.1.1 pre-authentication integrity (core/src/smb/posix). Native only: the Windows
+# build reaches remote pipes through the OS redirector.
+pkg_check_modules(PIPESCOPE_PC_NETTLE REQUIRED IMPORTED_TARGET nettle)
+add_library(pipescope_dep_nettle INTERFACE)
+target_link_libraries(pipescope_dep_nettle INTERFACE PkgConfig::PIPESCOPE_PC_NETTLE)
+add_library(pipescope::nettle ALIAS pipescope_dep_nettle)

@@ -2,6 +2,7 @@
 
 #include "pipescope/pipe_security.hpp"
 #include "pipescope/sddl.hpp"
+#include "pipescope/smb.hpp"
 
 #ifdef _WIN32
 #include <io.h>
@@ -74,6 +75,38 @@ bool ServerConfigFlags::apply(core::Endpoint& ep) const {
     for (const auto& w : core::server_security_warnings(ep.server, ep.kind)) {
         std::fprintf(stderr, "warning: %s\n", w.c_str());
     }
+    return true;
+}
+
+void RemoteFlags::add(CLI::App& cmd) {
+    cmd.add_option("--smb-port", smb_port, "Remote names: the server's SMB port (POSIX)")
+        ->capture_default_str();
+    cmd.add_option("--user", user,
+                   "Remote names: DOMAIN\\user, user@domain or user (default: anonymous)");
+    cmd.add_option("--password-file", password_file,
+                   "Remote names: a file whose first line is the password");
+    cmd.add_flag("--require-signing", require_signing,
+                 "Remote names: refuse an SMB session that is not signed");
+    cmd.add_flag("--encrypt", encrypt, "Remote names: ask for SMB3 encryption");
+}
+
+bool RemoteFlags::apply(core::RemoteOptions& remote) const {
+    if (smb_port < 1 || smb_port > 65535)
+        return TransportFlags::fail("bad --smb-port " + std::to_string(smb_port) +
+                                    ": give a TCP port from 1 to 65535");
+    remote.smb_port = static_cast<std::uint16_t>(smb_port);
+    if (auto c = core::smb::parse_user(user); !c)
+        return TransportFlags::fail(c.error().to_string());
+    remote.user = user;
+    if (!password_file.empty()) {
+        if (user.empty())
+            return TransportFlags::fail("--password-file needs --user (a guest has no password)");
+        auto password = core::smb::read_password_file(password_file);
+        if (!password) return TransportFlags::fail(password.error().to_string());
+        remote.password = std::move(*password);
+    }
+    remote.require_signing = require_signing;
+    remote.encrypt = encrypt;
     return true;
 }
 

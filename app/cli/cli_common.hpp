@@ -59,6 +59,21 @@ struct TransportFlags {
     }
 };
 
+// How to reach remote names (\\host\pipe\x): the SMB port, the user and the file holding the
+// password (never the password itself on the command line). client and inspect take them.
+struct RemoteFlags {
+    int smb_port = 445;
+    std::string user;
+    std::string password_file;
+    bool require_signing = false;
+    bool encrypt = false;
+
+    void add(CLI::App& cmd);
+    // Fills `remote` (reading the password file); prints the problem and returns false on bad
+    // input. Never prints the password.
+    bool apply(core::RemoteOptions& remote) const;
+};
+
 // The listening side's pipe configuration, as `server` and `proxy` take it: CreateNamedPipe's
 // settings on Windows, their counterparts on POSIX.
 struct ServerConfigFlags {

@@ -20,6 +20,7 @@ namespace {
 
 struct ClientFlags {
     TransportFlags t;
+    RemoteFlags remote;
     bool hex = false;
     bool utf16 = false;
     int timeout_ms = 5000;
@@ -116,6 +117,7 @@ int run(const ClientFlags& f) {
     ep.client.impersonation = *level;
     ep.client.access = *access;
     ep.client.retry_busy = f.retry;
+    if (!f.remote.apply(ep.client.remote)) return 2;
     for (const auto& w : core::client_security_warnings(ep.client, ep.kind)) {
         std::fprintf(stderr, "warning: %s\n", w.c_str());
     }
@@ -204,6 +206,7 @@ void register_client(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand(
         "client", "Connect to a pipe: stdin lines to the pipe, the pipe to stdout");
     flags->t.add(*cmd);
+    flags->remote.add(*cmd);
     cmd->add_flag("--hex", flags->hex, "Input lines are hex; output is printed as hex");
     cmd->add_flag("--utf16", flags->utf16, "Send text as UTF-16LE");
     cmd->add_option("--timeout", flags->timeout_ms, "Connect and reply timeout, ms")

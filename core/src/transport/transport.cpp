@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "pipescope/smb.hpp"
 #include "transport/transport_backend.hpp"
 
 namespace pipescope::core {
@@ -28,6 +29,26 @@ Timeout remaining(Timeout total, Clock::time_point deadline) {
     auto left = std::chrono::duration_cast<Timeout>(deadline - Clock::now());
     return left.count() < 0 ? Timeout{0} : left;
 }
+
+#ifndef _WIN32
+Result<std::unique_ptr<Channel>> connect_remote(const Endpoint& endpoint, Timeout timeout,
+                                                std::stop_token stop) {
+    const RemoteOptions& remote = endpoint.client.remote;
+    auto credentials = smb::parse_user(remote.user);
+    if (!credentials) return credentials.error();
+    smb::Options options;
+    options.host = endpoint.name.host();
+    options.port = remote.smb_port;
+    options.credentials = std::move(*credentials);
+    options.credentials.password = remote.password;
+    options.timeout = timeout;
+    options.require_signing = remote.require_signing;
+    options.encrypt = remote.encrypt;
+    auto channel = smb::open_remote_pipe(endpoint.name, options, endpoint.client, std::move(stop));
+    if (!channel) return channel.error();
+    return std::unique_ptr<Channel>(std::move(*channel));
+}
+#endif
 
 }  // namespace
 
@@ -235,6 +256,11 @@ Result<std::unique_ptr<Listener>> listen(const Endpoint& endpoint) {
 
 Result<std::unique_ptr<Channel>> connect(const Endpoint& endpoint, Timeout timeout,
                                          std::stop_token stop) {
+#ifndef _WIN32
+    // \\host\pipe\x: over the project's SMB client (Windows hands it to the redirector).
+    if (endpoint.name.form() == PipeName::Form::Win32 && !endpoint.name.is_local())
+        return connect_remote(endpoint, timeout, std::move(stop));
+#endif
     if (!transport_available(endpoint.kind)) {
         return make_error(ErrorCode::Unsupported, "connect", endpoint.name.display(),
                           std::string("the transport '") + std::string(to_string(endpoint.kind)) +
