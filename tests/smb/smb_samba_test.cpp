@@ -186,6 +186,47 @@ TEST(SmbSamba, UserSessionIsSignedOnTheHighestDialect) {
     EXPECT_EQ(info->server_name, "PSTESTSRV");
 }
 
+// Each dialect's signing: HMAC-SHA256 (2.x), AES-CMAC with the 3.0 KDF (3.0, 3.0.2) and with
+// the 3.1.1 pre-authentication hash (3.1.1). A wrong key or hash fails the signature check of
+// the logon's last reply or of the first signed one (tree connect).
+struct DialectCase {
+    const char* max_protocol;
+    smb::Dialect dialect;
+};
+
+class SmbSambaDialects : public ::testing::TestWithParam<DialectCase> {};
+
+TEST_P(SmbSambaDialects, SignedUserSessionBindsSrvsvc) {
+    SambaServer server;
+    SambaOptions options;
+    options.signing_mandatory = true;
+    options.max_protocol = GetParam().max_protocol;
+    START_SAMBA(server, options);
+    auto session = smb::Session::connect_tcp(user_options(server));
+    ASSERT_TRUE(session) << session.error().to_string();
+    auto info = (*session)->logon();
+    ASSERT_TRUE(info) << info.error().to_string();
+    EXPECT_EQ(info->dialect, GetParam().dialect);
+    EXPECT_TRUE(info->signing);
+    auto channel = (*session)->open_pipe("srvsvc", core::ClientConfig{});
+    ASSERT_TRUE(channel) << channel.error().to_string();
+    std::vector<std::byte> reply(4096);
+    auto r = (*channel)->transact(bind_bytes(), reply, 10s);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(reply[2], std::byte{12});
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, SmbSambaDialects,
+                         ::testing::Values(DialectCase{"SMB2_02", smb::Dialect::Smb202},
+                                           DialectCase{"SMB2_10", smb::Dialect::Smb210},
+                                           DialectCase{"SMB3_00", smb::Dialect::Smb300},
+                                           DialectCase{"SMB3_02", smb::Dialect::Smb302},
+                                           DialectCase{"SMB3_11", smb::Dialect::Smb311}),
+                         [](const auto& test) {
+                             return std::string(test.param.max_protocol).substr(3, 1) +
+                                    std::string(test.param.max_protocol).substr(5, 2);
+                         });
+
 TEST(SmbSamba, AnonymousSessionIsGuestAndUnsigned) {
     SambaServer server;
     START_SAMBA(server, SambaOptions{});

@@ -208,6 +208,8 @@ bool SambaServer::start(const SambaOptions& options, std::string* error) {
           << "  server min protocol = SMB2_02\n";
         if (options.signing_mandatory) c << "  server signing = mandatory\n";
         if (options.encrypt_required) c << "  server smb encrypt = required\n";
+        if (!options.max_protocol.empty())
+            c << "  server max protocol = " << options.max_protocol << "\n";
         c << "[share]\n"
           << "  path = " << dir_ << "/share\n"
           << "  guest ok = " << (options.guest_ok ? "yes" : "no") << "\n";

@@ -20,6 +20,7 @@ struct SambaOptions {
     bool encrypt_required = false;    // smb encrypt = required (server smb encrypt)
     bool map_to_guest_never = false;  // map to guest = never (bad users are refused)
     bool guest_ok = true;             // a guest share; "map to guest = bad user" unless never
+    std::string max_protocol;         // server max protocol (SMB2_10, SMB3_00, ...); empty: 3.1.1
 };
 
 class SambaServer {
