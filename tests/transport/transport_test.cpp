@@ -301,6 +301,52 @@ TEST_P(TransportTest, CancelWakesABlockedRead) {
     EXPECT_EQ(r.error().code, ErrorCode::Cancelled) << r.error().to_string();
 }
 
+// The watchdog keeps interrupting a call past its deadline every 2 ms until it returns; none of
+// those interrupts may land in the next call, which must wait for its data and succeed.
+TEST_P(TransportTest, TimedOutCallDoesNotDisturbTheNextCall) {
+    auto p = connect_pair(make_endpoint(GetParam(), "late"));
+    ASSERT_TRUE(p.server && p.client);
+    std::vector<std::byte> buf(16);
+    for (int round = 0; round < 5; ++round) {
+        auto r = p.server->read(buf, 20ms);
+        ASSERT_FALSE(r.ok());
+        ASSERT_EQ(r.error().code, ErrorCode::Timeout) << r.error().to_string();
+        auto writer = std::async(std::launch::async, [&] {
+            std::this_thread::sleep_for(30ms);
+            return p.client->write_all(bytes_of("y"), 5000ms);
+        });
+        auto r2 = p.server->read(buf, 10000ms);
+        ASSERT_TRUE(r2.ok()) << "round " << round << ": " << r2.error().to_string();
+        EXPECT_EQ(r2->bytes, 1u);
+        EXPECT_EQ(static_cast<char>(buf[0]), 'y');
+        ASSERT_TRUE(writer.get().ok());
+    }
+}
+
+// cancel() racing the start of a blocking call (before, during and just after it enters the
+// OS) always wakes it: the watchdog looks again after a cancel, so a call whose start it did
+// not see yet is still interrupted.
+TEST_P(TransportTest, CancelRacingTheStartOfACallStillWakesIt) {
+    for (int round = 0; round < 30; ++round) {
+        auto p = connect_pair(make_endpoint(GetParam(), "race"));
+        ASSERT_TRUE(p.server && p.client);
+        std::atomic<bool> started{false};
+        auto reader = std::async(std::launch::async, [&] {
+            std::vector<std::byte> buf(16);
+            started = true;
+            return p.server->read(buf, kInfinite);
+        });
+        while (!started) std::this_thread::yield();
+        std::this_thread::sleep_for(std::chrono::microseconds(round * 20));
+        p.server->cancel();
+        ASSERT_EQ(reader.wait_for(5s), std::future_status::ready)
+            << "round " << round << ": cancel did not wake the read";
+        auto r = reader.get();
+        ASSERT_FALSE(r.ok());
+        EXPECT_EQ(r.error().code, ErrorCode::Cancelled) << r.error().to_string();
+    }
+}
+
 TEST_P(TransportTest, CancelWakesABlockedAccept) {
     auto l = listen(make_endpoint(GetParam(), "cacc"));
     ASSERT_TRUE(l.ok()) << l.error().to_string();

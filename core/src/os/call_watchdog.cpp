@@ -34,17 +34,24 @@ class CallWatchdog {
         slots_.erase(std::remove(slots_.begin(), slots_.end(), slot), slots_.end());
     }
 
-    // A slot was armed with `deadline_ns`, or cancelled (0): wakes the loop only when that is
-    // earlier than the wake-up it has planned. seq_cst pairs with the loop's store of next_.
+    // A slot was armed with `deadline_ns` (or cancelled: 0). Wakes the loop only when that is
+    // earlier than the wake-up it has planned. The plan may be read a moment old: the loop's
+    // second look (see loop()) covers an arm that missed a newer plan.
     void armed(std::int64_t deadline_ns) noexcept {
-        if (deadline_ns >= next_.load(std::memory_order_seq_cst)) return;
+        if (deadline_ns >= next_.load(std::memory_order_relaxed)) return;
+        kick();
+    }
+
+    void cancelled() noexcept { kick(); }
+
+  private:
+    CallWatchdog() = default;
+
+    void kick() {
         std::lock_guard lock(mu_);
         kicked_ = true;
         cv_.notify_one();
     }
-
-  private:
-    CallWatchdog() = default;
 
     static std::int64_t now_ns() {
         return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -52,49 +59,51 @@ class CallWatchdog {
             .count();
     }
 
-    // Interrupts what is due; returns the earliest deadline still ahead. Holds mu_.
+    // Interrupts what is due; returns the earliest deadline still ahead. Holds mu_ (so no slot
+    // is destroyed under it).
     std::int64_t sweep(std::int64_t now) {
         constexpr std::int64_t kRepeatNs = 2'000'000;  // until the call has returned
         std::int64_t earliest = CallSlot::kNever;
         for (CallSlot* s : slots_) {
-            if (s->state_.load(std::memory_order_seq_cst) != CallSlot::kArmed) continue;
-            const bool cancel = s->cancelled_.load(std::memory_order_seq_cst);
-            const std::int64_t d = s->deadline_ns_.load(std::memory_order_seq_cst);
+            const std::uint64_t call = s->call_.load(std::memory_order_acquire);
+            if ((call & 1) == 0) continue;  // between calls
+            const bool cancel = s->cancelled_.load(std::memory_order_acquire);
+            const std::int64_t d = s->deadline_ns_.load(std::memory_order_relaxed);
             if (!cancel && d > now) {
                 earliest = std::min(earliest, d);
                 continue;
             }
-            std::uint32_t expect = CallSlot::kArmed;
-            if (s->state_.compare_exchange_strong(expect, CallSlot::kBusy)) {
-                s->fired_.store(true, std::memory_order_release);
-                detail::interrupt(s->thread_);
-                s->state_.store(CallSlot::kArmed, std::memory_order_release);
-            }
+            // Record which call this is before interrupting it, so the owner can tell our
+            // interrupt from one meant for an earlier call.
+            s->fired_call_.store(call, std::memory_order_release);
+            detail::interrupt(ThreadRef{s->thread_.load(std::memory_order_relaxed)});
             earliest = std::min(earliest, now + kRepeatNs);
         }
         return earliest;
     }
 
     void loop() {
+        using std::chrono::nanoseconds;
+        using std::chrono::steady_clock;
+        constexpr std::int64_t kSecondLookNs = 1'000'000;
         std::unique_lock lock(mu_);
         for (;;) {
             kicked_ = false;
             std::int64_t next = sweep(now_ns());
-            // Publish the plan, then look once more: a slot armed before the store saw the old
-            // plan and may not have kicked us.
-            next_.store(next, std::memory_order_seq_cst);
-            const std::int64_t again = sweep(now_ns());
-            if (again < next) {
-                next_.store(again, std::memory_order_seq_cst);
-                next = again;
-            }
+            next_.store(next, std::memory_order_relaxed);
+            // Look once more a moment later: an arm or cancel racing with the sweep may not have
+            // been visible to it, and the arm may have read the old plan and not kicked us.
+            const std::int64_t second = std::min(next, now_ns() + kSecondLookNs);
+            cv_.wait_until(lock, steady_clock::time_point(nanoseconds(second)),
+                           [&] { return kicked_; });
             if (kicked_) continue;
+            next = sweep(now_ns());
+            next_.store(next, std::memory_order_relaxed);
             if (next == CallSlot::kNever) {
                 cv_.wait(lock, [&] { return kicked_; });
             } else {
-                const auto at =
-                    std::chrono::steady_clock::time_point(std::chrono::nanoseconds(next));
-                cv_.wait_until(lock, at, [&] { return kicked_; });
+                cv_.wait_until(lock, steady_clock::time_point(nanoseconds(next)),
+                               [&] { return kicked_; });
             }
         }
     }
@@ -116,19 +125,18 @@ CallSlot::~CallSlot() {
 }
 
 bool CallSlot::arm(Timeout timeout) noexcept {
-    thread_ = detail::current_thread();
-    fired_.store(false, std::memory_order_relaxed);
     std::int64_t deadline = kNever;
     if (timeout.count() >= 0) {
         // The coarse clock may lag: add its lag so a call never times out early.
         deadline = detail::coarse_now_ns() + detail::kCoarseLagNs +
                    std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
     }
+    const std::uint64_t call = call_.load(std::memory_order_relaxed) + 1;  // odd: armed
+    thread_.store(detail::current_thread().value, std::memory_order_relaxed);
     deadline_ns_.store(deadline, std::memory_order_relaxed);
-    state_.store(kArmed, std::memory_order_seq_cst);
-    // Pairs with cancel(): either we see its flag here, or its sweep sees us armed.
-    if (cancelled_.load(std::memory_order_seq_cst)) {
-        (void)disarm();
+    call_.store(call, std::memory_order_release);
+    if (cancelled_.load(std::memory_order_acquire)) {
+        call_.store(call + 1, std::memory_order_release);
         return false;
     }
     if (deadline != kNever) CallWatchdog::instance().armed(deadline);
@@ -136,19 +144,16 @@ bool CallSlot::arm(Timeout timeout) noexcept {
 }
 
 CallOutcome CallSlot::disarm() noexcept {
-    std::uint32_t expect = kArmed;
-    while (!state_.compare_exchange_weak(expect, kIdle, std::memory_order_acq_rel)) {
-        expect = kArmed;  // the watchdog is interrupting this call right now: a moment
-        std::this_thread::yield();
-    }
-    if (!fired_.load(std::memory_order_acquire)) return CallOutcome::Completed;
+    const std::uint64_t call = call_.load(std::memory_order_relaxed);
+    call_.store(call + 1, std::memory_order_release);  // even: between calls
+    if (fired_call_.load(std::memory_order_acquire) != call) return CallOutcome::Completed;
     return cancelled_.load(std::memory_order_acquire) ? CallOutcome::Cancelled
                                                       : CallOutcome::TimedOut;
 }
 
 void CallSlot::cancel() noexcept {
-    cancelled_.store(true, std::memory_order_seq_cst);
-    CallWatchdog::instance().armed(0);
+    cancelled_.store(true, std::memory_order_release);
+    CallWatchdog::instance().cancelled();
 }
 
 }  // namespace pipescope::core::os

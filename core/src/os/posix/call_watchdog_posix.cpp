@@ -2,10 +2,14 @@
 // nothing and is installed without SA_RESTART, so the call returns EINTR (or a partial count).
 // SIGURG because its default action is to be ignored and debuggers pass it silently; a program
 // that already handles SIGURG keeps its handler (then it must not use SA_RESTART, or timeouts
-// of blocking pipe calls wait for data).
+// of blocking pipe calls wait for data). The signal goes to the thread's id with tgkill, not to a
+// pthread_t: the watchdog may interrupt a call just as it returns, and a thread that has since
+// ended makes tgkill fail with ESRCH, where pthread_kill would be undefined.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mutex>
 
@@ -23,15 +27,22 @@ const std::int64_t kCoarseLagNs = [] {
     return static_cast<std::int64_t>(res.tv_sec) * 1'000'000'000 + res.tv_nsec;
 }();
 
+namespace {
+thread_local pid_t cached_thread_id = 0;  // reset in a forked child (see prepare_interrupts)
+}  // namespace
+
 ThreadRef current_thread() noexcept {
-    return ThreadRef{static_cast<std::uintptr_t>(::pthread_self())};
+    if (cached_thread_id == 0) cached_thread_id = static_cast<pid_t>(::syscall(SYS_gettid));
+    return ThreadRef{static_cast<std::uintptr_t>(cached_thread_id)};
 }
 
 void interrupt(ThreadRef thread) noexcept {
-    ::pthread_kill(static_cast<pthread_t>(thread.value), SIGURG);
+    ::syscall(SYS_tgkill, ::getpid(), static_cast<pid_t>(thread.value), SIGURG);
 }
 
 void prepare_interrupts() {
+    // A forked child's one thread has a new id, but inherits the forking thread's cache.
+    ::pthread_atfork(nullptr, nullptr, [] { cached_thread_id = 0; });
     struct sigaction old {};
     if (::sigaction(SIGURG, nullptr, &old) == 0 &&
         (old.sa_handler == SIG_DFL || old.sa_handler == SIG_IGN) && !(old.sa_flags & SA_SIGINFO)) {

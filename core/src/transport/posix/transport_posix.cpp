@@ -232,54 +232,17 @@ class PosixChannel final : public Channel {
             !ready_now(rfd_.get(), POLLIN)) {
             return timeout_error("read", subject_);
         }
-        // Seqpacket: with SO_PASSCRED on, every dequeued message, empty or not, carries an
-        // SCM_CREDENTIALS control message; the end of the stream dequeues nothing and carries
-        // none. That tells a real empty message from EOF without a race (poll for POLLRDHUP
-        // cannot: an empty message may still be queued ahead of the shutdown).
-        iovec iov[2] = {{buf.data(), buf.size()}, {overflow_.get(), overflow_size_}};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
-        msghdr msg{};
+        if (kind_ == TransportKind::UnixSeqpacket) return read_message(buf, timeout, flags);
         if (!rd_slot_.arm(timeout)) return cancelled_error(subject_);
         ssize_t n;
         for (;;) {
-            if (kind_ == TransportKind::UnixSeqpacket) {
-                msg = msghdr{};
-                msg.msg_iov = iov;
-                msg.msg_iovlen = 2;
-                msg.msg_control = control;
-                msg.msg_controllen = sizeof control;
-                n = ::recvmsg(rfd_.get(), &msg, MSG_CMSG_CLOEXEC | flags);
-            } else if (kind_ == TransportKind::Fifo) {
-                n = ::read(rfd_.get(), buf.data(), buf.size());
-            } else {
-                n = ::recv(rfd_.get(), buf.data(), buf.size(), flags);
-            }
+            n = kind_ == TransportKind::Fifo ? ::read(rfd_.get(), buf.data(), buf.size())
+                                             : ::recv(rfd_.get(), buf.data(), buf.size(), flags);
             if (n >= 0 || errno != EINTR || rd_slot_.fired()) break;
         }
         const int err = n < 0 ? errno : 0;
         const os::CallOutcome outcome = rd_slot_.disarm();
-        if (n < 0) {
-            if (err == EINTR || err == EAGAIN || err == EWOULDBLOCK) {
-                if (outcome == os::CallOutcome::Cancelled) return cancelled_error(subject_);
-                return timeout_error("read", subject_);
-            }
-            const char* api = kind_ == TransportKind::Fifo            ? "read"
-                              : kind_ == TransportKind::UnixSeqpacket ? "recvmsg"
-                                                                      : "recv";
-            return errno_error(err, api, subject_);
-        }
-        if (kind_ == TransportKind::UnixSeqpacket) {
-            if (static_cast<std::size_t>(n) > buf.size()) {
-                pending_off_ = 0;
-                pending_len_ = static_cast<std::size_t>(n) - buf.size();
-                res.bytes = buf.size();
-                res.message_end = false;
-                return res;
-            }
-            res.bytes = static_cast<std::size_t>(n);
-            if (n == 0) res.eof = msg.msg_controllen == 0 && (msg.msg_flags & MSG_CTRUNC) == 0;
-            return res;
-        }
+        if (n < 0) return read_error(err, outcome);
         res.bytes = static_cast<std::size_t>(n);
         res.eof = n == 0 && buf.size() > 0;
         return res;
@@ -330,6 +293,54 @@ class PosixChannel final : public Channel {
     }
 
   private:
+    // Seqpacket: with SO_PASSCRED on, every dequeued message, empty or not, carries an
+    // SCM_CREDENTIALS control message; the end of the stream dequeues nothing and carries none.
+    // That tells a real empty message from EOF without a race (poll for POLLRDHUP cannot: an
+    // empty message may still be queued ahead of the shutdown). The rest of a message longer
+    // than `buf` lands in overflow_ and is handed out by the next reads.
+    Result<ReadResult> read_message(std::span<std::byte> buf, Timeout timeout, int flags) {
+        iovec iov[2] = {{buf.data(), buf.size()}, {overflow_.get(), overflow_size_}};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+        msghdr msg{};
+        if (!rd_slot_.arm(timeout)) return cancelled_error(subject_);
+        ssize_t n;
+        for (;;) {
+            msg = msghdr{};
+            msg.msg_iov = iov;
+            msg.msg_iovlen = 2;
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            n = ::recvmsg(rfd_.get(), &msg, MSG_CMSG_CLOEXEC | flags);
+            if (n >= 0 || errno != EINTR || rd_slot_.fired()) break;
+        }
+        const int err = n < 0 ? errno : 0;
+        const os::CallOutcome outcome = rd_slot_.disarm();
+        if (n < 0) return read_error(err, outcome);
+        ReadResult res;
+        if (static_cast<std::size_t>(n) > buf.size()) {
+            pending_off_ = 0;
+            pending_len_ = static_cast<std::size_t>(n) - buf.size();
+            res.bytes = buf.size();
+            res.message_end = false;
+            return res;
+        }
+        res.bytes = static_cast<std::size_t>(n);
+        if (n == 0) res.eof = msg.msg_controllen == 0 && (msg.msg_flags & MSG_CTRUNC) == 0;
+        return res;
+    }
+
+    // A read that failed with `err` (after the watchdog said how the call ended).
+    Error read_error(int err, os::CallOutcome outcome) const {
+        if (err == EINTR || err == EAGAIN || err == EWOULDBLOCK) {
+            if (outcome == os::CallOutcome::Cancelled) return cancelled_error(subject_);
+            return timeout_error("read", subject_);
+        }
+        const char* api = kind_ == TransportKind::Fifo            ? "read"
+                          : kind_ == TransportKind::UnixSeqpacket ? "recvmsg"
+                                                                  : "recv";
+        return errno_error(err, api, subject_);
+    }
+
     TransportKind kind_;
     UniqueFd rfd_;
     UniqueFd wfd_;  // for sockets: the same number as rfd_, not closed separately

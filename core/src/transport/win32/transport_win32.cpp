@@ -248,9 +248,19 @@ class Win32PipeChannel final : public Channel {
             // the deadline or on cancel() (os/call_watchdog.hpp).
             os::CallSlot& slot = is_read ? rd_slot_ : wr_slot_;
             if (!slot.arm(timeout)) return cancelled_error(subject_);
-            BOOL ok = is_read ? ::ReadFile(h_.get(), p, n, &got, nullptr)
-                              : ::WriteFile(h_.get(), p, n, &got, nullptr);
-            DWORD err = ok ? 0 : ::GetLastError();
+            BOOL ok;
+            DWORD err;
+            for (int stray = 0;; ++stray) {
+                got = 0;
+                ok = is_read ? ::ReadFile(h_.get(), p, n, &got, nullptr)
+                             : ::WriteFile(h_.get(), p, n, &got, nullptr);
+                err = ok ? 0 : ::GetLastError();
+                // An abort meant for an earlier call (the watchdog's interrupt landed late)
+                // moved nothing: make the call again (one such abort per interrupted call at
+                // most; bounded in case something else cancels this thread's I/O).
+                if (ok || err != ERROR_OPERATION_ABORTED || got > 0 || slot.fired() || stray == 4)
+                    break;
+            }
             const os::CallOutcome outcome = slot.disarm();
             if (ok) return OpResult{got, false};
             if (err == ERROR_MORE_DATA) return OpResult{got, true};
