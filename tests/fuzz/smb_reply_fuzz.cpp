@@ -44,6 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             (void)wire::parse_ntlm_challenge(s->mech_token);
         }
         if (auto c = wire::parse_ntlm_challenge(in)) FUZZ_CHECK(c->target_info.size() <= size);
+        if (auto t = wire::parse_transform(in))
+            FUZZ_CHECK(t->original_size + wire::kTransformSize == size);
     });
     return 0;
 }

@@ -225,6 +225,33 @@ bool is_transform(ByteView m) {
     return m.size() >= 4 && m[0] == 0xFD && m[1] == 'S' && m[2] == 'M' && m[3] == 'B';
 }
 
+Bytes transform_header(const TransformHeader& t) {
+    Bytes b;
+    put(b, std::array<std::uint8_t, 4>{0xFD, 'S', 'M', 'B'});
+    put(b, t.signature);
+    put(b, t.nonce);
+    put32(b, t.original_size);
+    put16(b, 0);
+    put16(b, t.flags);
+    put64(b, t.session_id);
+    return b;
+}
+
+Result<TransformHeader> parse_transform(ByteView m) {
+    if (m.size() < kTransformSize || !is_transform(m))
+        return malformed("TRANSFORM", "an encrypted message shorter than its header");
+    TransformHeader t;
+    std::copy_n(m.begin() + 4, 16, t.signature.begin());
+    std::copy_n(m.begin() + 20, 16, t.nonce.begin());
+    t.original_size = get32(m, 36);
+    t.flags = get16(m, 42);
+    t.session_id = get64(m, 44);
+    if (t.original_size != m.size() - kTransformSize)
+        return malformed("TRANSFORM", "the original size " + std::to_string(t.original_size) +
+                                          " is not what follows the header");
+    return t;
+}
+
 Bytes negotiate_body(const NegotiateRequest& r) {
     const bool smb311 = std::find(r.dialects.begin(), r.dialects.end(), 0x0311) != r.dialects.end();
     Bytes b;

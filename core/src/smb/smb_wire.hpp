@@ -84,6 +84,20 @@ struct Header {
 [[nodiscard]] Result<std::size_t> parse_transport_prefix(ByteView prefix, std::size_t max_size);
 // A server's encrypted message (TRANSFORM_HEADER, protocol id FD 'SMB').
 [[nodiscard]] bool is_transform(ByteView message);
+// SMB2 TRANSFORM_HEADER (SMB 3.x encryption): 52 bytes before the encrypted message. The AEAD's
+// additional data is the header from the nonce on (its last 32 bytes).
+inline constexpr std::size_t kTransformSize = 52;
+inline constexpr std::size_t kTransformAadOffset = 20;
+struct TransformHeader {
+    std::array<std::uint8_t, 16> signature{};  // the AEAD tag
+    std::array<std::uint8_t, 16> nonce{};      // 11 bytes used for CCM, 12 for GCM
+    std::uint32_t original_size = 0;
+    std::uint16_t flags = 1;  // encrypted
+    std::uint64_t session_id = 0;
+};
+[[nodiscard]] Bytes transform_header(const TransformHeader& header);
+// The header of an encrypted message; its original size must be what follows the header.
+[[nodiscard]] Result<TransformHeader> parse_transform(ByteView message);
 
 // --- NEGOTIATE ---
 struct NegotiateRequest {

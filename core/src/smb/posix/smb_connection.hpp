@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -26,6 +27,16 @@
 namespace pipescope::core::smb {
 
 using Clock = std::chrono::steady_clock;
+
+// A reply, and whether it came encrypted (then its integrity was checked by the decryptor).
+struct Reply {
+    wire::Bytes message;
+    bool encrypted = false;
+};
+
+// Turns an encrypted message (transform header and all) into the plain SMB2 message, or an
+// Error when it does not decrypt.
+using Decryptor = std::function<Result<wire::Bytes>(wire::ByteView)>;
 
 class Connection {
   public:
@@ -42,8 +53,10 @@ class Connection {
     // Waits for the reply with `message_id` (an interim STATUS_PENDING reply is returned too:
     // the caller waits again). Errors: Timeout at the deadline, Cancelled, or the connection's
     // failure (BrokenPipe when the server closed it).
-    Result<wire::Bytes> wait_reply(std::uint64_t message_id, Clock::time_point deadline,
-                                   const std::atomic<bool>* caller_cancel = nullptr);
+    Result<Reply> wait_reply(std::uint64_t message_id, Clock::time_point deadline,
+                             const std::atomic<bool>* caller_cancel = nullptr);
+    // From now on encrypted messages go through `decryptor` (without one they are an error).
+    void set_decryptor(Decryptor decryptor);
     // A reply for `message_id` that arrives later is dropped (its waiter gave up).
     void forget(std::uint64_t message_id);
     // Wakes every waiter so they look at their cancel flags. Any thread.
@@ -64,7 +77,8 @@ class Connection {
 
     mutable std::mutex mu_;
     std::condition_variable cv_;
-    std::map<std::uint64_t, wire::Bytes> arrived_;
+    std::map<std::uint64_t, Reply> arrived_;
+    Decryptor decryptor_;
     std::set<std::uint64_t> forgotten_;
     bool receiving_ = false;
     std::optional<Error> broken_;

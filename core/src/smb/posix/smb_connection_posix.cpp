@@ -120,8 +120,13 @@ Status Connection::receive_some(Clock::time_point deadline) {
         return errno_error(errno, "recv", subject_);
     }
     rx_.insert(rx_.end(), buf, buf + n);
+    Decryptor decryptor;
+    {
+        std::lock_guard lk(mu_);
+        decryptor = decryptor_;
+    }
     std::size_t at = 0;
-    std::vector<std::pair<std::uint64_t, wire::Bytes>> frames;
+    std::vector<std::pair<std::uint64_t, Reply>> frames;
     Status status;
     while (rx_.size() - at >= 4) {
         auto len = wire::parse_transport_prefix(wire::ByteView(rx_).subspan(at, 4), kMaxFrame);
@@ -132,27 +137,38 @@ Status Connection::receive_some(Clock::time_point deadline) {
         if (rx_.size() - at - 4 < *len) break;
         wire::ByteView msg(rx_.data() + at + 4, *len);
         at += 4 + *len;
+        Reply reply;
         if (wire::is_transform(msg)) {
-            status = make_error(ErrorCode::Unsupported, "SMB2", subject_,
-                                "the server sent an encrypted message; this client does not "
-                                "implement SMB3 encryption. Next: allow unencrypted sessions "
-                                "on the server for this client");
-            break;
+            if (!decryptor) {
+                status = make_error(ErrorCode::Io, "SMB2", subject_,
+                                    "the server sent an encrypted message before the session "
+                                    "had keys. Next: report this with the server's version");
+                break;
+            }
+            auto plain = decryptor(msg);
+            if (!plain) {
+                status = plain.error();
+                break;
+            }
+            reply.message = std::move(*plain);
+            reply.encrypted = true;
+        } else {
+            reply.message.assign(msg.begin(), msg.end());
         }
-        auto h = wire::parse_header(msg);
+        auto h = wire::parse_header(reply.message);
         if (!h) {
             status = h.error();
             break;
         }
         if (h->message_id == kUnsolicited) continue;
-        frames.emplace_back(h->message_id, wire::Bytes(msg.begin(), msg.end()));
+        frames.emplace_back(h->message_id, std::move(reply));
     }
     rx_.erase(rx_.begin(), rx_.begin() + static_cast<std::ptrdiff_t>(at));
     std::lock_guard lk(mu_);
     for (auto& [id, m] : frames) {
         if (forgotten_.count(id)) {
             // An interim reply keeps the id alive; the final one ends it.
-            auto h = wire::parse_header(m);
+            auto h = wire::parse_header(m.message);
             if (h && h->status != wire::kStatusPending) forgotten_.erase(id);
             continue;
         }
@@ -161,12 +177,17 @@ Status Connection::receive_some(Clock::time_point deadline) {
     return status;
 }
 
-Result<wire::Bytes> Connection::wait_reply(std::uint64_t id, Clock::time_point deadline,
-                                           const std::atomic<bool>* caller_cancel) {
+void Connection::set_decryptor(Decryptor decryptor) {
+    std::lock_guard lk(mu_);
+    decryptor_ = std::move(decryptor);
+}
+
+Result<Reply> Connection::wait_reply(std::uint64_t id, Clock::time_point deadline,
+                                     const std::atomic<bool>* caller_cancel) {
     std::unique_lock lk(mu_);
     for (;;) {
         if (auto it = arrived_.find(id); it != arrived_.end()) {
-            wire::Bytes m = std::move(it->second);
+            Reply m = std::move(it->second);
             arrived_.erase(it);
             return m;
         }

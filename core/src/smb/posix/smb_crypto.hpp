@@ -26,6 +26,14 @@ using Hash512 = std::array<std::uint8_t, 64>;
 // SP800-108 counter-mode KDF with HMAC-SHA256, L = 128 (MS-SMB2 3.1.4.2). `label` and `context`
 // as MS-SMB2 gives them, the label with its terminating NUL.
 [[nodiscard]] Key16 smb3_kdf(const Key16& key, ByteView label, ByteView context);
+// SMB3 encryption's AEAD: AES-128-CCM (nonce 11 bytes) or AES-128-GCM (nonce 12 bytes) with
+// a 16-byte tag. seal() encrypts `data` in place and gives the tag; open() decrypts in place and
+// says whether the tag matched (on a mismatch `data` is garbage).
+enum class Cipher { Aes128Ccm = 1, Aes128Gcm = 2 };
+[[nodiscard]] Key16 aead_seal(Cipher cipher, const Key16& key, ByteView nonce, ByteView aad,
+                              std::span<std::uint8_t> data);
+[[nodiscard]] bool aead_open(Cipher cipher, const Key16& key, ByteView nonce, ByteView aad,
+                             std::span<std::uint8_t> data, const Key16& tag);
 // Random bytes from getrandom(2).
 void random_bytes(std::span<std::uint8_t> out);
 

@@ -1,8 +1,11 @@
 #include "smb/posix/smb_crypto.hpp"
 
+#include <nettle/ccm.h>
 #include <nettle/cmac.h>
+#include <nettle/gcm.h>
 #include <nettle/hmac.h>
 #include <nettle/md4.h>
+#include <nettle/memops.h>
 #include <nettle/sha2.h>
 #include <sys/random.h>
 
@@ -66,6 +69,49 @@ Key16 smb3_kdf(const Key16& key, ByteView label, ByteView context) {
     Key16 out;
     std::copy_n(full.begin(), out.size(), out.begin());
     return out;
+}
+
+namespace {
+
+// Runs the cipher over `data` in place (encrypting or decrypting) and gives the tag.
+Key16 aead_run(Cipher cipher, const Key16& key, ByteView nonce, ByteView aad,
+               std::span<std::uint8_t> data, bool encrypt) {
+    Key16 tag{};
+    if (cipher == Cipher::Aes128Gcm) {
+        gcm_aes128_ctx ctx;
+        gcm_aes128_set_key(&ctx, key.data());
+        gcm_aes128_set_iv(&ctx, nonce.size(), nonce.data());
+        gcm_aes128_update(&ctx, aad.size(), aad.data());
+        if (encrypt)
+            gcm_aes128_encrypt(&ctx, data.size(), data.data(), data.data());
+        else
+            gcm_aes128_decrypt(&ctx, data.size(), data.data(), data.data());
+        gcm_aes128_digest(&ctx, tag.size(), tag.data());
+    } else {
+        ccm_aes128_ctx ctx;
+        ccm_aes128_set_key(&ctx, key.data());
+        ccm_aes128_set_nonce(&ctx, nonce.size(), nonce.data(), aad.size(), data.size(), tag.size());
+        ccm_aes128_update(&ctx, aad.size(), aad.data());
+        if (encrypt)
+            ccm_aes128_encrypt(&ctx, data.size(), data.data(), data.data());
+        else
+            ccm_aes128_decrypt(&ctx, data.size(), data.data(), data.data());
+        ccm_aes128_digest(&ctx, tag.size(), tag.data());
+    }
+    return tag;
+}
+
+}  // namespace
+
+Key16 aead_seal(Cipher cipher, const Key16& key, ByteView nonce, ByteView aad,
+                std::span<std::uint8_t> data) {
+    return aead_run(cipher, key, nonce, aad, data, true);
+}
+
+bool aead_open(Cipher cipher, const Key16& key, ByteView nonce, ByteView aad,
+               std::span<std::uint8_t> data, const Key16& tag) {
+    Key16 computed = aead_run(cipher, key, nonce, aad, data, false);
+    return memeql_sec(computed.data(), tag.data(), tag.size()) != 0;
 }
 
 void random_bytes(std::span<std::uint8_t> out) {

@@ -211,9 +211,15 @@ class SessionImpl final : public Session {
                                const std::atomic<bool>* caller_cancel, std::uint16_t credit_charge,
                                std::uint64_t& message_id);
     Result<Bytes> wait_final(std::uint64_t message_id, Clock::time_point deadline,
-                             const std::atomic<bool>* caller_cancel, std::uint64_t& async_id);
-    Status verify(const Bytes& reply, Command command);
+                             const std::atomic<bool>* caller_cancel, std::uint64_t& async_id,
+                             bool* encrypted = nullptr);
+    Status verify(const Bytes& reply, Command command, bool encrypted);
     void sign(Bytes& message);
+    // Signs or encrypts a request as the session's state says (send lock held).
+    void protect(Bytes& message, Command command);
+    Bytes seal(const Bytes& message);
+    void derive_cipher_keys(const crypto::Key16& session_key, const crypto::Hash512& hash);
+    Status start_encryption(const char* step);
     Status negotiate(Clock::time_point deadline);
     Status session_setup(Clock::time_point deadline);
     Status tree_connect(Clock::time_point deadline);
@@ -230,6 +236,16 @@ class SessionImpl final : public Session {
     std::uint32_t tree_id_ = 0;
     bool signing_ = false;
     crypto::Key16 signing_key_{};
+    // SMB3 encryption: agreed at NEGOTIATE (can_encrypt_), keyed at SESSION_SETUP, on when the
+    // server asks for it (session or share) or the caller does.
+    bool can_encrypt_ = false;
+    bool have_cipher_keys_ = false;
+    bool encrypting_ = false;
+    crypto::Cipher cipher_ = crypto::Cipher::Aes128Ccm;
+    crypto::Key16 encryption_key_{};
+    crypto::Key16 decryption_key_{};
+    std::uint64_t nonce_counter_ = 0;
+    std::array<std::uint8_t, 4> nonce_salt_{};
     crypto::Hash512 preauth_{};
     wire::NegotiateResponse negotiated_;
     SessionInfo info_;
@@ -256,9 +272,14 @@ void SessionImpl::sign(Bytes& m) {
     std::copy(sig.begin(), sig.end(), m.begin() + 48);
 }
 
-Status SessionImpl::verify(const Bytes& reply, Command command) {
+Status SessionImpl::verify(const Bytes& reply, Command command, bool encrypted) {
     auto h = wire::parse_header(reply);
     if (!h) return h.error();
+    if (encrypted) return {};  // the AEAD tag and the session id were checked on decryption
+    if (encrypting_ && h->status != wire::kStatusPending)
+        return make_error(ErrorCode::AccessDenied, "SMB2 encryption", subject_,
+                          "the server's reply on an encrypted session came in clear. Next: "
+                          "suspect something between us and the server rewriting traffic");
     if (!signing_) return {};
     if (!(h->flags & wire::kFlagSigned)) {
         if (h->status == wire::kStatusPending) return {};  // interim replies are not signed
@@ -291,24 +312,109 @@ Result<Bytes> SessionImpl::send_request(Command command, const Bytes& body,
     h.session_id = session_id_;
     h.tree_id = tree_id_;
     Bytes m = wire::make_message(h, view(body));
-    if (signing_ && command != Command::Negotiate && command != Command::SessionSetup) sign(m);
+    if (command == Command::Negotiate || command == Command::SessionSetup) {
+        if (auto st = conn_.send_frame(m, deadline, caller_cancel); !st) return st.error();
+        return m;  // as sent: the 3.1.1 pre-authentication hash takes it
+    }
+    protect(m, command);
     if (auto st = conn_.send_frame(m, deadline, caller_cancel); !st) return st.error();
     return m;
 }
 
+void SessionImpl::protect(Bytes& m, Command) {
+    if (encrypting_)
+        m = seal(m);
+    else if (signing_)
+        sign(m);
+}
+
+Bytes SessionImpl::seal(const Bytes& m) {
+    wire::TransformHeader t;
+    const std::uint64_t counter = ++nonce_counter_;
+    for (int i = 0; i < 8; ++i) t.nonce[i] = static_cast<std::uint8_t>(counter >> (8 * i));
+    const std::size_t nonce_size = cipher_ == crypto::Cipher::Aes128Gcm ? 12 : 11;
+    std::copy_n(nonce_salt_.begin(), nonce_size - 8, t.nonce.begin() + 8);
+    t.original_size = static_cast<std::uint32_t>(m.size());
+    t.session_id = session_id_;
+    Bytes out = wire::transform_header(t);
+    out.insert(out.end(), m.begin(), m.end());
+    auto tag =
+        crypto::aead_seal(cipher_, encryption_key_, ByteView(t.nonce.data(), nonce_size),
+                          ByteView(out.data() + wire::kTransformAadOffset,
+                                   wire::kTransformSize - wire::kTransformAadOffset),
+                          std::span<std::uint8_t>(out.data() + wire::kTransformSize, m.size()));
+    std::copy(tag.begin(), tag.end(), out.begin() + 4);
+    return out;
+}
+
+void SessionImpl::derive_cipher_keys(const crypto::Key16& session_key,
+                                     const crypto::Hash512& hash) {
+    if (negotiated_.dialect == 0x0311) {
+        encryption_key_ = crypto::smb3_kdf(session_key, literal("SMBC2SCipherKey"), hash);
+        decryption_key_ = crypto::smb3_kdf(session_key, literal("SMBS2CCipherKey"), hash);
+    } else {
+        encryption_key_ =
+            crypto::smb3_kdf(session_key, literal("SMB2AESCCM"), literal("ServerIn "));
+        decryption_key_ =
+            crypto::smb3_kdf(session_key, literal("SMB2AESCCM"), literal("ServerOut"));
+    }
+    crypto::random_bytes(nonce_salt_);
+    have_cipher_keys_ = true;
+}
+
+Status SessionImpl::start_encryption(const char* step) {
+    if (encrypting_) return {};
+    if (!have_cipher_keys_)
+        return make_error(
+            ErrorCode::Unsupported, step, subject_,
+            std::string("the session needs SMB3 encryption, but ") +
+                (info_.guest ? "a guest or anonymous session has no keys to encrypt with. Next: "
+                               "log on as a user (--user DOMAIN\\user --password-file F)"
+                             : "the server agreed no cipher with us on dialect " +
+                                   to_string(info_.dialect) +
+                                   " (AES-128-CCM and AES-128-GCM are what this client "
+                                   "has). Next: allow SMB 3.x with one of them on the server"));
+    const auto cipher = cipher_;
+    const auto key = decryption_key_;
+    const auto session_id = session_id_;
+    const auto subject = subject_;
+    conn_.set_decryptor([cipher, key, session_id, subject](ByteView msg) -> Result<Bytes> {
+        auto t = wire::parse_transform(msg);
+        if (!t) return t.error();
+        if (t->session_id != session_id)
+            return make_error(ErrorCode::Io, "SMB2 encryption", subject,
+                              "an encrypted reply names another session");
+        Bytes plain(msg.begin() + wire::kTransformSize, msg.end());
+        const std::size_t nonce_size = cipher == crypto::Cipher::Aes128Gcm ? 12 : 11;
+        if (!crypto::aead_open(cipher, key, ByteView(t->nonce.data(), nonce_size),
+                               msg.subspan(wire::kTransformAadOffset,
+                                           wire::kTransformSize - wire::kTransformAadOffset),
+                               plain, t->signature))
+            return make_error(ErrorCode::AccessDenied, "SMB2 encryption", subject,
+                              "an encrypted reply does not decrypt with our key (tampering, or "
+                              "a key we derived wrongly). Next: report this with the server's "
+                              "version");
+        return plain;
+    });
+    encrypting_ = true;
+    info_.encryption = true;
+    return {};
+}
+
 Result<Bytes> SessionImpl::wait_final(std::uint64_t id, Clock::time_point deadline,
                                       const std::atomic<bool>* caller_cancel,
-                                      std::uint64_t& async_id) {
+                                      std::uint64_t& async_id, bool* encrypted) {
     for (;;) {
         auto r = conn_.wait_reply(id, deadline, caller_cancel);
-        if (!r) return r;
-        auto h = wire::parse_header(*r);
+        if (!r) return r.error();
+        auto h = wire::parse_header(r->message);
         if (!h) return h.error();
         if (h->status == wire::kStatusPending && (h->flags & wire::kFlagAsync)) {
             async_id = h->async_id;
             continue;
         }
-        return r;
+        if (encrypted) *encrypted = r->encrypted;
+        return std::move(r->message);
     }
 }
 
@@ -324,9 +430,10 @@ Result<std::uint64_t> SessionImpl::post(Command command, const Bytes& body,
 
 Result<Bytes> SessionImpl::await(std::uint64_t id, Command command, Clock::time_point deadline,
                                  const std::atomic<bool>* caller_cancel, std::uint64_t& async_id) {
-    auto reply = wait_final(id, deadline, caller_cancel, async_id);
+    bool encrypted = false;
+    auto reply = wait_final(id, deadline, caller_cancel, async_id, &encrypted);
     if (!reply) return reply;
-    if (auto st = verify(*reply, command); !st) return st.error();
+    if (auto st = verify(*reply, command, encrypted); !st) return st.error();
     return reply;
 }
 
@@ -347,7 +454,7 @@ void SessionImpl::abandon(std::uint64_t id, std::uint64_t async_id) {
         h.async_id = async_id;
     }
     Bytes m = wire::make_message(h, view(wire::empty_body()));
-    if (signing_) sign(m);
+    protect(m, Command::Cancel);
     (void)conn_.send_frame(m, Clock::now() + kCancelGrace);
 }
 
@@ -383,6 +490,9 @@ Status SessionImpl::negotiate(Clock::time_point deadline) {
     if (options_.require_signing) req.security_mode |= wire::kSigningRequired;
     crypto::random_bytes(req.client_guid);
     crypto::random_bytes(req.preauth_salt);
+    // Offered always, used only when the server (or the caller) asks for encryption.
+    req.capabilities = wire::kCapEncryption;
+    req.offer_encryption = true;
     Bytes body = wire::negotiate_body(req);
     std::uint64_t id = 0;
     auto sent = send_request(Command::Negotiate, body, deadline, nullptr, 0, id);
@@ -412,6 +522,14 @@ Status SessionImpl::negotiate(Clock::time_point deadline) {
     }
     info_.dialect = dialect_of(d);
     info_.server_requires_signing = (r->security_mode & wire::kSigningRequired) != 0;
+    if (d == 0x0311) {
+        const auto c = r->cipher.value_or(0);
+        can_encrypt_ = c == 1 || c == 2;
+        cipher_ = c == 2 ? crypto::Cipher::Aes128Gcm : crypto::Cipher::Aes128Ccm;
+    } else {
+        can_encrypt_ = is_smb3(d) && (r->capabilities & wire::kCapEncryption);
+        cipher_ = crypto::Cipher::Aes128Ccm;
+    }
     return {};
 }
 
@@ -504,17 +622,18 @@ Status SessionImpl::session_setup(Clock::time_point deadline) {
     if (!h) return h.error();
     if (h->status != wire::kStatusSuccess) {
         Error e = status_error(h->status, Command::SessionSetup, subject_);
-        if (h->status == 0xC0000022u && is_smb3(negotiated_.dialect)) {
-            // What Samba answers when it requires encryption (smb encrypt = required) of a
-            // client that does not offer it; we do not, because we cannot encrypt.
-            e.code = ErrorCode::Unsupported;
-            e.message =
-                "the server refused the session. A server that requires SMB3 encryption "
-                "answers this to a client without it, and this client does not implement "
-                "SMB3 encryption. Next: allow unencrypted sessions for this client on the "
-                "server (Samba: smb encrypt = if_required or off), or check the account";
+        if (h->status == 0xC0000022u && !can_encrypt_) {
+            // What Samba answers when it requires encryption of a client that cannot do it
+            // on the agreed dialect.
+            e.message +=
+                " (a server that requires SMB3 encryption answers this when no cipher "
+                "was agreed on dialect " +
+                to_string(info_.dialect) + ")";
         } else if (options_.credentials.anonymous() && e.code == ErrorCode::AccessDenied) {
-            e.message += " (an anonymous logon was refused: give --user and --password-file)";
+            e.message =
+                "the server refused an anonymous logon: it allows no guests, or it "
+                "requires SMB3 encryption, which an anonymous session has no keys for. "
+                "Next: log on as a user (--user DOMAIN\\user --password-file F)";
         }
         return e;
     }
@@ -522,12 +641,6 @@ Status SessionImpl::session_setup(Clock::time_point deadline) {
     if (!r2) return r2.error();
     const bool guest = (r2->session_flags & (wire::kSessionFlagGuest | wire::kSessionFlagNull)) ||
                        options_.credentials.anonymous();
-    if (r2->session_flags & wire::kSessionFlagEncrypt)
-        return make_error(ErrorCode::Unsupported, "SMB2 SESSION_SETUP", subject_,
-                          "the server requires SMB3 encryption for this session (smb encrypt = "
-                          "required), and this client does not implement encryption. Next: "
-                          "allow unencrypted sessions for this client on the server");
-
     std::lock_guard lk(send_mu_);
     info_.guest = guest;
     if (!guest) {
@@ -538,6 +651,7 @@ Status SessionImpl::session_setup(Clock::time_point deadline) {
             signing_key_ =
                 crypto::smb3_kdf(session_key, literal("SMB2AESCMAC"), literal("SmbSign"));
         }
+        if (can_encrypt_) derive_cipher_keys(session_key, hash);
         signing_ = true;  // a user's session is always signed
     } else if (options_.require_signing || info_.server_requires_signing) {
         return make_error(ErrorCode::AccessDenied, "SMB2 SESSION_SETUP", subject_,
@@ -545,6 +659,9 @@ Status SessionImpl::session_setup(Clock::time_point deadline) {
                           "Next: log on as a user (--user DOMAIN\\user --password-file F)");
     }
     info_.signing = signing_;
+    if ((r2->session_flags & wire::kSessionFlagEncrypt) || options_.encrypt) {
+        if (auto st = start_encryption("SMB2 SESSION_SETUP"); !st) return st;
+    }
     // The final reply of a user's logon is signed with the new key: check it.
     if (signing_ && (h->flags & wire::kFlagSigned)) {
         Bytes copy = *reply;
@@ -567,29 +684,22 @@ Status SessionImpl::tree_connect(Clock::time_point deadline) {
         return status_error(h->status, Command::TreeConnect, "\\\\" + options_.host + "\\IPC$");
     auto r = wire::parse_tree_connect_response(*reply);
     if (!r) return r.error();
-    if (r->share_flags & wire::kShareFlagEncrypt)
-        return make_error(ErrorCode::Unsupported, "SMB2 TREE_CONNECT", subject_,
-                          "the server requires SMB3 encryption on IPC$, and this client does not "
-                          "implement encryption. Next: allow unencrypted access on the server");
     std::lock_guard lk(send_mu_);
     tree_id_ = h->tree_id;
+    if (r->share_flags & wire::kShareFlagEncrypt) return start_encryption("SMB2 TREE_CONNECT");
     return {};
 }
 
 Result<SessionInfo> SessionImpl::logon(std::stop_token stop) {
     std::stop_callback on_stop(stop, [this] { conn_.cancel(); });
-    if (options_.encrypt)
-        return make_error(ErrorCode::Unsupported, "SMB2 encryption", subject_,
-                          "SMB3 encryption is not implemented in this client. Next: drop the "
-                          "encryption request, or use a client that encrypts");
     const auto deadline = deadline_of(options_.timeout);
     if (auto st = negotiate(deadline); !st) return st.error();
     if (auto st = session_setup(deadline); !st) return st.error();
     if (auto st = tree_connect(deadline); !st) return st.error();
     logged_on_ = true;
-    log::transport()->info("SMB session to {}: dialect {}, {}{}", subject_,
+    log::transport()->info("SMB session to {}: dialect {}, {}{}{}", subject_,
                            to_string(info_.dialect), info_.signing ? "signed" : "not signed",
-                           info_.guest ? ", guest" : "");
+                           info_.encryption ? ", encrypted" : "", info_.guest ? ", guest" : "");
     return info();
 }
 
