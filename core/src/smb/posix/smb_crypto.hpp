@@ -34,6 +34,8 @@ enum class Cipher { Aes128Ccm = 1, Aes128Gcm = 2 };
                               std::span<std::uint8_t> data);
 [[nodiscard]] bool aead_open(Cipher cipher, const Key16& key, ByteView nonce, ByteView aad,
                              std::span<std::uint8_t> data, const Key16& tag);
+// RC4 in place (NTLM's key exchange only).
+void rc4(const Key16& key, std::span<std::uint8_t> data);
 // Random bytes from getrandom(2).
 void random_bytes(std::span<std::uint8_t> out);
 

@@ -1,5 +1,6 @@
 #include "smb/posix/smb_crypto.hpp"
 
+#include <nettle/arcfour.h>
 #include <nettle/ccm.h>
 #include <nettle/cmac.h>
 #include <nettle/gcm.h>
@@ -112,6 +113,12 @@ bool aead_open(Cipher cipher, const Key16& key, ByteView nonce, ByteView aad,
                std::span<std::uint8_t> data, const Key16& tag) {
     Key16 computed = aead_run(cipher, key, nonce, aad, data, false);
     return memeql_sec(computed.data(), tag.data(), tag.size()) != 0;
+}
+
+void rc4(const Key16& key, std::span<std::uint8_t> data) {
+    arcfour_ctx ctx;
+    arcfour_set_key(&ctx, key.size(), key.data());
+    arcfour_crypt(&ctx, data.size(), data.data(), data.data());
 }
 
 void random_bytes(std::span<std::uint8_t> out) {

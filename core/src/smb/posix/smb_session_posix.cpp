@@ -537,9 +537,9 @@ Result<Bytes> SessionImpl::authenticate_token(const wire::NtlmChallenge& c,
                                               const Bytes& /*negotiate_token*/) {
     const Credentials& cred = options_.credentials;
     wire::NtlmAuthenticate a;
-    a.flags = c.flags & ~(wire::kNtlmKeyExchange | wire::kNtlmVersion);
+    a.flags = c.flags & ~wire::kNtlmVersion;
     if (cred.anonymous()) {
-        a.flags |= wire::kNtlmAnonymous;
+        a.flags = (a.flags | wire::kNtlmAnonymous) & ~wire::kNtlmKeyExchange;  // no key
         a.lm_response = {0};
         return wire::ntlm_authenticate(a);
     }
@@ -565,10 +565,19 @@ Result<Bytes> SessionImpl::authenticate_token(const wire::NtlmChallenge& c,
     a.domain = domain;
     a.user = cred.user;
     a.workstation = "PIPESCOPE";
-    const auto session_base_key = crypto::hmac_md5(ntowf, {proof});
-    // Without key exchange the exported session key is the key exchange key, which for
-    // NTLMv2 is the session base key.
-    signing_key_ = session_base_key;
+    // For NTLMv2 the key exchange key is the session base key. With key exchange (what we ask
+    // for) the session key is random, sent RC4-encrypted under it, so it does not follow from
+    // the password alone.
+    const auto key_exchange_key = crypto::hmac_md5(ntowf, {proof});
+    if (a.flags & wire::kNtlmKeyExchange) {
+        crypto::Key16 exported{};
+        crypto::random_bytes(exported);
+        a.encrypted_session_key.assign(exported.begin(), exported.end());
+        crypto::rc4(key_exchange_key, a.encrypted_session_key);
+        signing_key_ = exported;
+    } else {
+        signing_key_ = key_exchange_key;
+    }
     return wire::ntlm_authenticate(a);
 }
 
@@ -576,7 +585,7 @@ Status SessionImpl::session_setup(Clock::time_point deadline) {
     const auto ntlm_flags = wire::kNtlmUnicode | wire::kNtlmRequestTarget | wire::kNtlmSign |
                             wire::kNtlmNtlm | wire::kNtlmAlwaysSign |
                             wire::kNtlmExtendedSessionSecurity | wire::kNtlmTargetInfo |
-                            wire::kNtlm128 | wire::kNtlm56;
+                            wire::kNtlm128 | wire::kNtlm56 | wire::kNtlmKeyExchange;
     const Bytes negotiate_token = wire::ntlm_negotiate(ntlm_flags);
     const std::uint8_t mode = options_.require_signing ? 0x3 : 0x1;
     const bool smb311 = negotiated_.dialect == 0x0311;
