@@ -154,9 +154,17 @@ Status check_listen_address(const ListenAddress& address) {
                         "machine only), 0.0.0.0 (every interface) or one of its own addresses";
             break;
         case detail::BindProblem::Denied:
+#ifdef _WIN32
+            // WSAEACCES: a port in a range Windows reserves (Hyper-V, WinNAT), or one another
+            // program holds with SO_EXCLUSIVEADDRUSE.
+            e.message = code + "Windows does not let this program listen on port " + port +
+                        ". Next: pick another port; `netsh interface ipv4 show excludedportrange "
+                        "protocol=tcp` lists the reserved ranges";
+#else
             e.message = code + "not allowed to listen on port " + port +
                         ". Next: ports below 1024 need root (or CAP_NET_BIND_SERVICE); pick a "
                         "higher port such as 9724";
+#endif
             break;
         default:
             e.message = code +
