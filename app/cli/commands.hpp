@@ -19,8 +19,9 @@ void register_inspect(CLI::App& app, Context& ctx);     // cmd_inspect.cpp
 void register_client(CLI::App& app, Context& ctx);
 void register_server(CLI::App& app, Context& ctx);
 void register_relay(CLI::App& app, Context& ctx);
-void register_audit(CLI::App& app, Context& ctx);     // cmd_audit.cpp
-void register_proxy(CLI::App& app, Context& ctx);     // cmd_proxy.cpp
-void register_exporter(CLI::App& app, Context& ctx);  // cmd_exporter.cpp
+void register_audit(CLI::App& app, Context& ctx);         // cmd_audit.cpp
+void register_proxy(CLI::App& app, Context& ctx);         // cmd_proxy.cpp
+void register_exporter(CLI::App& app, Context& ctx);      // cmd_exporter.cpp
+void register_remote_check(CLI::App& app, Context& ctx);  // cmd_remote_check.cpp
 
 }  // namespace pipescope::cli

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
     cli::register_audit(app, ctx);
     cli::register_proxy(app, ctx);
     cli::register_exporter(app, ctx);
+    cli::register_remote_check(app, ctx);
 
     try {
         app.parse(argc, argv);

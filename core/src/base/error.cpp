@@ -70,8 +70,36 @@ constexpr Win32Entry kWin32Table[] = {
      "wait for its completion"},
     {1168, "ERROR_NOT_FOUND", ErrorCode::NotFound, "the element was not found",
      "nothing was pending; nothing to do"},
+    {1219, "ERROR_SESSION_CREDENTIAL_CONFLICT", ErrorCode::AccessDenied,
+     "a connection to this server already uses other credentials",
+     "close it (net use \\\\host\\IPC$ /delete) and connect again"},
+    {1231, "ERROR_NETWORK_UNREACHABLE", ErrorCode::NotFound, "the network cannot be reached",
+     "check the address and this machine's network"},
+    {1232, "ERROR_HOST_UNREACHABLE", ErrorCode::NotFound, "the host cannot be reached",
+     "check the address and that the host is up"},
+    {1272, "ERROR_SMB_GUEST_LOGON_BLOCKED", ErrorCode::AccessDenied,
+     "this Windows refuses guest logons to SMB servers",
+     "connect with a user (net use \\\\host\\IPC$ /user:DOMAIN\\user)"},
+    {1326, "ERROR_LOGON_FAILURE", ErrorCode::AccessDenied,
+     "the server refused the user name or password", "check the user and the password"},
     {1460, "ERROR_TIMEOUT", ErrorCode::Timeout, "the operation timed out",
      "raise the timeout or check the peer is responding"},
+    // Winsock (WSAGetLastError) codes of a TCP connect and a name lookup.
+    {10051, "WSAENETUNREACH", ErrorCode::NotFound, "the network cannot be reached",
+     "check the address and this machine's network"},
+    {10060, "WSAETIMEDOUT", ErrorCode::Timeout, "the host did not answer in time",
+     "check the host is up and no firewall drops the packets"},
+    {10061, "WSAECONNREFUSED", ErrorCode::ConnectionRefused,
+     "nothing accepted the connection on that port",
+     "check the server runs and no firewall rejects the port"},
+    {10065, "WSAEHOSTUNREACH", ErrorCode::NotFound, "the host cannot be reached",
+     "check the address and that the host is up"},
+    {11001, "WSAHOST_NOT_FOUND", ErrorCode::NotFound, "the host name does not resolve",
+     "check the name, or give the host's IP address"},
+    {11002, "WSATRY_AGAIN", ErrorCode::Timeout, "the name server did not answer",
+     "retry, or give the host's IP address"},
+    {11004, "WSANO_DATA", ErrorCode::NotFound, "the host name has no address",
+     "check the name, or give the host's IP address"},
 };
 
 struct ErrnoEntry {
@@ -133,6 +161,10 @@ constexpr ErrnoEntry kErrnoTable[] = {
     {ENOSYS, "ENOSYS", ErrorCode::Unsupported, "not supported on this system",
      "the value stays unknown"},
     {EMFILE, "EMFILE", ErrorCode::Io, "too many open files", "close sessions or raise ulimit -n"},
+    {EHOSTUNREACH, "EHOSTUNREACH", ErrorCode::NotFound, "the host cannot be reached",
+     "check the address and that the host is up"},
+    {ENETUNREACH, "ENETUNREACH", ErrorCode::NotFound, "the network cannot be reached",
+     "check the address and this machine's network"},
 };
 
 struct NtEntry {
