@@ -10,6 +10,7 @@
 #include "pipescope/pipe_name.hpp"
 #include "pipescope/pipe_security.hpp"
 #include "pipescope/sddl.hpp"
+#include "pipescope/smb.hpp"
 
 namespace pipescope::gui {
 namespace {
@@ -176,6 +177,11 @@ core::Status SessionForm::check_server_fields() const {
     return {};
 }
 
+bool is_remote_name(std::string_view text) {
+    auto parsed = core::PipeName::parse(text);
+    return parsed && parsed->form() == core::PipeName::Form::Win32 && !parsed->is_local();
+}
+
 core::Status SessionForm::resolve() {
     auto parsed = core::PipeName::parse(name);
     if (!parsed) return parsed.error();
@@ -189,6 +195,12 @@ core::Status SessionForm::resolve() {
         options.rules = std::move(*rules);
     }
     endpoint.name = *parsed;
+    endpoint.client.remote.password.clear();
+    if (!server() && !parsed->is_local() && !password_file.empty()) {
+        auto password = core::smb::read_password_file(password_file);
+        if (!password) return password.error();
+        endpoint.client.remote.password = std::move(*password);
+    }
     // A POSIX server's access is its file mode; an SDDL cannot apply there.
     endpoint.server.sddl = endpoint.kind == core::TransportKind::Win32Pipe ? chosen_sddl() : "";
     options.connect_timeout = core::Timeout(timeout_ms);

@@ -40,6 +40,10 @@ struct SddlPreset {
 [[nodiscard]] std::span<const SddlPreset> sddl_presets();
 inline constexpr std::size_t kMaxSddlBytes = 511;
 
+// Whether `text` names a remote pipe (\\host\pipe\x with a host other than "."): the client
+// form then shows the SMB fields and, when the connect fails, the remote-check's steps.
+[[nodiscard]] bool is_remote_name(std::string_view text);
+
 class SessionForm {
   public:
     SessionForm(SessionRole role, std::string name);
@@ -53,6 +57,9 @@ class SessionForm {
     core::SessionOptions options;
     std::string script = "prefix PING => PONG\\n\n";
     int timeout_ms = 5000;
+    // Remote names (\\host\pipe\x), client only: the file whose first line is the SMB password
+    // (read by resolve() into endpoint.client.remote.password; never shown).
+    std::string password_file;
 
     // Security preset (an index into sddl_presets()).
     [[nodiscard]] std::size_t sddl_preset() const { return sddl_preset_; }

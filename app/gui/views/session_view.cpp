@@ -7,6 +7,7 @@
 
 #include "pipescope/hex.hpp"
 #include "shell/palette.hpp"
+#include "widgets/remote_check_steps.hpp"
 #include "widgets/ui_helpers.hpp"
 
 namespace pipescope::gui {
@@ -49,6 +50,8 @@ bool SessionView::start() {
     form_error_.clear();
     form_.name = name_buf_;
     form_.script = script_buf_;
+    form_.endpoint.client.remote.user = user_buf_;
+    form_.password_file = password_file_buf_;
     if (auto st = form_.resolve(); !st) {
         form_error_ = st.error().to_string();
         return false;
@@ -59,6 +62,7 @@ bool SessionView::start() {
         return false;
     }
     shown_ = session_->snapshot();
+    remote_checked_ = false;
     line_ending_ = default_line_ending(form_.role(), form_.endpoint);
     focus_send_box_ = true;
     return true;
@@ -129,6 +133,7 @@ void SessionView::draw_form() {
 
 void SessionView::draw_client_fields() {
     auto& c = form_.endpoint.client;
+    if (is_remote_name(name_buf_)) draw_remote_fields();
     ImGui::SliderInt("Connect timeout", &form_.timeout_ms, 100, 60000, "%d ms",
                      ImGuiSliderFlags_Logarithmic);
     ImGui::Checkbox("Retry while busy (WaitNamedPipe)", &c.retry_busy);
@@ -148,6 +153,38 @@ void SessionView::draw_client_fields() {
     enum_combo(
         "Access", c.access,
         {core::PipeDirection::Duplex, core::PipeDirection::Inbound, core::PipeDirection::Outbound});
+}
+
+void SessionView::draw_remote_fields() {
+    auto& r = form_.endpoint.client.remote;
+    int port = r.smb_port;
+    if (ImGui::InputInt("SMB port", &port, 0))
+        r.smb_port = static_cast<std::uint16_t>(std::clamp(port, 1, 65535));
+#ifdef _WIN32
+    ImGui::TextColored(current_palette().notice,
+                       "Windows opens remote pipes through its redirector: port 445 and your "
+                       "logon; the SMB port is used by the remote-check's TCP step only.");
+#else
+    ImGui::InputTextWithHint("User", "DOMAIN\\user; empty: guest", user_buf_, sizeof user_buf_);
+    ImGui::InputTextWithHint("Password file", "a file whose first line is the password",
+                             password_file_buf_, sizeof password_file_buf_);
+    ImGui::Checkbox("Require signing", &r.require_signing);
+    ImGui::SameLine();
+    ImGui::Checkbox("Encrypt (SMB3)", &r.encrypt);
+#endif
+}
+
+void SessionView::draw_remote_check(const core::SessionSnapshot& snap) {
+    if (form_.server()) return;
+    if (!remote_checked_ && remote_connect_failed(form_.endpoint, snap)) {
+        remote_checked_ = true;
+        core::RemoteCheckOptions o;
+        o.remote = form_.endpoint.client.remote;
+        o.timeout = core::Timeout(std::max(form_.timeout_ms, 1000));
+        remote_check_.start(form_.endpoint.name, o);
+    }
+    remote_check_.sync();
+    if (draw_remote_check_steps(remote_check_.progress())) remote_checked_ = false;
 }
 
 }  // namespace pipescope::gui

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "models/remote_check_runner.hpp"
 #include "models/send_box.hpp"
 #include "models/session_form.hpp"
 #include "pipescope/session.hpp"
@@ -52,11 +53,16 @@ class SessionView final : public View {
     [[nodiscard]] core::Session* session() const { return session_.get(); }
     [[nodiscard]] SessionForm& form() { return form_; }
     core::Endpoint& endpoint() { return form_.endpoint; }
+    // The remote-check the client form runs when a remote name fails to connect.
+    [[nodiscard]] RemoteCheckRunner& remote_check() { return remote_check_; }
     core::SessionOptions& options() { return form_.options; }
 
   private:
     void draw_form();
     void draw_client_fields();
+    void draw_remote_fields();
+    // A client to a remote name that failed: runs the remote-check once and shows its steps.
+    void draw_remote_check(const core::SessionSnapshot& snap);
     void draw_session();
     const core::ConversationSnapshot* draw_clients(const core::SessionSnapshot& snap);
     void draw_transcript(const core::ConversationSnapshot& c);
@@ -78,6 +84,10 @@ class SessionView final : public View {
     ServerFields server_fields_;
     char script_buf_[2048] = {};
     std::string form_error_;
+    char user_buf_[256] = {};
+    char password_file_buf_[512] = {};
+    RemoteCheckRunner remote_check_;
+    bool remote_checked_ = false;  // this session's failed connect was checked
 
     // Session view state.
     std::uint32_t selected_ = 0;

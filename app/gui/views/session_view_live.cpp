@@ -45,6 +45,7 @@ void SessionView::draw_session() {
     for (const auto& e : snap.events) {
         if (e.kind == core::EventKind::Error) ImGui::TextColored(pal.error, "%s", e.text.c_str());
     }
+    draw_remote_check(snap);
 
     const core::ConversationSnapshot* current = nullptr;
     if (form_.server()) {
@@ -61,7 +62,9 @@ void SessionView::draw_session() {
                     current->peer.image.c_str());
         draw_transcript(*current);
     } else {
-        ImGui::TextDisabled(form_.server() ? "no client selected" : "connecting...");
+        ImGui::TextDisabled(form_.server() ? "no client selected"
+                            : snap.running ? "connecting..."
+                                           : "not connected");
     }
     ImGui::EndGroup();
 }
