@@ -110,6 +110,11 @@ void each_field(const core::PipeDetails& d, Fn&& fn) {
     fn("recv_buffer", d.recv_buffer);
     fn("capacity", d.capacity);
     fn("bytes_queued", d.bytes_queued);
+    fn("smb_dialect", d.smb_dialect);
+    fn("smb_signing", d.smb_signing);
+    fn("smb_encryption", d.smb_encryption);
+    fn("smb_logon", d.smb_logon);
+    fn("smb_server", d.smb_server);
 }
 
 int exit_code_for(core::InspectState s) {

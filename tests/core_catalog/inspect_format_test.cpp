@@ -106,6 +106,7 @@ TEST(FieldApplies, KindComesFromTheProbesWordsAndThePlatform) {
     EXPECT_EQ(details_kind("unix socket", false), DetailsKind::UnixSocket);
     EXPECT_EQ(details_kind("unix seqpacket", false), DetailsKind::UnixSocket);
     EXPECT_EQ(details_kind("fifo", true), DetailsKind::Fifo);
+    EXPECT_EQ(details_kind("remote pipe (SMB)", false), DetailsKind::RemotePipe);
     // A probe that failed before it learned the kind.
     EXPECT_EQ(details_kind("", true), DetailsKind::NamedPipe);
     EXPECT_EQ(details_kind("", false), DetailsKind::Unknown);
@@ -119,6 +120,23 @@ TEST(FieldApplies, Win32FieldsOnlyForNamedPipes) {
         EXPECT_TRUE(field_applies(key, DetailsKind::NamedPipe)) << key;
         EXPECT_FALSE(field_applies(key, DetailsKind::UnixSocket)) << key;
         EXPECT_FALSE(field_applies(key, DetailsKind::Fifo)) << key;
+        EXPECT_FALSE(field_applies(key, DetailsKind::Unknown)) << key;
+    }
+}
+
+// A remote pipe reached over SMB: what the session and FilePipeLocalInformation tell, and nothing
+// of the local kinds (no owner, mode, SDDL or peer process crosses SMB to a client).
+TEST(FieldApplies, RemotePipesShowWhatSmbTells) {
+    for (const char* key :
+         {"type", "in_quota", "out_quota", "max_instances", "current_instances", "smb_dialect",
+          "smb_signing", "smb_encryption", "smb_logon", "smb_server"})
+        EXPECT_TRUE(field_applies(key, DetailsKind::RemotePipe)) << key;
+    for (const char* key : {"owner", "mode", "sddl", "server_pid", "socket_type", "capacity",
+                            "pipe_state", "handle_state"})
+        EXPECT_FALSE(field_applies(key, DetailsKind::RemotePipe)) << key;
+    for (const char* key : {"smb_dialect", "smb_signing", "smb_logon"}) {
+        EXPECT_FALSE(field_applies(key, DetailsKind::NamedPipe)) << key;
+        EXPECT_FALSE(field_applies(key, DetailsKind::UnixSocket)) << key;
         EXPECT_FALSE(field_applies(key, DetailsKind::Unknown)) << key;
     }
 }

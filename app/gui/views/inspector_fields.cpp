@@ -146,6 +146,11 @@ void draw_field_table(const core::PipeDetails& d, std::vector<std::string>& draw
         rows.row("anonymous_can_write", "Anonymous can write", d.anonymous_can_write);
         rows.row("remote_clients_accepted", "Remote clients", d.remote_clients_accepted);
         rows.row("sddl", "SDDL", d.sddl);
+        rows.row("smb_dialect", "SMB dialect", d.smb_dialect);
+        rows.row("smb_signing", "SMB signing", d.smb_signing);
+        rows.row("smb_encryption", "SMB encryption", d.smb_encryption);
+        rows.row("smb_logon", "SMB logon", d.smb_logon);
+        rows.row("smb_server", "SMB server", d.smb_server);
         ImGui::EndTable();
     }
 }

@@ -26,6 +26,7 @@
 
 #include "pipescope/pipe_name.hpp"
 #include "pipescope/result.hpp"
+#include "pipescope/transport.hpp"
 
 namespace pipescope::core {
 
@@ -153,11 +154,19 @@ struct PipeDetails {
     Field<std::int64_t> recv_buffer;   // SO_RCVBUF, bytes
     Field<std::int64_t> capacity;      // F_GETPIPE_SZ, bytes
     Field<std::int64_t> bytes_queued;  // FIONREAD, bytes
+
+    // Remote pipes reached over SMB (POSIX): what the session learnt.
+    Field<std::string> smb_dialect;  // "3.1.1"
+    Field<std::string> smb_signing;  // "on (the server requires it)", "off (...)"
+    Field<bool> smb_encryption;
+    Field<std::string> smb_logon;   // "guest" or "user DOMAIN\\name"
+    Field<std::string> smb_server;  // the server's name (and domain) from NTLM
 };
 
 // What kind of pipe a PipeDetails describes, for deciding which fields mean anything.
-enum class DetailsKind { NamedPipe, UnixSocket, Fifo, Unknown };
-// From PipeDetails::kind ("named pipe", "unix socket", "unix stream", "fifo", ...). A probe
+enum class DetailsKind { NamedPipe, UnixSocket, Fifo, RemotePipe, Unknown };
+// From PipeDetails::kind ("named pipe", "unix socket", "unix stream", "fifo", "remote pipe
+// (SMB)", ...). A probe
 // that failed before it learned the kind (kind empty): NamedPipe when `windows` (every pipe
 // there is one), else Unknown. Portable; any thread.
 [[nodiscard]] DetailsKind details_kind(std::string_view kind, bool windows);
@@ -187,6 +196,8 @@ struct InspectOptions {
     // administrator may); those security fields then have connected = false. Empty: no such
     // second way.
     std::vector<std::uint32_t> server_pids;
+    // Remote names on POSIX: how to reach the SMB server (port, user, password; never logged).
+    RemoteOptions remote;
 };
 
 // Probes one pipe on the calling thread. `stop` cancels the waiting part promptly (the result

@@ -192,6 +192,7 @@ DetailsKind details_kind(std::string_view kind, bool windows) {
     if (kind == "named pipe") return DetailsKind::NamedPipe;
     if (kind == "fifo") return DetailsKind::Fifo;
     if (kind.starts_with("unix")) return DetailsKind::UnixSocket;
+    if (kind.starts_with("remote")) return DetailsKind::RemotePipe;
     return windows ? DetailsKind::NamedPipe : DetailsKind::Unknown;
 }
 
@@ -210,6 +211,7 @@ constexpr unsigned kNp = 1u << 0;     // Windows named pipe
 constexpr unsigned kSock = 1u << 1;   // AF_UNIX socket (path or abstract)
 constexpr unsigned kFifo = 1u << 2;   // FIFO
 constexpr unsigned kPosix = 1u << 3;  // a POSIX probe that failed before it knew the kind
+constexpr unsigned kSmb = 1u << 4;    // a remote pipe reached with the SMB client (POSIX)
 
 struct FieldKinds {
     std::string_view key;
@@ -219,12 +221,12 @@ struct FieldKinds {
 // Keys of PipeDetails fields as `inspect --json` names them.
 constexpr FieldKinds kFieldKinds[] = {
     {"access", kNp},  // the access the Win32 probe opened with; POSIX probes have no such choice
-    {"type", kNp | kSock | kFifo | kPosix},
+    {"type", kNp | kSmb | kSock | kFifo | kPosix},
     {"end", kNp | kSock},  // a FIFO has no ends of its own
-    {"in_quota", kNp},
-    {"out_quota", kNp},
-    {"max_instances", kNp},
-    {"current_instances", kNp},
+    {"in_quota", kNp | kSmb},
+    {"out_quota", kNp | kSmb},
+    {"max_instances", kNp | kSmb},
+    {"current_instances", kNp | kSmb},
     {"handle_state", kNp},
     {"pipe_state", kNp},
     {"read_data_available", kNp},
@@ -250,6 +252,11 @@ constexpr FieldKinds kFieldKinds[] = {
     {"recv_buffer", kSock},
     {"capacity", kFifo},
     {"bytes_queued", kFifo},
+    {"smb_dialect", kSmb},
+    {"smb_signing", kSmb},
+    {"smb_encryption", kSmb},
+    {"smb_logon", kSmb},
+    {"smb_server", kSmb},
 };
 
 unsigned kind_bit(DetailsKind kind) {
@@ -260,6 +267,8 @@ unsigned kind_bit(DetailsKind kind) {
             return kSock;
         case DetailsKind::Fifo:
             return kFifo;
+        case DetailsKind::RemotePipe:
+            return kSmb;
         case DetailsKind::Unknown:
             return kPosix;
     }

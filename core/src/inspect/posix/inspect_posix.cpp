@@ -17,6 +17,7 @@
 #include "os/posix/bounded_connect.hpp"
 #include "os/process_image.hpp"
 #include "pipescope/inspect.hpp"
+#include "pipescope/smb.hpp"
 #include "pipescope/unique_handle.hpp"
 
 namespace pipescope::core {
@@ -119,6 +120,142 @@ void fail_whole(PipeDetails& d, Error err) {
                                                         : FieldState::Failed;
     mark_unreached(d, fs, err.to_string());
     d.error = std::move(err);
+}
+
+// ---- Remote pipes over SMB ----
+
+constexpr const char* kNotOverSmb = "SMB does not tell a client this";
+
+// The fields SMB never carries, marked once so none is a blank.
+void mark_not_over_smb(PipeDetails& d) {
+    auto na = [](auto& f, const char* src) {
+        f.fail(FieldState::Unsupported, src, false, kNotOverSmb);
+    };
+    na(d.end, "SMB2 CREATE");
+    na(d.handle_state, "GetNamedPipeHandleStateW");
+    na(d.pipe_state, "FilePipeLocalInformation");
+    na(d.read_data_available, "FilePipeLocalInformation");
+    na(d.write_quota_available, "FilePipeLocalInformation");
+    for (auto* f : {&d.server_pid, &d.server_session, &d.server_uid, &d.server_gid}) na(*f, "SMB");
+    na(d.server_image, "SMB");
+    na(d.owner, "SMB");
+    for (auto* f : {&d.owner_uid, &d.owner_gid, &d.mode}) na(*f, "SMB");
+    na(d.sddl, "SMB");
+    na(d.aces, "SMB");
+    na(d.security_descriptor, "SMB");
+    for (auto* f :
+         {&d.null_dacl, &d.everyone_can_write, &d.anonymous_can_write, &d.remote_clients_accepted})
+        na(*f, "SMB");
+    na(d.socket_type, "SO_TYPE");
+    for (auto* f : {&d.send_buffer, &d.recv_buffer, &d.capacity, &d.bytes_queued}) na(*f, "SMB");
+}
+
+// The SMB-carried fields not set yet get `state` and why.
+void mark_smb_unreached(PipeDetails& d, FieldState state, const std::string& why) {
+    auto mark = [&](auto& f, const char* src) {
+        if (f.state == FieldState::Unknown) f.fail(state, src, true, why);
+    };
+    mark(d.smb_dialect, "SMB2 NEGOTIATE");
+    mark(d.smb_signing, "SMB2 NEGOTIATE");
+    mark(d.smb_encryption, "SMB2 SESSION_SETUP");
+    mark(d.smb_logon, "SMB2 SESSION_SETUP");
+    mark(d.smb_server, "NTLM target info");
+    mark(d.access, "SMB2 CREATE");
+    mark(d.type, "FilePipeLocalInformation");
+    mark(d.in_quota, "FilePipeLocalInformation");
+    mark(d.out_quota, "FilePipeLocalInformation");
+    mark(d.max_instances, "FilePipeLocalInformation");
+    mark(d.current_instances, "FilePipeLocalInformation");
+}
+
+void fail_remote(PipeDetails& d, Error err) {
+    d.state = inspect_state_for(err.code);
+    const FieldState fs = d.state == InspectState::Busy       ? FieldState::Busy
+                          : d.state == InspectState::Denied   ? FieldState::Denied
+                          : d.state == InspectState::NotFound ? FieldState::NotFound
+                          : d.state == InspectState::TimedOut ? FieldState::TimedOut
+                                                              : FieldState::Failed;
+    mark_smb_unreached(d, fs, err.to_string());
+    d.error = std::move(err);
+}
+
+void fill_session(PipeDetails& d, const smb::SessionInfo& i, const smb::Credentials& who) {
+    d.smb_dialect.set(smb::to_string(i.dialect), "SMB2 NEGOTIATE", true);
+    std::string signing = i.signing ? "on" : "off";
+    signing += i.server_requires_signing ? " (the server requires it)"
+                                         : " (the server does not require it)";
+    d.smb_signing.set(signing, "SMB2 NEGOTIATE", true);
+    d.smb_encryption.set(i.encryption, "SMB2 SESSION_SETUP", true);
+    std::string logon = "guest";
+    if (!i.guest)
+        logon = "user " + (who.domain.empty() ? "" : who.domain + "\\") + who.user;
+    else if (!who.anonymous())
+        logon = "guest (the server mapped " + who.user + " to guest)";
+    d.smb_logon.set(logon, "SMB2 SESSION_SETUP", true);
+    if (!i.server_name.empty())
+        d.smb_server.set(i.server_name + (i.server_domain.empty() ? "" : " in " + i.server_domain),
+                         "NTLM target info", true);
+}
+
+void fill_pipe(PipeDetails& d, const smb::PipeInfo& p) {
+    const char* src = "FilePipeLocalInformation";
+    if (p.type) d.type.set(std::string(to_string(*p.type)), src, true);
+    if (p.in_quota) d.in_quota.set(*p.in_quota, src, true);
+    if (p.out_quota) d.out_quota.set(*p.out_quota, src, true);
+    if (p.max_instances)
+        d.max_instances.set(*p.max_instances == 0xFFFFFFFFu ? -1 : std::int64_t{*p.max_instances},
+                            src, true);
+    if (p.current_instances) d.current_instances.set(std::int64_t{*p.current_instances}, src, true);
+    mark_smb_unreached(d, FieldState::Unsupported, "the server did not answer this query");
+}
+
+// \\host\pipe\x on POSIX: an SMB session, then the pipe's CREATE (read+write, or read only
+// with least_access_only), for what SMB tells about both.
+PipeDetails inspect_remote(const PipeName& name, const InspectOptions& options,
+                           const std::stop_token& stop) {
+    PipeDetails d;
+    d.name = name.win32_path();
+    d.kind = "remote pipe (SMB)";
+    mark_not_over_smb(d);
+    smb::Options o;
+    o.host = name.host();
+    o.port = options.remote.smb_port;
+    if (!options.remote.user.empty()) {
+        auto who = smb::parse_user(options.remote.user);
+        if (!who) {
+            fail_remote(d, std::move(who).error());
+            return d;
+        }
+        o.credentials = std::move(*who);
+    }
+    o.credentials.password = options.remote.password;
+    o.require_signing = options.remote.require_signing;
+    o.encrypt = options.remote.encrypt;
+    o.timeout = std::max(options.timeout, Timeout{1});
+    auto session = smb::Session::connect_tcp(o, stop);
+    if (!session) {
+        fail_remote(d, std::move(session).error());
+        return d;
+    }
+    auto info = (*session)->logon(stop);
+    if (!info) {
+        fail_remote(d, std::move(info).error());
+        return d;
+    }
+    fill_session(d, *info, o.credentials);
+    ClientConfig config;
+    config.access = options.least_access_only ? PipeDirection::Inbound : PipeDirection::Duplex;
+    auto channel = (*session)->open_pipe(name.name(), config, stop);
+    if (!channel) {
+        fail_remote(d, std::move(channel).error());
+        return d;
+    }
+    d.connected = true;
+    d.state = InspectState::Ok;
+    d.access.set(options.least_access_only ? "read" : "read+write", "SMB2 CREATE", true);
+    fill_pipe(d, (*channel)->pipe_info());
+    (*channel)->close();
+    return d;
 }
 
 // Connects with a bound; returns the fd or an Error (Busy when the backlog was full and there
@@ -272,6 +409,11 @@ void probe_fifo(PipeDetails& d, const std::string& path, const InspectOptions& o
 PipeDetails inspect_pipe(const PipeName& name, const InspectOptions& options,
                          std::stop_token stop) {
     auto t0 = Clock::now();
+    if (name.form() == PipeName::Form::Win32 && !name.is_local()) {
+        PipeDetails remote = inspect_remote(name, options, stop);
+        remote.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+        return remote;
+    }
     auto deadline = t0 + options.timeout;
     PipeDetails d;
     d.name = name.display();
