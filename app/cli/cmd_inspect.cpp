@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_common.hpp"
 #include "commands.hpp"
 #include "pipescope/hex.hpp"
 #include "pipescope/inspect.hpp"
@@ -17,6 +18,7 @@ namespace {
 
 struct InspectCliOptions {
     std::string name;
+    RemoteFlags remote;
     bool json = false;
     long long timeout_ms = 2000;
 };
@@ -151,6 +153,7 @@ int run_inspect(const InspectCliOptions& o) {
     }
     core::InspectOptions opt;
     opt.timeout = std::chrono::milliseconds(std::max(0LL, o.timeout_ms));
+    if (!o.remote.apply(opt.remote)) return 1;
     core::PipeDetails d = core::inspect_pipe(*parsed, opt);
 
     if (o.json) {
@@ -229,8 +232,10 @@ void register_inspect(CLI::App& app, Context& ctx) {
                                        "only). Exit code: 0 ok, 1 error, "
                                        "2 not found, 3 access denied, 4 busy, 5 timeout");
     cmd->add_option("name", opts->name,
-                    "Pipe name: \\\\.\\pipe\\x, x, a socket or FIFO path, or @abstract")
+                    "Pipe name: \\\\.\\pipe\\x, \\\\host\\pipe\\x, x, a socket or FIFO path, "
+                    "or @abstract")
         ->required();
+    opts->remote.add(*cmd);
     cmd->add_flag("--json", opts->json, "JSON output");
     cmd->add_option("--timeout", opts->timeout_ms,
                     "Bound for the whole probe in milliseconds (0: do not wait for a busy pipe)");

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_common.hpp"
 #include "commands.hpp"
 #include "pipescope/remote_check.hpp"
 #include "pipescope/smb.hpp"
@@ -16,11 +17,7 @@ namespace {
 
 struct RemoteCheckFlags {
     std::string name;
-    int smb_port = 445;
-    std::string user;
-    std::string password_file;
-    bool require_signing = false;
-    bool encrypt = false;
+    RemoteFlags remote;
     long long timeout_ms = 10000;
     bool json = false;
 };
@@ -95,24 +92,9 @@ int run_remote_check(const RemoteCheckFlags& f) {
         std::fprintf(stderr, "error: %s\n", name.error().to_string().c_str());
         return 1;
     }
-    if (f.smb_port < 1 || f.smb_port > 65535) {
-        std::fprintf(stderr, "error: --smb-port %d: give a TCP port from 1 to 65535\n", f.smb_port);
-        return 1;
-    }
     core::RemoteCheckOptions o;
-    o.remote.smb_port = static_cast<std::uint16_t>(f.smb_port);
-    o.remote.user = f.user;
-    o.remote.require_signing = f.require_signing;
-    o.remote.encrypt = f.encrypt;
+    if (!f.remote.apply(o.remote)) return 1;
     o.timeout = core::Timeout(std::max(0LL, f.timeout_ms));
-    if (!f.password_file.empty()) {
-        auto password = core::smb::read_password_file(f.password_file);
-        if (!password) {
-            std::fprintf(stderr, "error: %s\n", password.error().to_string().c_str());
-            return 1;
-        }
-        o.remote.password = std::move(*password);
-    }
     auto report = core::remote_check(*name, o);
     if (!report) {
         std::fprintf(stderr, "error: %s\n", report.error().to_string().c_str());
@@ -132,21 +114,12 @@ void register_remote_check(CLI::App& app, Context& ctx) {
     CLI::App* cmd = app.add_subcommand(
         "remote-check",
         "Diagnose the path to a remote pipe step by step: name resolution, TCP connect to the "
-        "SMB port, SMB session, pipe open; stops at the first failure and says what to do. Exit "
-        "code: 0 all passed, 1 bad input, 2 resolution, 3 TCP, 4 SMB session, 5 pipe open "
-        "failed");
+        "SMB port, SMB session, pipe open; stops at the first failure and says what to do. On "
+        "Windows the redirector opens the pipe (port 445, the logged-on user): --smb-port then "
+        "applies to the TCP step only. Exit code: 0 all passed, 1 bad input, 2 resolution, 3 "
+        "TCP, 4 SMB session, 5 pipe open failed");
     cmd->add_option("NAME", f->name, "\\\\host\\pipe\\name")->required();
-    cmd->add_option("--smb-port", f->smb_port,
-                    "SMB's TCP port (Windows: for the TCP step only; the redirector uses 445)")
-        ->capture_default_str();
-    cmd->add_option("--user", f->user,
-                    "DOMAIN\\user, user@domain or user; without it: guest (POSIX; Windows uses "
-                    "the logged-on user)");
-    cmd->add_option("--password-file", f->password_file,
-                    "File whose first line is the password (never give it on the command line)");
-    cmd->add_flag("--require-signing", f->require_signing,
-                  "Fail the SMB session step unless it is signed");
-    cmd->add_flag("--encrypt", f->encrypt, "Ask for SMB3 encryption");
+    f->remote.add(*cmd);
     cmd->add_option("--timeout", f->timeout_ms, "Bound for the whole check in milliseconds")
         ->capture_default_str();
     cmd->add_flag("--json", f->json, "JSON output");

@@ -178,9 +178,12 @@ std::string session_detail(const smb::SessionInfo& i) {
                                      : " (the server does not require it)";
     out += ", encryption " + std::string(i.encryption ? "on" : "off");
     if (!i.server_name.empty()) out += ", server " + i.server_name;
-    if (!i.server_domain.empty()) out += " in " + i.server_domain;
+    if (!i.server_domain.empty() && i.server_domain != i.server_name)
+        out += " in " + i.server_domain;
     return out;
 }
+
+constexpr const char* kTypeUntold = "the server did not tell the pipe's type";
 
 std::string pipe_detail(const smb::PipeInfo& i) {
     std::string out;
@@ -345,8 +348,9 @@ Result<RemoteCheckReport> remote_check(const PipeName& name, const RemoteCheckOp
     open.result = StepResult::Passed;
     open.detail = opened->detail;
     if (opened->info) {
-        const std::string info = pipe_detail(*opened->info);
-        if (!info.empty()) open.detail += (open.detail.empty() ? "" : "; ") + info;
+        std::string info = pipe_detail(*opened->info);
+        if (!opened->info->type) info += (info.empty() ? "" : ", ") + std::string(kTypeUntold);
+        open.detail += (open.detail.empty() ? "" : "; ") + info;
         r.pipe_info = opened->info;
     }
     return done();
@@ -374,8 +378,11 @@ std::string format_remote_check(const RemoteCheckReport& r) {
         out += "result: failed at the " + std::string(to_string(f->step)) + " step after " +
                std::to_string(r.elapsed.count()) + " ms\n";
     } else {
+        std::string client = "pipescope-cli client " + r.target;
+        if (r.port != 445) client += " --smb-port " + std::to_string(r.port);
+        if (r.pipe_info && r.pipe_info->type == PipeType::Message) client += " --message";
         out += "result: the pipe can be opened (" + std::to_string(r.elapsed.count()) +
-               " ms). Next: talk to it with pipescope-cli client " + r.target + "\n";
+               " ms). Next: talk to it with " + client + "\n";
     }
     return out;
 }

@@ -193,8 +193,11 @@ void fill_session(PipeDetails& d, const smb::SessionInfo& i, const smb::Credenti
         logon = "guest (the server mapped " + who.user + " to guest)";
     d.smb_logon.set(logon, "SMB2 SESSION_SETUP", true);
     if (!i.server_name.empty())
-        d.smb_server.set(i.server_name + (i.server_domain.empty() ? "" : " in " + i.server_domain),
-                         "NTLM target info", true);
+        d.smb_server.set(
+            i.server_name + (i.server_domain.empty() || i.server_domain == i.server_name
+                                 ? ""
+                                 : " in " + i.server_domain),
+            "NTLM target info", true);
 }
 
 void fill_pipe(PipeDetails& d, const smb::PipeInfo& p) {
