@@ -42,9 +42,12 @@ void SessionView::draw_session() {
                 static_cast<unsigned long long>(snap.totals.messages_in),
                 static_cast<unsigned long long>(snap.totals.bytes_out),
                 static_cast<unsigned long long>(snap.totals.messages_out));
+    // Errors wrap: a connect error names the call, the code and the next step in one long line.
+    ImGui::PushStyleColor(ImGuiCol_Text, pal.error);
     for (const auto& e : snap.events) {
-        if (e.kind == core::EventKind::Error) ImGui::TextColored(pal.error, "%s", e.text.c_str());
+        if (e.kind == core::EventKind::Error) ImGui::TextWrapped("%s", e.text.c_str());
     }
+    ImGui::PopStyleColor();
     draw_remote_check(snap);
 
     const core::ConversationSnapshot* current = nullptr;
