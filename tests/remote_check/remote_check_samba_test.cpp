@@ -132,6 +132,24 @@ TEST(RemoteCheckSamba, BadCredentialsFailAtTheSession) {
     EXPECT_EQ(j["steps"][3]["result"], "not run");
 }
 
+// A server that requires SMB3 encryption (smb encrypt = required): the session step passes
+// encrypted and says so.
+TEST(RemoteCheckSamba, RequiredEncryptionIsReportedAtTheSession) {
+    SambaServer samba;
+    SambaOptions o;
+    o.encrypt_required = true;
+    START_SAMBA(samba, o);
+    auto args = check_args(samba, "srvsvc");
+    args.insert(args.end(),
+                {"--user", samba.qualified_user(), "--password-file", samba.password_file()});
+    auto r = cli(args);
+    ASSERT_EQ(r.exit_code, 0) << r.out << samba.log_tail();
+    auto j = parse(r);
+    EXPECT_EQ(j["session"]["encryption"], true) << r.out;
+    EXPECT_NE(std::string(j["steps"][2]["detail"]).find("encryption on"), std::string::npos)
+        << r.out;
+}
+
 TEST(RemoteCheckSamba, ClosedPortFailsAtTcpWhileSambaRunsElsewhere) {
     SambaServer samba;
     START_SAMBA(samba, SambaOptions{});
