@@ -109,6 +109,9 @@ class PosixRemoteProbe final : public RemoteCheckProbe {
             last = std::move(fd).error();
             if (last->code == ErrorCode::Cancelled || Clock::now() >= deadline) break;
         }
+        if (!last)
+            return make_error(ErrorCode::InvalidArgument, "connect", "",
+                              "no address to connect to");
         return *last;
     }
 

@@ -144,6 +144,9 @@ class Win32RemoteProbe final : public RemoteCheckProbe {
             last = std::move(st).error();
             if (last->code == ErrorCode::Cancelled || Clock::now() >= deadline) break;
         }
+        if (!last)
+            return make_error(ErrorCode::InvalidArgument, "connect", "",
+                              "no address to connect to");
         return *last;
     }
 
