@@ -305,7 +305,8 @@ Result<Bytes> SessionImpl::send_request(Command command, const Bytes& body,
     std::lock_guard lk(send_mu_);
     wire::Header h;
     h.command = command;
-    h.credit_charge = credit_charge;
+    // 2.0.2 has no multi-credit requests: the field is reserved (0) there.
+    h.credit_charge = negotiated_.dialect == 0x0202 ? 0 : credit_charge;
     h.credits = kCreditRequest;
     h.message_id = message_id = next_id_;
     next_id_ += std::max<std::uint16_t>(credit_charge, 1);
