@@ -109,6 +109,15 @@ void mark_not_applicable(PipeDetails& d) {
     na(d.anonymous_can_write, "GetSecurityInfo");
     na(d.remote_clients_accepted, "GetSecurityInfo");
     na(d.security_descriptor, "GetSecurityInfo");
+    const std::string local = "remote pipes (\\\\host\\pipe\\x) only";
+    auto smb = [&](auto& f, const char* src) {
+        f.fail(FieldState::Unsupported, src, false, local);
+    };
+    smb(d.smb_dialect, "SMB2 NEGOTIATE");
+    smb(d.smb_signing, "SMB2 NEGOTIATE");
+    smb(d.smb_encryption, "SMB2 SESSION_SETUP");
+    smb(d.smb_logon, "SMB2 SESSION_SETUP");
+    smb(d.smb_server, "NTLM target info");
 }
 
 void fail_whole(PipeDetails& d, Error err) {

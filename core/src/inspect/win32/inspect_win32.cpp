@@ -111,6 +111,16 @@ void posix_only(PipeDetails& d) {
     na(d.recv_buffer, "SO_RCVBUF");
     na(d.capacity, "F_GETPIPE_SZ");
     na(d.bytes_queued, "FIONREAD");
+    // Windows opens remote pipes through its redirector, which reports nothing of the session.
+    auto smb = [](auto& f, const char* src) {
+        f.fail(FieldState::Unsupported, src, false,
+               "the Windows redirector does not report the SMB session");
+    };
+    smb(d.smb_dialect, "SMB2 NEGOTIATE");
+    smb(d.smb_signing, "SMB2 NEGOTIATE");
+    smb(d.smb_encryption, "SMB2 SESSION_SETUP");
+    smb(d.smb_logon, "SMB2 SESSION_SETUP");
+    smb(d.smb_server, "NTLM target info");
 }
 
 void fail_whole(PipeDetails& d, InspectState state, Error err) {
