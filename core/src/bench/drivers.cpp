@@ -56,6 +56,8 @@ void drive_echo(BenchRun& run, Channel& ch, BenchSideStats& st, int inflight) {
     const std::size_t size = m.buf.size();
     std::vector<std::byte> reply(size);
     std::vector<Clock::time_point> sent_at(static_cast<std::size_t>(inflight));
+    // Ring positions of the next send and the next reply (no division in the timed window).
+    std::size_t send_slot = 0, reply_slot = 0;
     SeqChecker checker(st);
     const Timeout to = run.opt.io_timeout;
     std::uint64_t seq = 0, received = 0;
@@ -66,7 +68,9 @@ void drive_echo(BenchRun& run, Channel& ch, BenchSideStats& st, int inflight) {
     // not part of the round trip it measures.
     auto send_one = [&]() -> bool {
         m.stamp(seq);
-        sent_at[seq % sent_at.size()] = Clock::now();
+        Clock::time_point& at = sent_at[send_slot];
+        send_slot = send_slot + 1 == sent_at.size() ? 0 : send_slot + 1;
+        at = Clock::now();
         if (auto s = write_full(ch, m.buf.data(), size, to); !s) {
             if (!run.cancelled) run.fail(s.error());
             return false;
@@ -93,7 +97,8 @@ void drive_echo(BenchRun& run, Channel& ch, BenchSideStats& st, int inflight) {
             return;
         }
         now = Clock::now();
-        st.hist.record(ns_since(sent_at[received % sent_at.size()], now));
+        st.hist.record(ns_since(sent_at[reply_slot], now));
+        reply_slot = reply_slot + 1 == sent_at.size() ? 0 : reply_slot + 1;
         ++received;
         add(st.bytes_received, size);
         add(st.messages_received, 1);

@@ -34,15 +34,23 @@ class CallWatchdog {
         slots_.erase(std::remove(slots_.begin(), slots_.end(), slot), slots_.end());
     }
 
-    // A slot was armed with `deadline_ns` (or cancelled: 0). Wakes the loop only when that is
-    // earlier than the wake-up it has planned. The plan may be read a moment old: the loop's
-    // second look (see loop()) covers an arm that missed a newer plan.
-    void armed(std::int64_t deadline_ns) noexcept {
-        if (deadline_ns >= next_.load(std::memory_order_relaxed)) return;
+    // A slot was armed with a finite timeout. Wakes the loop only when it looks too seldom for
+    // that timeout (or sleeps). The interval may be read a moment old: the loop's second look
+    // (see loop()) covers an arm that missed a newer plan.
+    void armed(std::int64_t timeout_ns) noexcept {
+        if (look_interval_for(timeout_ns) >= interval_.load(std::memory_order_relaxed)) return;
         kick();
     }
 
     void cancelled() noexcept { kick(); }
+
+    // How often the loop must look while a call with this timeout is armed: it learns of a
+    // call when it looks, so a timeout fires up to one interval late, never early.
+    static constexpr std::int64_t look_interval_for(std::int64_t timeout_ns) noexcept {
+        constexpr std::int64_t kMin = 1'000'000, kMax = 250'000'000;
+        const std::int64_t i = timeout_ns / 16;
+        return i < kMin ? kMin : i > kMax ? kMax : i;
+    }
 
   private:
     CallWatchdog() = default;
@@ -59,27 +67,36 @@ class CallWatchdog {
             .count();
     }
 
-    // Interrupts what is due; returns the earliest deadline still ahead. Holds mu_ (so no slot
-    // is destroyed under it).
+    // Learns of calls armed since the last look (their deadline counts from now, which is no
+    // earlier than their start) and interrupts what is due. Returns how long it may wait before
+    // it must look again (CallSlot::kNever: nothing armed with a timeout). Holds mu_ (so no
+    // slot is destroyed under it).
     std::int64_t sweep(std::int64_t now) {
-        constexpr std::int64_t kRepeatNs = 2'000'000;  // until the call has returned
-        std::int64_t earliest = CallSlot::kNever;
+        constexpr std::int64_t kRepeatNs = 2'000'000;  // until the interrupted call returned
+        std::int64_t wait = CallSlot::kNever;
         for (CallSlot* s : slots_) {
             const std::uint64_t call = s->call_.load(std::memory_order_acquire);
-            if ((call & 1) == 0) continue;  // between calls
-            const bool cancel = s->cancelled_.load(std::memory_order_acquire);
-            const std::int64_t d = s->deadline_ns_.load(std::memory_order_relaxed);
-            if (!cancel && d > now) {
-                earliest = std::min(earliest, d);
+            if ((call & 1) == 0) {  // between calls
+                s->seen_call_ = call;
+                continue;
+            }
+            const std::int64_t timeout = s->timeout_ns_.load(std::memory_order_relaxed);
+            if (call != s->seen_call_) {
+                s->seen_call_ = call;
+                s->deadline_ns_ = timeout == CallSlot::kNever ? CallSlot::kNever : now + timeout;
+            }
+            if (!s->cancelled_.load(std::memory_order_acquire) && s->deadline_ns_ > now) {
+                if (timeout != CallSlot::kNever)
+                    wait = std::min({wait, look_interval_for(timeout), s->deadline_ns_ - now});
                 continue;
             }
             // Record which call this is before interrupting it, so the owner can tell our
             // interrupt from one meant for an earlier call.
             s->fired_call_.store(call, std::memory_order_release);
             detail::interrupt(ThreadRef{s->thread_.load(std::memory_order_relaxed)});
-            earliest = std::min(earliest, now + kRepeatNs);
+            wait = std::min(wait, kRepeatNs);
         }
-        return earliest;
+        return wait;
     }
 
     void loop() {
@@ -87,24 +104,26 @@ class CallWatchdog {
         using std::chrono::steady_clock;
         constexpr std::int64_t kSecondLookNs = 1'000'000;
         std::unique_lock lock(mu_);
+        std::int64_t published = CallSlot::kNever;
+        bool after_kick = true;
         for (;;) {
             kicked_ = false;
-            std::int64_t next = sweep(now_ns());
-            next_.store(next, std::memory_order_relaxed);
-            // Look once more a moment later: an arm or cancel racing with the sweep may not have
-            // been visible to it, and the arm may have read the old plan and not kicked us.
-            const std::int64_t second = std::min(next, now_ns() + kSecondLookNs);
-            cv_.wait_until(lock, steady_clock::time_point(nanoseconds(second)),
-                           [&] { return kicked_; });
-            if (kicked_) continue;
-            next = sweep(now_ns());
-            next_.store(next, std::memory_order_relaxed);
-            if (next == CallSlot::kNever) {
+            const std::int64_t now = now_ns();
+            std::int64_t wait = sweep(now);
+            const bool longer = wait > published;
+            interval_.store(wait, std::memory_order_relaxed);
+            published = wait;
+            // After a kick, or before waiting longer than arms were told, look once more a
+            // moment later: an arm or cancel racing with the sweep may not have been visible
+            // to it, and the arm may have read the old interval and not kicked us.
+            if ((after_kick || longer) && wait > kSecondLookNs) wait = kSecondLookNs;
+            if (wait == CallSlot::kNever) {
                 cv_.wait(lock, [&] { return kicked_; });
             } else {
-                cv_.wait_until(lock, steady_clock::time_point(nanoseconds(next)),
+                cv_.wait_until(lock, steady_clock::time_point(nanoseconds(now + wait)),
                                [&] { return kicked_; });
             }
+            after_kick = kicked_;
         }
     }
 
@@ -112,7 +131,7 @@ class CallWatchdog {
     std::condition_variable cv_;
     bool kicked_ = false;
     std::vector<CallSlot*> slots_;
-    std::atomic<std::int64_t> next_{CallSlot::kNever};
+    std::atomic<std::int64_t> interval_{CallSlot::kNever};  // how often the loop looks now
     std::thread thread_;
 };
 
@@ -125,21 +144,18 @@ CallSlot::~CallSlot() {
 }
 
 bool CallSlot::arm(Timeout timeout) noexcept {
-    std::int64_t deadline = kNever;
-    if (timeout.count() >= 0) {
-        // The coarse clock may lag: add its lag so a call never times out early.
-        deadline = detail::coarse_now_ns() + detail::kCoarseLagNs +
-                   std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
-    }
+    const std::int64_t timeout_ns =
+        timeout.count() < 0 ? kNever
+                            : std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
     const std::uint64_t call = call_.load(std::memory_order_relaxed) + 1;  // odd: armed
     thread_.store(detail::current_thread().value, std::memory_order_relaxed);
-    deadline_ns_.store(deadline, std::memory_order_relaxed);
+    timeout_ns_.store(timeout_ns, std::memory_order_relaxed);
     call_.store(call, std::memory_order_release);
     if (cancelled_.load(std::memory_order_acquire)) {
         call_.store(call + 1, std::memory_order_release);
         return false;
     }
-    if (deadline != kNever) CallWatchdog::instance().armed(deadline);
+    if (timeout_ns != kNever) CallWatchdog::instance().armed(timeout_ns);
     return true;
 }
 

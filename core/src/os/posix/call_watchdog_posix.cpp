@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <mutex>
@@ -20,12 +19,6 @@ namespace pipescope::core::os::detail {
 namespace {
 void on_interrupt(int) {}
 }  // namespace
-
-const std::int64_t kCoarseLagNs = [] {
-    timespec res{};
-    if (::clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0) return std::int64_t{10'000'000};
-    return static_cast<std::int64_t>(res.tv_sec) * 1'000'000'000 + res.tv_nsec;
-}();
 
 namespace {
 thread_local pid_t cached_thread_id = 0;  // reset in a forked child (see prepare_interrupts)
@@ -52,12 +45,6 @@ void prepare_interrupts() {
         sa.sa_flags = 0;  // no SA_RESTART: the blocked call must return
         ::sigaction(SIGURG, &sa, nullptr);
     }
-}
-
-std::int64_t coarse_now_ns() noexcept {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 }  // namespace pipescope::core::os::detail

@@ -3,15 +3,10 @@
 // not started yet, CancelSynchronousIo finds nothing and the watchdog tries again 2 ms later.
 #include <windows.h>
 
-#include <chrono>
-
 #include "os/call_watchdog.hpp"
 #include "pipescope/unique_handle.hpp"
 
 namespace pipescope::core::os::detail {
-
-// steady_clock is QueryPerformanceCounter here, a cheap user-mode read: no lag.
-const std::int64_t kCoarseLagNs = 0;
 
 // The thread id: a handle is opened only when a call has to be interrupted. (A handle cached in
 // a thread_local would need a destructor at thread exit, which MinGW's emulated TLS runs after
@@ -27,11 +22,5 @@ void interrupt(ThreadRef thread) noexcept {
 }
 
 void prepare_interrupts() {}
-
-std::int64_t coarse_now_ns() noexcept {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 }  // namespace pipescope::core::os::detail
