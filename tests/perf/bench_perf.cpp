@@ -10,13 +10,17 @@
 // with the peer in a child process (`bench --process`) against a hand-written fork +
 // socketpair loop, mean round trip, goal <= 1.03; plus the recorder's cost per sample.
 // Rounds alternate raw and engine; every round is printed, and each ratio is the median of
-// the rounds' ratios.
-//   bench_perf [--stream-mib N] [--pings N] [--rounds R]
+// the rounds' ratios. Then, per transport, what a user's `bench --baseline` reports (the
+// engine's own bracketing of its run with the raw loop), the median of --baseline-runs runs,
+// against those medians: goal, agreement within 3%.
+//   bench_perf [--stream-mib N] [--pings N] [--rounds R] [--baseline-runs N] [--only TEXT]
 // Not a test: it asserts nothing about speed. Run it pinned (`taskset -c 0`, see WINE.md).
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +48,8 @@ struct Options {
     std::uint64_t stream_bytes = 1024ull << 20;
     std::uint64_t pings = 20000;
     int rounds = 3;
+    int baseline_runs = 3;  // bench --baseline runs per transport, compared with the rounds
+    std::string only;       // run only the transports whose name contains this
 };
 
 bool pin(int cpu) {
@@ -152,8 +158,12 @@ double record_cost_ns() {
     return ns / kN;
 }
 
-// One transport: rounds of raw and engine, stream then pingpong. False when a run failed.
-bool compare_transport(const Variant& v, const Options& o) {
+struct Ratios {
+    double throughput = 0, p50 = 0;
+};
+
+// One transport: rounds of raw and engine, stream then pingpong. nullopt when a run failed.
+std::optional<Ratios> compare_transport(const Variant& v, const Options& o) {
     std::vector<double> tp_ratios, p50_ratios;
     for (int round = 0; round < o.rounds; ++round) {
         const auto rs = raw_run(stream_scenario(v, o));
@@ -173,13 +183,47 @@ bool compare_transport(const Variant& v, const Options& o) {
     }
     if (tp_ratios.empty() || p50_ratios.empty()) {
         std::printf("%-24s FAILED (see the errors above)\n", v.name);
-        return false;
+        return std::nullopt;
     }
     const double tp = median(tp_ratios), p50 = median(p50_ratios);
     std::printf(
         "%-24s stream 64 KiB throughput ratio %.3f (goal >= 0.97) %s | "
         "pingpong 1 B p50 ratio %.3f (goal <= 1.05) %s\n",
         v.name, tp, tp >= 0.97 ? "met" : "MISSED", p50, p50 <= 1.05 ? "met" : "MISSED");
+    return Ratios{tp, p50};
+}
+
+// What a user's `bench --baseline` reports (Scenario::baseline: the raw loop in two halves
+// around the engine's run, in the same engine run the CLI and the GUI make), the median of
+// `runs` runs, against this program's medians of alternating rounds: the goal is agreement
+// within 3%.
+bool compare_user_baseline(const Variant& v, const Options& o, const Ratios& ours) {
+    std::vector<double> tp, p50;
+    for (int run = 0; run < o.baseline_runs; ++run) {
+        auto s = stream_scenario(v, o);
+        s.baseline = true;
+        const auto es = engine_run(s);
+        auto p = pingpong_scenario(v, o);
+        p.baseline = true;
+        const auto ep = engine_run(p);
+        const double t = es.ok && es.baseline ? es.baseline->throughput_ratio : 0;
+        const double l = ep.ok && ep.baseline ? ep.baseline->p50_ratio : 0;
+        std::printf("  %-24s --baseline run %d: throughput ratio %.3f, p50 ratio %.3f\n", v.name,
+                    run + 1, t, l);
+        if (t > 0) tp.push_back(t);
+        if (l > 0) p50.push_back(l);
+    }
+    if (tp.empty() || p50.empty()) {
+        std::printf("%-24s --baseline FAILED (no ratio reported)\n", v.name);
+        return false;
+    }
+    const double t = median(tp), l = median(p50);
+    const double dt = t / ours.throughput - 1, dl = l / ours.p50 - 1;
+    const bool agree = std::abs(dt) <= 0.03 && std::abs(dl) <= 0.03;
+    std::printf(
+        "%-24s --baseline median throughput ratio %.3f (%+.1f%% from above), p50 ratio %.3f "
+        "(%+.1f%%): agreement within 3%% %s\n",
+        v.name, t, dt * 100, l, dl * 100, agree ? "met" : "MISSED");
     return true;
 }
 
@@ -267,8 +311,14 @@ int main(int argc, char** argv) {
             o.pings = std::strtoull(v, nullptr, 10);
         else if (a == "--rounds")
             o.rounds = std::atoi(v);
+        else if (a == "--baseline-runs")
+            o.baseline_runs = std::atoi(v);
+        else if (a == "--only")
+            o.only = v;
         else {
-            std::fprintf(stderr, "usage: bench_perf [--stream-mib N] [--pings N] [--rounds R]\n");
+            std::fprintf(stderr,
+                         "usage: bench_perf [--stream-mib N] [--pings N] [--rounds R] "
+                         "[--baseline-runs N] [--only TEXT]\n");
             return 2;
         }
     }
@@ -283,10 +333,19 @@ int main(int argc, char** argv) {
     std::printf("recorder: %.2f ns per sample (LatencyHistogram::record)\n", record_cost_ns());
 
     int failures = 0;
-    for (const auto& v : variants())
-        if (!compare_transport(v, o)) ++failures;
+    for (const auto& v : variants()) {
+        if (!o.only.empty() && std::string(v.name).find(o.only) == std::string::npos) continue;
+        const auto ours = compare_transport(v, o);
+        if (!ours) {
+            ++failures;
+            continue;
+        }
+        if (o.baseline_runs > 0 && !compare_user_baseline(v, o, *ours)) ++failures;
+    }
 #ifndef _WIN32
-    if (!compare_child_process(o)) ++failures;
+    if ((o.only.empty() || std::string("AF_UNIX 100 B, process").find(o.only) == 0) &&
+        !compare_child_process(o))
+        ++failures;
 #else
     std::printf("child-process pingpong against fork + socketpair: POSIX only\n");
 #endif
