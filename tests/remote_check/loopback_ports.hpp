@@ -98,6 +98,31 @@ inline std::pair<Socket, bool> try_connect(std::uint16_t port, std::chrono::mill
     return {s, done};
 }
 
+// A loopback port where TCP gets through (the kernel completes the handshake for a listener that
+// never accepts) and nothing is ever said back: an SMB client's first request goes unanswered.
+class MutePort {
+  public:
+    MutePort() {
+        if (!sockets_ready()) return;
+        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (listener_ == kNoSocket) return;
+        auto a = loopback(0);
+        if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+            ::listen(listener_, 16) == 0)
+            port_ = port_of(listener_);
+    }
+    ~MutePort() {
+        if (listener_ != kNoSocket) close_socket(listener_);
+    }
+    MutePort(const MutePort&) = delete;
+    MutePort& operator=(const MutePort&) = delete;
+    [[nodiscard]] std::uint16_t port() const { return port_; }
+
+  private:
+    Socket listener_ = kNoSocket;
+    std::uint16_t port_ = 0;
+};
+
 // A loopback port that accepts no connection and refuses none: a listener with a backlog of
 // one, never accepting, filled until a connect gets no answer. Connects then hang until their
 // own timeout, as against a firewall that drops packets.

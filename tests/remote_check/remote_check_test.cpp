@@ -276,6 +276,32 @@ TEST(RemoteCheckReal, SilentPortFailsAtTcpWithinTheTimeout) {
     EXPECT_NE(text.find("within the timeout"), std::string::npos) << text;
 }
 
+// TCP gets through but nothing answers SMB: the check passes TCP and fails after it, within its
+// own bound. POSIX: the SMB session step times out. Windows: the redirector does the session
+// (not reported) and its open fails (Wine has no redirector: the path is not found).
+TEST(RemoteCheckReal, MuteServerFailsAfterTcpWithinTheTimeout) {
+    pipescope::test::MutePort mute;
+    ASSERT_NE(mute.port(), 0);
+    RemoteCheckOptions o;
+    o.remote.smb_port = mute.port();
+    o.timeout = 2000ms;
+    auto r = remote_check(remote("\\\\127.0.0.1\\pipe\\pipescope-mute"), o);
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    const std::string text = format_remote_check(*r);
+    EXPECT_EQ(r->steps[1].result, StepResult::Passed) << text;
+    const auto* failed = r->failed_step();
+    ASSERT_NE(failed, nullptr) << text;
+#ifdef _WIN32
+    EXPECT_EQ(r->steps[2].result, StepResult::NotReported) << text;
+    EXPECT_EQ(failed->step, RemoteStep::PipeOpen) << text;
+#else
+    EXPECT_EQ(failed->step, RemoteStep::SmbSession) << text;
+    ASSERT_TRUE(failed->error) << text;
+    EXPECT_EQ(failed->error->code, ErrorCode::Timeout) << text;
+    EXPECT_NE(failed->next.find("did not answer SMB"), std::string::npos) << text;
+#endif
+}
+
 TEST(RemoteCheckReal, StopEndsASilentConnect) {
     pipescope::test::SilentPort silent;
     if (silent.port() == 0) GTEST_SKIP() << "could not fill a loopback listener's backlog here";
