@@ -1,6 +1,7 @@
 // The client form's remote-check: when a client to \\host\pipe\x fails to connect, the form runs
 // the check once and shows its steps (the runner with a fake check, and the real check end to
 // end against a loopback port nothing listens on, natively and under Wine).
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -119,7 +120,8 @@ TEST(RemoteCheckView, FailedRemoteClientShowsTheStepsEndingAtTcp) {
     Headless ui;
     ui.frame([&] { draw_in_window(view); });  // the form, with its SMB fields
     ASSERT_TRUE(view.start()) << view.form_error();
-    // The connect fails (nothing serves SMB there), the check starts by itself and ends.
+    // The connect fails (nothing serves SMB there), the check starts by itself and ends; while it
+    // runs the view asks for frames (an idle app would otherwise not draw its result).
     ASSERT_TRUE(frames_until(ui, view, [&] {
         const auto& p = view.remote_check().progress();
         return p.run == 1 && !p.running;
@@ -133,4 +135,31 @@ TEST(RemoteCheckView, FailedRemoteClientShowsTheStepsEndingAtTcp) {
     // Drawn again and again, it runs once.
     for (int i = 0; i < 5; ++i) ui.frame([&] { draw_in_window(view); });
     EXPECT_EQ(view.remote_check().progress().run, 1u);
+}
+
+// An idle app draws only when a view asks for frames: while the check runs on its worker the
+// view asks, so its result is drawn when it ends; afterwards it stops asking.
+TEST(RemoteCheckView, AsksForFramesWhileTheCheckRuns) {
+    const std::uint16_t port = pipescope::test::closed_port();
+    ASSERT_NE(port, 0);
+    auto factory = [](Role, const core::Endpoint& e, const core::SessionOptions& o) {
+        return std::unique_ptr<core::Session>(std::make_unique<core::ClientSession>(e, o));
+    };
+    gui::SessionView view(Role::Client, "\\\\127.0.0.1\\pipe\\pipescope-remote-frames", factory, 1);
+    view.endpoint().client.remote.smb_port = port;
+    view.form().timeout_ms = 3000;
+    std::atomic<bool> release{false};
+    view.remote_check().set_check(
+        [&](const core::PipeName&, const core::RemoteCheckOptions&,
+            std::stop_token stop) -> core::Result<core::RemoteCheckReport> {
+            while (!release && !stop.stop_requested()) std::this_thread::sleep_for(1ms);
+            return core::RemoteCheckReport{};
+        });
+    Headless ui;
+    ASSERT_TRUE(view.start()) << view.form_error();
+    ASSERT_TRUE(frames_until(ui, view, [&] { return view.remote_check().running(); }));
+    EXPECT_TRUE(view.wants_frames());
+    release = true;
+    ASSERT_TRUE(frames_until(ui, view, [&] { return !view.remote_check().running(); }));
+    EXPECT_FALSE(view.wants_frames());
 }

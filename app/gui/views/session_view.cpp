@@ -38,7 +38,8 @@ std::string SessionView::title() const {
 }
 
 bool SessionView::wants_frames() const {
-    return session_ && shown_ && shown_->running;
+    // A remote-check ends on its worker: frames keep coming until its result is drawn.
+    return (session_ && shown_ && shown_->running) || remote_check_.running();
 }
 
 std::string SessionView::task_status() const {

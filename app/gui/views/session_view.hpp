@@ -55,6 +55,7 @@ class SessionView final : public View {
     core::Endpoint& endpoint() { return form_.endpoint; }
     // The remote-check the client form runs when a remote name fails to connect.
     [[nodiscard]] RemoteCheckRunner& remote_check() { return remote_check_; }
+    [[nodiscard]] const RemoteCheckRunner& remote_check() const { return remote_check_; }
     core::SessionOptions& options() { return form_.options; }
 
   private:
