@@ -9,6 +9,8 @@
 
 namespace pipescope::core::os {
 
+std::atomic<std::int64_t> detail::watchdog_interval{INT64_MAX};
+
 // The process-wide thread behind every CallSlot (see call_watchdog.hpp), started with the first
 // slot. It lives as long as the process: never destroyed, so a channel that outlives static
 // destruction (a thread still running at exit) never meets a dead watchdog; the process's end
@@ -34,32 +36,16 @@ class CallWatchdog {
         slots_.erase(std::remove(slots_.begin(), slots_.end(), slot), slots_.end());
     }
 
-    // A slot was armed with a finite timeout. Wakes the loop only when it looks too seldom for
-    // that timeout (or sleeps). The interval may be read a moment old: the loop's second look
-    // (see loop()) covers an arm that missed a newer plan.
-    void armed(std::int64_t timeout_ns) noexcept {
-        if (look_interval_for(timeout_ns) >= interval_.load(std::memory_order_relaxed)) return;
-        kick();
-    }
-
     void cancelled() noexcept { kick(); }
-
-    // How often the loop must look while a call with this timeout is armed: it learns of a
-    // call when it looks, so a timeout fires up to one interval late, never early.
-    static constexpr std::int64_t look_interval_for(std::int64_t timeout_ns) noexcept {
-        constexpr std::int64_t kMin = 1'000'000, kMax = 250'000'000;
-        const std::int64_t i = timeout_ns / 16;
-        return i < kMin ? kMin : i > kMax ? kMax : i;
-    }
-
-  private:
-    CallWatchdog() = default;
 
     void kick() {
         std::lock_guard lock(mu_);
         kicked_ = true;
         cv_.notify_one();
     }
+
+  private:
+    CallWatchdog() = default;
 
     static std::int64_t now_ns() {
         return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -111,7 +97,7 @@ class CallWatchdog {
             const std::int64_t now = now_ns();
             std::int64_t wait = sweep(now);
             const bool longer = wait > published;
-            interval_.store(wait, std::memory_order_relaxed);
+            detail::watchdog_interval.store(wait, std::memory_order_relaxed);
             published = wait;
             // After a kick, or before waiting longer than arms were told, look once more a
             // moment later: an arm or cancel racing with the sweep may not have been visible
@@ -131,7 +117,6 @@ class CallWatchdog {
     std::condition_variable cv_;
     bool kicked_ = false;
     std::vector<CallSlot*> slots_;
-    std::atomic<std::int64_t> interval_{CallSlot::kNever};  // how often the loop looks now
     std::thread thread_;
 };
 
@@ -143,28 +128,8 @@ CallSlot::~CallSlot() {
     CallWatchdog::instance().remove(this);
 }
 
-bool CallSlot::arm(Timeout timeout) noexcept {
-    const std::int64_t timeout_ns =
-        timeout.count() < 0 ? kNever
-                            : std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
-    const std::uint64_t call = call_.load(std::memory_order_relaxed) + 1;  // odd: armed
-    thread_.store(detail::current_thread().value, std::memory_order_relaxed);
-    timeout_ns_.store(timeout_ns, std::memory_order_relaxed);
-    call_.store(call, std::memory_order_release);
-    if (cancelled_.load(std::memory_order_acquire)) {
-        call_.store(call + 1, std::memory_order_release);
-        return false;
-    }
-    if (timeout_ns != kNever) CallWatchdog::instance().armed(timeout_ns);
-    return true;
-}
-
-CallOutcome CallSlot::disarm() noexcept {
-    const std::uint64_t call = call_.load(std::memory_order_relaxed);
-    call_.store(call + 1, std::memory_order_release);  // even: between calls
-    if (fired_call_.load(std::memory_order_acquire) != call) return CallOutcome::Completed;
-    return cancelled_.load(std::memory_order_acquire) ? CallOutcome::Cancelled
-                                                      : CallOutcome::TimedOut;
+void detail::wake_watchdog() noexcept {
+    CallWatchdog::instance().kick();
 }
 
 void CallSlot::cancel() noexcept {

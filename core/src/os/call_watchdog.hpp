@@ -35,6 +35,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #include "pipescope/transport.hpp"
@@ -54,7 +55,19 @@ ThreadRef current_thread() noexcept;
 void interrupt(ThreadRef thread) noexcept;
 // Once per process, before the first interrupt (POSIX: the signal handler).
 void prepare_interrupts();
+// How often the watchdog looks now (ns; INT64_MAX while it sleeps until woken), published by
+// it for arm() to read; and waking it (a lock and a notify: only when an arm needs closer looks).
+extern std::atomic<std::int64_t> watchdog_interval;
+void wake_watchdog() noexcept;
 }  // namespace detail
+
+// How often the watchdog must look while a call with this timeout is armed: it learns of a call
+// when it looks, so a timeout fires up to one interval late, never early.
+constexpr std::int64_t look_interval_for(std::int64_t timeout_ns) noexcept {
+    constexpr std::int64_t kMin = 1'000'000, kMax = 250'000'000;
+    const std::int64_t i = timeout_ns / 16;
+    return i < kMin ? kMin : i > kMax ? kMax : i;
+}
 
 enum class CallOutcome { Completed, TimedOut, Cancelled };
 
@@ -99,5 +112,32 @@ class CallSlot {
     std::int64_t deadline_ns_ = kNever;
     std::atomic<bool> cancelled_{false};
 };
+
+// Inline: a channel arms and disarms around every blocking call.
+inline bool CallSlot::arm(Timeout timeout) noexcept {
+    const std::int64_t timeout_ns =
+        timeout.count() < 0 ? kNever
+                            : std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+    const std::uint64_t call = call_.load(std::memory_order_relaxed) + 1;  // odd: armed
+    thread_.store(detail::current_thread().value, std::memory_order_relaxed);
+    timeout_ns_.store(timeout_ns, std::memory_order_relaxed);
+    call_.store(call, std::memory_order_release);
+    if (cancelled_.load(std::memory_order_acquire)) {
+        call_.store(call + 1, std::memory_order_release);
+        return false;
+    }
+    if (timeout_ns != kNever &&
+        look_interval_for(timeout_ns) < detail::watchdog_interval.load(std::memory_order_relaxed))
+        detail::wake_watchdog();
+    return true;
+}
+
+inline CallOutcome CallSlot::disarm() noexcept {
+    const std::uint64_t call = call_.load(std::memory_order_relaxed);
+    call_.store(call + 1, std::memory_order_release);  // even: between calls
+    if (fired_call_.load(std::memory_order_acquire) != call) return CallOutcome::Completed;
+    return cancelled_.load(std::memory_order_acquire) ? CallOutcome::Cancelled
+                                                      : CallOutcome::TimedOut;
+}
 
 }  // namespace pipescope::core::os
