@@ -38,8 +38,10 @@ void respond_sink(const Scenario& sc, Channel& ch, BenchSideStats& st, Timeout t
 }
 
 void respond_echo(Channel& ch, BenchSideStats& st, std::size_t size, Timeout to) {
-    std::vector<std::byte> buf(std::max<std::size_t>(size, 65536));
     const bool msg = ch.message_oriented();
+    // Byte kinds read at most one message's size, as a plain echo loop does; message kinds read
+    // into a larger buffer so a whole message arrives in one read.
+    std::vector<std::byte> buf(msg ? std::max<std::size_t>(size, 65536) : size);
     std::size_t have = 0;
     for (;;) {
         auto r = ch.read(std::span<std::byte>(buf.data() + have, buf.size() - have), to);
