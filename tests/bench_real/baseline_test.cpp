@@ -308,16 +308,10 @@ TEST(BaselineReport, BadBaselineFieldsAreRefused) {
 namespace {
 
 std::string run_cli(const std::vector<std::string>& args, int* exit_code) {
-    pipescope::test::ChildProcess p;
-    std::string err;
-    if (!p.start(cli_path(), args, &err)) {
-        ADD_FAILURE() << "cannot start the CLI: " << err;
-        return {};
-    }
-    std::string out = p.read_all(std::chrono::seconds(60));
-    const auto code = p.wait(std::chrono::seconds(10));
-    *exit_code = code.value_or(-1);
-    return out;
+    auto r = pipescope::test::run_program(cli_path(), args);
+    if (!r.start_error.empty()) ADD_FAILURE() << "cannot start the CLI: " << r.start_error;
+    *exit_code = r.exit_code.value_or(-1);
+    return r.out;
 }
 
 std::string default_transport() {

@@ -90,18 +90,12 @@ struct CliRun {
 };
 
 CliRun run(const std::string& exe, const std::vector<std::string>& args) {
-    pipescope::test::ChildProcess c;
-    std::string err;
+    auto p = pipescope::test::run_program(exe, args);
+    if (!p.start_error.empty()) ADD_FAILURE() << p.start_error;
+    EXPECT_TRUE(p.exit_code.has_value()) << "the CLI did not exit";
     CliRun r;
-    if (!c.start(exe, args, &err)) {
-        ADD_FAILURE() << err;
-        return r;
-    }
-    c.close_stdin();
-    r.out = c.read_all(60s);
-    auto code = c.wait(10s);
-    EXPECT_TRUE(code.has_value()) << "the CLI did not exit";
-    r.exit_code = code.value_or(-1);
+    r.out = std::move(p.out);
+    r.exit_code = p.exit_code.value_or(-1);
     return r;
 }
 

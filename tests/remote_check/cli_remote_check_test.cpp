@@ -15,23 +15,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Run {
-    std::optional<int> exit_code;
-    std::string out;
-};
+using Run = pipescope::test::ProgramRun;
 
 Run remote_check(const std::vector<std::string>& args) {
-    pipescope::test::ChildProcess p;
     std::vector<std::string> all{"remote-check"};
     all.insert(all.end(), args.begin(), args.end());
-    std::string error;
-    Run r;
-    if (!p.start(pipescope::test::built_program(PIPESCOPE_CLI_PATH), all, &error)) {
-        ADD_FAILURE() << error;
-        return r;
-    }
-    r.out = p.read_all(60s);
-    r.exit_code = p.wait(30s);
+    Run r = pipescope::test::run_program(pipescope::test::built_program(PIPESCOPE_CLI_PATH), all);
+    if (!r.start_error.empty()) ADD_FAILURE() << r.start_error;
     return r;
 }
 

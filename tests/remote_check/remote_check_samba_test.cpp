@@ -22,21 +22,11 @@ using pipescope::test::SambaServer;
 
 namespace {
 
-struct Run {
-    std::optional<int> exit_code;
-    std::string out;
-};
+using Run = pipescope::test::ProgramRun;
 
 Run cli(const std::vector<std::string>& args) {
-    pipescope::test::ChildProcess p;
-    std::string error;
-    Run r;
-    if (!p.start(pipescope::test::built_program(PIPESCOPE_CLI_PATH), args, &error)) {
-        ADD_FAILURE() << error;
-        return r;
-    }
-    r.out = p.read_all(60s);
-    r.exit_code = p.wait(30s);
+    Run r = pipescope::test::run_program(pipescope::test::built_program(PIPESCOPE_CLI_PATH), args);
+    if (!r.start_error.empty()) ADD_FAILURE() << r.start_error;
     return r;
 }
 

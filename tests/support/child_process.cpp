@@ -270,4 +270,19 @@ ChildProcess::~ChildProcess() {
 
 #endif
 
+ProgramRun run_program(const std::string& exe, const std::vector<std::string>& args,
+                       std::chrono::milliseconds read_timeout,
+                       std::chrono::milliseconds wait_timeout) {
+    ProgramRun run;
+    ChildProcess p;
+    if (!p.start(exe, args, &run.start_error)) {
+        if (run.start_error.empty()) run.start_error = "cannot start " + exe;
+        return run;
+    }
+    p.close_stdin();  // it reads nothing from us: EOF, never a wait for input
+    run.out = p.read_all(read_timeout);
+    run.exit_code = p.wait(wait_timeout);
+    return run;
+}
+
 }  // namespace pipescope::test

@@ -10,6 +10,13 @@
 
 namespace pipescope::test {
 
+// What a program run to its end printed and how it ended (run_program).
+struct ProgramRun {
+    std::optional<int> exit_code;  // nullopt: it did not exit in time, or did not start
+    std::string out;               // its stdout
+    std::string start_error;       // why it did not start; empty when it did
+};
+
 class ChildProcess {
   public:
     ChildProcess() = default;
@@ -53,5 +60,13 @@ class ChildProcess {
 // as tests/CMakeLists.txt defines them): the build folder is the nearest folder above the running
 // test executable that holds CMakeCache.txt. The path is the platform's own (Z:\... under Wine).
 [[nodiscard]] std::string built_program(const std::string& relative);
+
+// Runs `exe` with `args` to its end, as the tests of the command-line tool do: stdin closed at
+// once (a read of it ends at EOF), stdout read until
+// EOF (bounded by `read_timeout`), then the exit waited for (bounded by `wait_timeout`).
+[[nodiscard]] ProgramRun run_program(
+    const std::string& exe, const std::vector<std::string>& args,
+    std::chrono::milliseconds read_timeout = std::chrono::seconds(60),
+    std::chrono::milliseconds wait_timeout = std::chrono::seconds(30));
 
 }  // namespace pipescope::test
