@@ -7,7 +7,7 @@
 
 #include "os/posix/bounded_connect.hpp"
 #include "pipescope/remote_check.hpp"
-#include "remote/off_thread.hpp"
+#include "os/off_thread.hpp"
 
 namespace pipescope::core {
 namespace {
@@ -67,7 +67,7 @@ class PosixRemoteProbe final : public RemoteCheckProbe {
   public:
     Result<std::vector<std::string>> resolve(const std::string& host, Deadline deadline,
                                              std::stop_token stop) override {
-        auto done = remote::call_off_thread([host] { return lookup(host); }, deadline, stop);
+        auto done = os::call_off_thread([host] { return lookup(host); }, deadline, stop);
         if (!done) {
             if (stop.stop_requested()) return cancelled("getaddrinfo", host);
             return make_error(ErrorCode::Timeout, "getaddrinfo", host,

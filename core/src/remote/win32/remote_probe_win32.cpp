@@ -14,7 +14,7 @@
 #include "os/call_watchdog.hpp"
 #include "pipescope/remote_check.hpp"
 #include "pipescope/unique_handle.hpp"
-#include "remote/off_thread.hpp"
+#include "os/off_thread.hpp"
 
 namespace pipescope::core {
 namespace {
@@ -121,7 +121,7 @@ class Win32RemoteProbe final : public RemoteCheckProbe {
     Result<std::vector<std::string>> resolve(const std::string& host, Deadline deadline,
                                              std::stop_token stop) override {
         if (auto st = winsock_ready(); !st) return std::move(st).error();
-        auto done = remote::call_off_thread([host] { return lookup(host); }, deadline, stop);
+        auto done = os::call_off_thread([host] { return lookup(host); }, deadline, stop);
         if (!done) {
             if (stop.stop_requested()) return cancelled("GetAddrInfoW", host);
             return make_error(ErrorCode::Timeout, "GetAddrInfoW", host,

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "os/off_thread.hpp"
 #include "os/posix/bounded_connect.hpp"
 #include "pipescope/log.hpp"
 #include "pipescope/smb.hpp"
@@ -65,55 +66,47 @@ bool is_smb3(std::uint16_t dialect) {
     return dialect >= 0x0300;
 }
 
-// Name resolution on a helper thread, so a slow DNS cannot outlive the caller's timeout.
+// The server's addresses. getaddrinfo runs off this thread (os::call_off_thread), so a slow
+// DNS cannot outlive the caller's timeout.
 struct Resolution {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
     int rc = 0;
     std::vector<sockaddr_storage> addresses;
     std::vector<socklen_t> lengths;
 };
 
-Result<std::shared_ptr<Resolution>> resolve(const std::string& host, std::uint16_t port,
-                                            Clock::time_point deadline, const std::stop_token& stop,
-                                            const std::string& subject) {
-    auto r = std::make_shared<Resolution>();
-    std::thread([r, host, port] {
-        addrinfo hints{};
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        addrinfo* list = nullptr;
-        const std::string service = std::to_string(port);
-        int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &list);
-        std::lock_guard lk(r->mu);
-        r->rc = rc;
-        for (addrinfo* a = list; rc == 0 && a; a = a->ai_next) {
-            sockaddr_storage s{};
-            std::memcpy(&s, a->ai_addr, a->ai_addrlen);
-            r->addresses.push_back(s);
-            r->lengths.push_back(a->ai_addrlen);
-        }
-        if (list) ::freeaddrinfo(list);
-        r->done = true;
-        r->cv.notify_all();
-    }).detach();
-    std::unique_lock lk(r->mu);
-    while (!r->done) {
+Result<Resolution> resolve(const std::string& host, std::uint16_t port, Clock::time_point deadline,
+                           const std::stop_token& stop, const std::string& subject) {
+    auto r = os::call_off_thread(
+        [host, port] {
+            Resolution out;
+            addrinfo hints{};
+            hints.ai_family = AF_UNSPEC;
+            hints.ai_socktype = SOCK_STREAM;
+            addrinfo* list = nullptr;
+            const std::string service = std::to_string(port);
+            out.rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &list);
+            for (addrinfo* a = list; out.rc == 0 && a; a = a->ai_next) {
+                sockaddr_storage s{};
+                std::memcpy(&s, a->ai_addr, a->ai_addrlen);
+                out.addresses.push_back(s);
+                out.lengths.push_back(a->ai_addrlen);
+            }
+            if (list) ::freeaddrinfo(list);
+            return out;
+        },
+        deadline, stop);
+    if (!r) {
         if (stop.stop_requested())
             return make_error(ErrorCode::Cancelled, "getaddrinfo", subject, "cancelled");
-        auto until = std::min(deadline, Clock::now() + std::chrono::milliseconds(50));
-        r->cv.wait_until(lk, until);
-        if (!r->done && Clock::now() >= deadline)
-            return make_error(ErrorCode::Timeout, "getaddrinfo", subject,
-                              "the name did not resolve within the timeout. Next: check DNS, "
-                              "or use the server's address");
+        return make_error(ErrorCode::Timeout, "getaddrinfo", subject,
+                          "the name did not resolve within the timeout. Next: check DNS, "
+                          "or use the server's address");
     }
     if (r->rc != 0 || r->addresses.empty())
         return make_error(ErrorCode::NotFound, "getaddrinfo", subject,
                           std::string("the name does not resolve (") + ::gai_strerror(r->rc) +
                               "). Next: check the host name, or use its address");
-    return r;
+    return std::move(*r);
 }
 
 class SessionImpl;
@@ -981,11 +974,11 @@ Result<std::shared_ptr<Session>> Session::connect_tcp(const Options& options,
     auto resolved = resolve(options.host, options.port, deadline, stop, subject);
     if (!resolved) return resolved.error();
     Error last = make_error(ErrorCode::NotFound, "connect", subject, "no address");
-    for (std::size_t i = 0; i < (*resolved)->addresses.size(); ++i) {
+    for (std::size_t i = 0; i < resolved->addresses.size(); ++i) {
         os::BoundedConnect how;
-        how.address = reinterpret_cast<const sockaddr*>(&(*resolved)->addresses[i]);
-        how.address_len = (*resolved)->lengths[i];
-        how.family = (*resolved)->addresses[i].ss_family;
+        how.address = reinterpret_cast<const sockaddr*>(&resolved->addresses[i]);
+        how.address_len = resolved->lengths[i];
+        how.family = resolved->addresses[i].ss_family;
         how.type = SOCK_STREAM;
         how.deadline = deadline;
         how.full_backlog = os::FullBacklog::RetryThenTimeout;

@@ -1,7 +1,8 @@
 // A call that cannot be bounded or cancelled itself (getaddrinfo) run on a thread of its own,
 // so the caller can stop waiting for it at a deadline or on a stop request. The thread is
 // detached and finishes on its own; what it returns then is dropped. Only for calls that hold
-// nothing afterwards (no handle, no descriptor). Private to core/src/remote.
+// nothing afterwards (no handle, no descriptor). Internal to core: remote-check's and the SMB
+// client's name resolution.
 #pragma once
 
 #include <chrono>
@@ -13,7 +14,7 @@
 #include <thread>
 #include <utility>
 
-namespace pipescope::core::remote {
+namespace pipescope::core::os {
 
 // Runs fn() on a detached thread; its result, or nullopt when `deadline` passed or `stop` was
 // requested first (looked at every 50 ms). Any thread.
@@ -43,4 +44,4 @@ auto call_off_thread(Fn fn, std::chrono::steady_clock::time_point deadline,
     return std::move(shared->value);
 }
 
-}  // namespace pipescope::core::remote
+}  // namespace pipescope::core::os
