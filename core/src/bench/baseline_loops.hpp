@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench/bench_platform.hpp"
+#include "bench/lanes.hpp"
 #include "pipescope/bench_baseline.hpp"
 #include "pipescope/histogram.hpp"
 
@@ -198,8 +199,11 @@ Status run_loops(Shared& sh, End& engine, End& peer, Clock::duration warmup,
         }
         sh.running.fetch_sub(1);
     };
-    std::thread peer_thread(side, std::ref(peer), sh.peer_cpu, false);
-    std::thread engine_thread(side, std::ref(engine), sh.engine_cpu, true);
+    // On the lanes the engine's run uses too (lanes.hpp): the same two OS threads for both.
+    bench::LaneThread peer_thread(bench::LaneSide::Peer, 0,
+                                  [&](std::stop_token) { side(peer, sh.peer_cpu, false); });
+    bench::LaneThread engine_thread(bench::LaneSide::Engine, 0,
+                                    [&](std::stop_token) { side(engine, sh.engine_cpu, true); });
     Status st = supervise(sh, o, poke);
     engine_thread.join();
     peer_thread.join();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,6 +27,10 @@ inline std::string placement_text(CpuPlacement p, bool pinned, const std::string
 
 // Pins the calling thread to one CPU. Any thread (affects only itself).
 Status pin_current_thread(int cpu);
+// The calling thread's CPU affinity as raw bytes, to put back later with restore_affinity
+// (best effort: a failure leaves the affinity as it is). A lane's own, between jobs (lanes.hpp).
+std::vector<std::byte> current_affinity();
+void restore_affinity(const std::vector<std::byte>& saved);
 // CPU time (user + system) of the calling thread / of this process, in seconds.
 double thread_cpu_seconds();
 double process_cpu_seconds();

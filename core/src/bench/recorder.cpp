@@ -39,8 +39,9 @@ std::pair<std::uint64_t, std::uint64_t> progress_of(const Scenario& sc, const To
     }
 }
 
-void finish_thread(BenchSideStats& st) {
-    st.cpu_ns.store(static_cast<std::uint64_t>(benchplat::thread_cpu_seconds() * 1e9), kRelaxed);
+void finish_thread(BenchSideStats& st, double started_cpu_s) {
+    const double spent = std::max(0.0, benchplat::thread_cpu_seconds() - started_cpu_s);
+    st.cpu_ns.store(static_cast<std::uint64_t>(spent * 1e9), kRelaxed);
 }
 
 }  // namespace pipescope::core::bench

@@ -58,8 +58,10 @@ struct Totals {
 // The measured direction: bytes and messages that completed.
 [[nodiscard]] std::pair<std::uint64_t, std::uint64_t> progress_of(const Scenario& sc,
                                                                   const Totals& e, const Totals& p);
-// Records the calling thread's CPU time; the last thing a driver or responder thread does.
-void finish_thread(BenchSideStats& st);
+// Records the CPU time the calling thread spent since `started_cpu_s` (its
+// benchplat::thread_cpu_seconds() when the job began: lanes run job after job); the last thing
+// a driver or responder job does.
+void finish_thread(BenchSideStats& st, double started_cpu_s);
 
 }  // namespace bench
 }  // namespace pipescope::core

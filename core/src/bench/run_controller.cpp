@@ -149,10 +149,12 @@ Status RunController::start_child_peer() {
 
 void RunController::start_peer_threads() {
     for (auto& stats : run_.peer_stats)
-        peers_.emplace_back([this, &st = *stats](std::stop_token stop) { peer_thread(st, stop); });
+        peers_.emplace_back(LaneSide::Peer, static_cast<int>(peers_.size()),
+                            [this, &st = *stats](std::stop_token stop) { peer_thread(st, stop); });
 }
 
 void RunController::peer_thread(BenchSideStats& st, std::stop_token stop) {
+    const double cpu0 = benchplat::thread_cpu_seconds();
     if (pin_ && !benchplat::pin_current_thread(peer_cpu_)) pin_failed_ = true;
     if (sc_.pattern == BenchPattern::Churn) {
         respond_churn(transport_, client_ep_, sc_, st, opt_.io_timeout, stop);
@@ -165,7 +167,7 @@ void RunController::peer_thread(BenchSideStats& st, std::stop_token stop) {
             respond(sc_, *ch, st, opt_.io_timeout);
         }
     }
-    finish_thread(st);
+    finish_thread(st, cpu0);
 }
 
 // A child peer that ends before the run does (killed, crashed) ends the run: noticed while
@@ -232,7 +234,8 @@ void RunController::start_drivers() {
             Channel* ch = sc_.pattern == BenchPattern::Churn
                               ? nullptr
                               : engine_channels_[static_cast<std::size_t>(i)];
-            drivers_.emplace_back([this, ch, &st] { driver_thread(ch, st); });
+            drivers_.emplace_back(LaneSide::Engine, i,
+                                  [this, ch, &st](std::stop_token) { driver_thread(ch, st); });
         }
     }
     measuring_ = warmup.count() == 0;
@@ -242,6 +245,7 @@ void RunController::start_drivers() {
 }
 
 void RunController::driver_thread(Channel* ch, BenchSideStats& st) {
+    const double cpu0 = benchplat::thread_cpu_seconds();
     if (pin_ && !benchplat::pin_current_thread(kEngineCpu)) pin_failed_ = true;
     switch (sc_.pattern) {
         case BenchPattern::Stream:
@@ -260,7 +264,7 @@ void RunController::driver_thread(Channel* ch, BenchSideStats& st) {
             drive_churn(run_, *listener_, st);
             break;
     }
-    finish_thread(st);
+    finish_thread(st, cpu0);
     if (--run_.drivers_left == 0) {
         std::lock_guard lock(run_.mutex);
         run_.cv.notify_all();

@@ -14,6 +14,7 @@
 
 #include "bench/bench_platform.hpp"
 #include "bench/bench_run.hpp"
+#include "bench/lanes.hpp"
 #include "bench/peer_process.hpp"
 
 namespace pipescope::core::bench {
@@ -97,8 +98,8 @@ class RunController {
     Clock::duration step_{};
 
     // Last: destroyed (joined) first, while what they use still exists.
-    std::vector<std::jthread> peers_;
-    std::vector<std::jthread> drivers_;
+    std::vector<LaneThread> peers_;    // on the peer lanes (lanes.hpp)
+    std::vector<LaneThread> drivers_;  // on the engine lanes
 };
 
 }  // namespace pipescope::core::bench

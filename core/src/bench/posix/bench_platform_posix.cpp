@@ -1,5 +1,6 @@
 #include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <ctime>
 #include <thread>
 
@@ -24,6 +25,22 @@ Status pin_current_thread(int cpu) {
     const int rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
     if (rc != 0) return errno_error(rc, "pthread_setaffinity_np", "cpu " + std::to_string(cpu));
     return {};
+}
+
+std::vector<std::byte> current_affinity() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (pthread_getaffinity_np(pthread_self(), sizeof(set), &set) != 0) return {};
+    std::vector<std::byte> bytes(sizeof set);
+    std::memcpy(bytes.data(), &set, sizeof set);
+    return bytes;
+}
+
+void restore_affinity(const std::vector<std::byte>& saved) {
+    cpu_set_t set;
+    if (saved.size() != sizeof set) return;
+    std::memcpy(&set, saved.data(), sizeof set);
+    (void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
 static double ts_seconds(const timespec& ts) {

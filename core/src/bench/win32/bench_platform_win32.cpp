@@ -1,5 +1,6 @@
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 
 #include <windows.h>
 
@@ -15,6 +16,23 @@ Status pin_current_thread(int cpu) {
     if (SetThreadAffinityMask(GetCurrentThread(), DWORD_PTR{1} << cpu) == 0)
         return win32_error(GetLastError(), "SetThreadAffinityMask", "cpu " + std::to_string(cpu));
     return {};
+}
+
+// Windows has no call that reads a thread's affinity; SetThreadAffinityMask returns the old one.
+// A lane's thread starts with the process's, which is what it goes back to.
+std::vector<std::byte> current_affinity() {
+    DWORD_PTR process = 0, system = 0;
+    if (!GetProcessAffinityMask(GetCurrentProcess(), &process, &system) || process == 0) return {};
+    std::vector<std::byte> bytes(sizeof process);
+    std::memcpy(bytes.data(), &process, sizeof process);
+    return bytes;
+}
+
+void restore_affinity(const std::vector<std::byte>& saved) {
+    DWORD_PTR mask = 0;
+    if (saved.size() != sizeof mask) return;
+    std::memcpy(&mask, saved.data(), sizeof mask);
+    (void)SetThreadAffinityMask(GetCurrentThread(), mask);
 }
 
 static double ft_seconds(const FILETIME& a, const FILETIME& b) {
