@@ -1,6 +1,8 @@
 // A ping-pong over core's Channel, for counting the system calls a read and a write make
 // (tests/transport/hot_path_test.cpp runs it under strace -f -c). Prints "done N" at the end.
-//   channel_pingpong unix|seqpacket|fifo|tcp COUNT
+//   channel_pingpong unix|seqpacket|fifo|tcp[+promise] COUNT
+// "+promise": both ends promise whole 1-byte messages first (Channel::promise_whole_messages, as
+// the benchmark does).
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -23,10 +25,16 @@ int fail(const char* what, const Error& e) {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: channel_pingpong unix|seqpacket|fifo|tcp COUNT\n");
+        std::fprintf(stderr, "usage: channel_pingpong unix|seqpacket|fifo|tcp[+promise] COUNT\n");
         return 2;
     }
-    auto kind = parse_transport_kind(argv[1]);
+    std::string kind_arg = argv[1];
+    const std::string kPromise = "+promise";
+    const bool promise =
+        kind_arg.size() > kPromise.size() &&
+        kind_arg.compare(kind_arg.size() - kPromise.size(), kPromise.size(), kPromise) == 0;
+    if (promise) kind_arg.resize(kind_arg.size() - kPromise.size());
+    auto kind = parse_transport_kind(kind_arg);
     const long count = std::atol(argv[2]);
     if (!kind || count <= 0) return 2;
     Endpoint ep;
@@ -39,6 +47,7 @@ int main(int argc, char** argv) {
     std::thread echo([&] {
         auto ch = (*listener)->accept(timeout);
         if (!ch) return;
+        if (promise) (*ch)->promise_whole_messages(1);
         std::byte b[1];
         for (long i = 0; i < count; ++i) {
             auto r = (*ch)->read(b, timeout);
@@ -52,6 +61,7 @@ int main(int argc, char** argv) {
         echo.join();
         return fail("connect", ch.error());
     }
+    if (promise) (*ch)->promise_whole_messages(1);
     std::byte b[1] = {std::byte{42}};
     long done = 0;
     for (; done < count; ++done) {

@@ -92,6 +92,8 @@ TEST_P(HotPathSyscalls, PingpongIsOneCallPerReadAndPerWrite) {
     auto extra = [&](const char* call) { return two[call] - one[call]; };
     // Both ends: kRoundTrips more writes and reads each, so 2 * kRoundTrips of each kind.
     const long n = 2 * kRoundTrips;
+    // Seqpacket reads with recvmsg (credentials tell an empty message from the end) unless the
+    // reader promised whole, non-empty messages, as the benchmark does: then plain recv.
     const char* rd = kind == "fifo" ? "read" : kind == "seqpacket" ? "recvmsg" : "recvfrom";
     const char* wr = kind == "fifo" ? "write" : "sendto";
     EXPECT_GE(extra(rd), n - 5);
@@ -109,9 +111,12 @@ TEST_P(HotPathSyscalls, PingpongIsOneCallPerReadAndPerWrite) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Posix, HotPathSyscalls,
-                         ::testing::Values("unix", "seqpacket", "fifo", "tcp"),
+                         ::testing::Values("unix", "seqpacket", "seqpacket+promise", "fifo", "tcp"),
                          [](const ::testing::TestParamInfo<const char*>& p) {
-                             return std::string(p.param);
+                             std::string name = p.param;
+                             if (auto plus = name.find('+'); plus != std::string::npos)
+                                 name[plus] = '_';
+                             return name;
                          });
 
 #else  // _WIN32

@@ -522,6 +522,83 @@ TEST(SeqpacketTransport, ShutdownWakesABlockedReadWithEof) {
     EXPECT_TRUE(r->eof);
 }
 
+// promise_whole_messages (what the benchmark promises its channels): every kind still carries
+// whole messages both ways, a read after the peer's close_write reports the end, and a message
+// kind keeps its boundaries.
+TEST_P(TransportTest, PromisedWholeMessagesStillRoundTripAndEnd) {
+    auto p = connect_pair(make_endpoint(GetParam(), "promise"));
+    ASSERT_TRUE(p.server && p.client);
+    p.server->promise_whole_messages(300);
+    p.client->promise_whole_messages(300);
+    const bool message = is_message(GetParam());
+    std::vector<std::byte> buf(300);
+    for (std::size_t n : {std::size_t{1}, std::size_t{300}, std::size_t{17}}) {
+        const auto data = pattern(n, static_cast<unsigned>(n));
+        ASSERT_TRUE(p.client->write_all(data, 5000ms).ok());
+        std::size_t got = 0;
+        while (got < n) {
+            auto r = p.server->read(std::span(buf.data() + got, buf.size() - got), 5000ms);
+            ASSERT_TRUE(r.ok()) << r.error().to_string();
+            ASSERT_FALSE(r->eof);
+            got += r->bytes;
+            if (message) {
+                EXPECT_TRUE(r->message_end);
+                break;
+            }
+        }
+        ASSERT_EQ(got, n);
+        EXPECT_TRUE(std::equal(data.begin(), data.end(), buf.begin()));
+    }
+    ASSERT_TRUE(p.client->close_write().ok());
+    for (;;) {  // a Win32 message pipe sends an empty message as its end: that, or EOF
+        auto r = p.server->read(buf, 5000ms);
+        if (!r) {
+            EXPECT_EQ(GetParam().kind, TransportKind::Win32Pipe) << r.error().to_string();
+            break;
+        }
+        if (r->eof || r->bytes == 0) break;
+        ADD_FAILURE() << "data after the end: " << r->bytes << " bytes";
+        break;
+    }
+}
+
+// Seqpacket under the promise reads with one plain recv: a message longer than promised is an
+// error naming both sizes (its tail is gone, so it is never handed out as a shorter message),
+// and the next message still arrives whole.
+TEST(SeqpacketTransport, AMessageLongerThanPromisedIsAnErrorNotASplit) {
+    if (!transport_available(TransportKind::UnixSeqpacket))
+        GTEST_SKIP() << "AF_UNIX seqpacket sockets exist only in the POSIX build";
+    auto p = connect_pair(make_endpoint(
+        {TransportKind::UnixSeqpacket, IoModel::Sync, PipeType::Message}, "sppromise"));
+    ASSERT_TRUE(p.server && p.client);
+    p.server->promise_whole_messages(100);
+    ASSERT_TRUE(p.client->write_all(pattern(250, 1), 1000ms).ok());
+    ASSERT_TRUE(p.client->write_all(pattern(60, 2), 1000ms).ok());
+    std::vector<std::byte> buf(100);
+    auto r = p.server->read(buf, 2000ms);
+    ASSERT_FALSE(r.ok()) << "a 250-byte message read as " << r->bytes << " bytes";
+    EXPECT_EQ(r.error().code, ErrorCode::MoreData);
+    const std::string text = r.error().to_string();
+    EXPECT_NE(text.find("250"), std::string::npos) << text;
+    EXPECT_NE(text.find("100"), std::string::npos) << text;
+    auto next = p.server->read(buf, 2000ms);
+    ASSERT_TRUE(next.ok()) << next.error().to_string();
+    EXPECT_EQ(next->bytes, 60u);
+    const auto want = pattern(60, 2);
+    EXPECT_TRUE(std::equal(want.begin(), want.end(), buf.begin()));
+    // A smaller buffer than promised still gets the message in parts, as without the promise.
+    ASSERT_TRUE(p.client->write_all(pattern(90, 3), 1000ms).ok());
+    std::vector<std::byte> small(50);
+    auto part = p.server->read(small, 2000ms);
+    ASSERT_TRUE(part.ok()) << part.error().to_string();
+    EXPECT_EQ(part->bytes, 50u);
+    EXPECT_FALSE(part->message_end);
+    auto rest = p.server->read(small, 2000ms);
+    ASSERT_TRUE(rest.ok()) << rest.error().to_string();
+    EXPECT_EQ(rest->bytes, 40u);
+    EXPECT_TRUE(rest->message_end);
+}
+
 INSTANTIATE_TEST_SUITE_P(Kinds, TransportTest, ::testing::ValuesIn(all_cases()), case_name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(MessageTransportTest);
 INSTANTIATE_TEST_SUITE_P(Kinds, MessageTransportTest, ::testing::ValuesIn(message_cases()),

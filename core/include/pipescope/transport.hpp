@@ -171,6 +171,14 @@ class Channel {
     virtual void cancel() = 0;
     virtual void close() = 0;
 
+    // A promise from the reading thread, made by the benchmark: from now on every message is
+    // non-empty and at most `largest` bytes, and every read() passes a buffer that big. A
+    // message kind may then read with the call a hand-written loop makes (seqpacket: recv
+    // instead of recvmsg with credentials, which tell an empty message from the end); a 0-byte
+    // read is then the end of the stream, and a longer message fails with ErrorCode::MoreData
+    // (its tail is lost) instead of being split. Byte kinds and Win32 pipes ignore it.
+    virtual void promise_whole_messages(std::size_t largest) { (void)largest; }
+
     [[nodiscard]] virtual bool message_oriented() const = 0;
     [[nodiscard]] virtual PeerInfo peer() const = 0;
     [[nodiscard]] virtual std::string describe() const = 0;

@@ -55,6 +55,7 @@ void drive_echo(BenchRun& run, Channel& ch, BenchSideStats& st, int inflight) {
     Message m = make_message(run.sc);
     const std::size_t size = m.buf.size();
     std::vector<std::byte> reply(size);
+    ch.promise_whole_messages(size);  // every reply is one whole message of `size`
     std::vector<Clock::time_point> sent_at(static_cast<std::size_t>(inflight));
     // Ring positions of the next send and the next reply (no division in the timed window).
     std::size_t send_slot = 0, reply_slot = 0;
@@ -116,6 +117,7 @@ void drive_rate(BenchRun& run, Channel& ch, BenchSideStats& st) {
     Message m = make_message(run.sc);
     const std::size_t size = m.buf.size();
     std::vector<std::byte> reply(size);
+    ch.promise_whole_messages(size);
     constexpr std::size_t kCap = 65536;
     std::vector<Clock::time_point> intended(kCap);
     SeqChecker checker(st);

@@ -13,6 +13,7 @@ namespace pipescope::core::bench {
 void respond_sink(const Scenario& sc, Channel& ch, BenchSideStats& st, Timeout to) {
     const std::size_t size = std::max<std::uint64_t>(sc.message_size, 1);
     std::vector<std::byte> buf(std::max<std::size_t>(size, 65536));
+    ch.promise_whole_messages(size);  // the engine sends `size`-byte messages, none empty
     Framer framer(size);
     SeqChecker checker(st);
     std::uint64_t bytes = 0;
@@ -42,6 +43,7 @@ void respond_echo(Channel& ch, BenchSideStats& st, std::size_t size, Timeout to)
     // Byte kinds read at most one message's size, as a plain echo loop does; message kinds read
     // into a larger buffer so a whole message arrives in one read.
     std::vector<std::byte> buf(msg ? std::max<std::size_t>(size, 65536) : size);
+    ch.promise_whole_messages(size);
     std::size_t have = 0;
     for (;;) {
         auto r = ch.read(std::span<std::byte>(buf.data() + have, buf.size() - have), to);

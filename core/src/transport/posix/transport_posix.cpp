@@ -232,7 +232,10 @@ class PosixChannel final : public Channel {
             !ready_now(rfd_.get(), POLLIN)) {
             return timeout_error("read", subject_);
         }
-        if (kind_ == TransportKind::UnixSeqpacket) return read_message(buf, timeout, flags);
+        if (kind_ == TransportKind::UnixSeqpacket) {
+            if (promised_ == 0 || buf.size() < promised_) return read_message(buf, timeout, flags);
+            return read_promised(buf, timeout, flags);
+        }
         if (!rd_slot_.arm(timeout)) return cancelled_error(subject_);
         ssize_t n;
         for (;;) {
@@ -255,6 +258,14 @@ class PosixChannel final : public Channel {
         }
         if (::shutdown(wfd_.get(), SHUT_WR) != 0) return errno_error(errno, "shutdown", subject_);
         return {};
+    }
+
+    void promise_whole_messages(std::size_t largest) override {
+        if (kind_ != TransportKind::UnixSeqpacket || largest == 0) return;
+        promised_ = largest;
+        // No credentials needed any more: a 0-byte read is the end (no empty messages come).
+        int off = 0;
+        ::setsockopt(rfd_.get(), SOL_SOCKET, SO_PASSCRED, &off, sizeof off);
     }
 
     void cancel() override {
@@ -329,6 +340,32 @@ class PosixChannel final : public Channel {
         return res;
     }
 
+    // Seqpacket under promise_whole_messages: one recv, as a hand-written loop makes it.
+    // MSG_TRUNC makes it return the message's whole length, so a message longer than promised
+    // is reported (the kernel dropped its tail), never taken for a shorter one.
+    Result<ReadResult> read_promised(std::span<std::byte> buf, Timeout timeout, int flags) {
+        if (!rd_slot_.arm(timeout)) return cancelled_error(subject_);
+        ssize_t n;
+        for (;;) {
+            n = ::recv(rfd_.get(), buf.data(), buf.size(), flags | MSG_TRUNC);
+            if (n >= 0 || errno != EINTR || rd_slot_.fired()) break;
+        }
+        const int err = n < 0 ? errno : 0;
+        const os::CallOutcome outcome = rd_slot_.disarm();
+        if (n < 0) return read_error(err, outcome);
+        if (static_cast<std::size_t>(n) > buf.size()) {
+            return make_error(ErrorCode::MoreData, "recv", subject_,
+                              "a message of " + std::to_string(n) + " bytes came where at most " +
+                                  std::to_string(buf.size()) + " were promised; its last " +
+                                  std::to_string(static_cast<std::size_t>(n) - buf.size()) +
+                                  " bytes are lost. Next: check what the peer sends");
+        }
+        ReadResult res;
+        res.bytes = static_cast<std::size_t>(n);
+        res.eof = n == 0;
+        return res;
+    }
+
     // A read that failed with `err` (after the watchdog said how the call ended).
     Error read_error(int err, os::CallOutcome outcome) const {
         if (err == EINTR || err == EAGAIN || err == EWOULDBLOCK) {
@@ -352,6 +389,7 @@ class PosixChannel final : public Channel {
     std::size_t pending_off_ = 0;
     std::size_t pending_len_ = 0;
     std::size_t max_message_ = 0;
+    std::size_t promised_ = 0;  // promise_whole_messages: the largest message; 0 for none
 };
 
 std::unique_ptr<Channel> make_socket_channel(TransportKind kind, int fd, std::string subject) {
