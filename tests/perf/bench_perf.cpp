@@ -47,7 +47,7 @@ namespace {
 struct Options {
     std::uint64_t stream_bytes = 1024ull << 20;
     std::uint64_t pings = 20000;
-    int rounds = 3;
+    int rounds = 11;
     int baseline_runs = 3;  // bench --baseline runs per transport, compared with the rounds
     std::string only;       // run only the transports whose name contains this
 };

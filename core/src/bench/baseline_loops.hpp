@@ -10,6 +10,7 @@
 // and, for the supervising thread, a poke (given to run_loops) that wakes a blocked call.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -41,6 +42,10 @@ struct Shared {
     int engine_cpu = -1, peer_cpu = -1;  // -1: unpinned
 
     std::atomic<std::uint64_t> progress{0};  // bytes (stream) or round trips, for the watchdog
+    // Stream: when the sender made its first write (steady_clock ticks; 0 before), so the
+    // measured window starts with the data, not with the threads and the opens, as the
+    // engine's starts once its connection is made.
+    std::atomic<Clock::rep> first_write{0};
     std::atomic<bool> abort{false};
     std::atomic<int> running{0};
     std::atomic<bool> pin_failed{false};
@@ -89,6 +94,7 @@ template <class End>
 void stream_send(End& e, Shared& sh) {
     std::vector<std::byte> buf(sh.size, std::byte{0x5a});
     std::uint64_t measured = 0;
+    sh.first_write.store(Clock::now().time_since_epoch().count(), std::memory_order_release);
     for (;;) {
         if (sh.abort.load(kRelaxed)) break;
         const auto now = Clock::now();
@@ -102,13 +108,12 @@ void stream_send(End& e, Shared& sh) {
 }
 
 // Stream, peer side: reads into a `size` buffer until the end of the stream; counts what
-// arrived after the warm-up, from its end to the last read.
+// arrived after the warm-up, from its end (or the first write, if later) to the last read.
 template <class End>
 void stream_receive(End& e, Shared& sh) {
     std::vector<std::byte> buf(sh.size);
     std::uint64_t total = 0, bytes = 0, reads = 0;
     bool warm = sh.warm_end <= sh.t0;
-    sh.measure_start = sh.warm_end;
     for (;;) {
         auto r = e.read(buf.data(), buf.size());
         if (!r) {
@@ -126,6 +131,8 @@ void stream_receive(End& e, Shared& sh) {
         if (sh.abort.load(kRelaxed)) break;
     }
     sh.measure_end = Clock::now();
+    const Clock::time_point first{Clock::duration(sh.first_write.load(std::memory_order_acquire))};
+    sh.measure_start = std::max(sh.warm_end, first);
     sh.bytes = bytes;
     sh.messages = sh.message ? reads : bytes / sh.size;
     e.finish();

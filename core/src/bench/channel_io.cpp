@@ -5,6 +5,12 @@
 
 namespace pipescope::core::bench {
 
+Error closed_mid_message(const Channel& ch) {
+    return make_error(ErrorCode::BrokenPipe, "read", ch.describe(),
+                      "the peer closed in the middle of a message. Next: check why the peer quit "
+                      "(its log, or whether it was killed)");
+}
+
 std::optional<Error> message_size_error(const Scenario& sc, const Channel& ch) {
     const std::size_t cap = ch.max_message_bytes();
     if (cap == 0 || sc.message_size <= cap) return std::nullopt;

@@ -19,7 +19,11 @@ inline bool is_soft_timeout(const Error& e) {
     return e.code == ErrorCode::Timeout || e.code == ErrorCode::WouldBlock;
 }
 
-inline Status write_full(Channel& ch, const std::byte* p, std::size_t n, Timeout t) {
+// The error of a peer that closed mid-message (out of line: the hot path only calls it).
+[[nodiscard, gnu::cold, gnu::noinline]] Error closed_mid_message(const Channel& ch);
+
+[[gnu::always_inline]] inline Status write_full(Channel& ch, const std::byte* p, std::size_t n,
+                                                Timeout t) {
     std::size_t off = 0;
     do {
         auto r = ch.write(std::span<const std::byte>(p + off, n - off), t);
@@ -30,16 +34,15 @@ inline Status write_full(Channel& ch, const std::byte* p, std::size_t n, Timeout
 }
 
 // Reads exactly n bytes. Returns false on a clean EOF before the first byte.
-inline Result<bool> read_full(Channel& ch, std::byte* p, std::size_t n, Timeout t) {
+[[gnu::always_inline]] inline Result<bool> read_full(Channel& ch, std::byte* p, std::size_t n,
+                                                     Timeout t) {
     std::size_t off = 0;
     while (off < n) {
         auto r = ch.read(std::span<std::byte>(p + off, n - off), t);
         if (!r) return std::move(r).error();
         if (r->eof) {
             if (off == 0) return false;
-            return make_error(ErrorCode::BrokenPipe, "read", ch.describe(),
-                              "the peer closed in the middle of a message. Next: check why the "
-                              "peer quit (its log, or whether it was killed)");
+            return closed_mid_message(ch);
         }
         off += r->bytes;
     }

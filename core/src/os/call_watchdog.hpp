@@ -49,8 +49,18 @@ struct ThreadRef {
 
 // Per OS (os/posix/call_watchdog_posix.cpp, os/win32/call_watchdog_win32.cpp).
 namespace detail {
-// The calling thread's reference, cached per thread. Any thread.
+// The calling thread's reference, cached per thread. Any thread. Inline on POSIX (a thread-local
+// load; the first call per thread asks the kernel), since every arm() stores it.
+#ifdef _WIN32
 ThreadRef current_thread() noexcept;
+#else
+extern constinit thread_local std::uintptr_t cached_thread_id;  // 0: not asked yet
+ThreadRef current_thread_first() noexcept;
+inline ThreadRef current_thread() noexcept {
+    const std::uintptr_t t = cached_thread_id;
+    return t != 0 ? ThreadRef{t} : current_thread_first();
+}
+#endif
 // Makes a blocking call in `thread` return early (EINTR / ERROR_OPERATION_ABORTED). Watchdog.
 void interrupt(ThreadRef thread) noexcept;
 // Once per process, before the first interrupt (POSIX: the signal handler).
@@ -113,8 +123,8 @@ class CallSlot {
     std::atomic<bool> cancelled_{false};
 };
 
-// Inline: a channel arms and disarms around every blocking call.
-inline bool CallSlot::arm(Timeout timeout) noexcept {
+// Inline, always: a channel arms and disarms around every blocking call.
+[[gnu::always_inline]] inline bool CallSlot::arm(Timeout timeout) noexcept {
     const std::int64_t timeout_ns =
         timeout.count() < 0 ? kNever
                             : std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
@@ -132,7 +142,7 @@ inline bool CallSlot::arm(Timeout timeout) noexcept {
     return true;
 }
 
-inline CallOutcome CallSlot::disarm() noexcept {
+[[gnu::always_inline]] inline CallOutcome CallSlot::disarm() noexcept {
     const std::uint64_t call = call_.load(std::memory_order_relaxed);
     call_.store(call + 1, std::memory_order_release);  // even: between calls
     if (fired_call_.load(std::memory_order_acquire) != call) return CallOutcome::Completed;

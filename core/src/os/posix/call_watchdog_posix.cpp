@@ -20,13 +20,12 @@ namespace {
 void on_interrupt(int) {}
 }  // namespace
 
-namespace {
-thread_local pid_t cached_thread_id = 0;  // reset in a forked child (see prepare_interrupts)
-}  // namespace
+// Reset in a forked child (see prepare_interrupts).
+constinit thread_local std::uintptr_t cached_thread_id = 0;
 
-ThreadRef current_thread() noexcept {
-    if (cached_thread_id == 0) cached_thread_id = static_cast<pid_t>(::syscall(SYS_gettid));
-    return ThreadRef{static_cast<std::uintptr_t>(cached_thread_id)};
+ThreadRef current_thread_first() noexcept {
+    cached_thread_id = static_cast<std::uintptr_t>(::syscall(SYS_gettid));
+    return ThreadRef{cached_thread_id};
 }
 
 void interrupt(ThreadRef thread) noexcept {
