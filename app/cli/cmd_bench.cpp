@@ -66,9 +66,8 @@ void print_baseline(const BenchReport& r) {
     if (!r.baseline) return;
     const BaselineSummary& b = *r.baseline;
     if (b.ok) {
-        std::printf("baseline (raw loop of OS calls, peer in a thread, %s): %s  %10.0f msg/s",
-                    b.placement.c_str(), human_rate(b.throughput_bytes_per_sec).c_str(),
-                    b.messages_per_sec);
+        std::printf("baseline (raw loop of OS calls, %s): %s  %10.0f msg/s", b.placement.c_str(),
+                    human_rate(b.throughput_bytes_per_sec).c_str(), b.messages_per_sec);
         if (b.latency.count > 0)
             std::printf("  p50 %s  p99 %s  max %s  mean %s", human_ns(b.latency.p50).c_str(),
                         human_ns(b.latency.p99).c_str(), human_ns(b.latency.max).c_str(),

@@ -2,6 +2,12 @@
 // Scenario::baseline hook, the report's baseline in JSON, and `pipescope-cli bench --baseline`.
 #include <atomic>
 #include <chrono>
+#include <thread>
+
+#ifndef _WIN32
+#include <sys/resource.h>
+#include <sys/wait.h>
+#endif
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -152,6 +158,68 @@ TEST_P(BaselineTest, BracketRunsHalfBeforeAndHalfAfterAndAddsThemUp) {
     expect_sane_latency(ping.result().latency, 151);
     ping.after();
     expect_sane_latency(ping.result().latency, 301);
+}
+
+// Scenario::process: the raw loop's peer is a forked child (POSIX), as the engine's is with
+// --process, so the two are compared like for like. The child's own context switches (from
+// getrusage of the reaped children) prove the echo ran there, not in a thread.
+TEST_P(BaselineTest, PeerInAChildProcessIsAForkedChild) {
+    auto ping = counted(GetParam(), BenchPattern::PingPong, 100, 300);
+    ping.process = true;
+    auto stream = counted(GetParam(), BenchPattern::Stream, 4096, 200);
+    stream.process = true;
+    if (GetParam().kind == TransportKind::Win32Pipe) {
+        const auto st = baseline_supported(ping);
+        ASSERT_FALSE(st.ok()) << "Windows has no forked raw loop";
+        EXPECT_EQ(st.error().code, ErrorCode::Unsupported);
+        EXPECT_NE(st.error().message.find("child process"), std::string::npos)
+            << st.error().message;
+        return;
+    }
+#ifndef _WIN32
+    rusage before{};
+    ::getrusage(RUSAGE_CHILDREN, &before);
+    const auto r = run_baseline(ping);
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    expect_sane_latency(r->latency, 300);
+    EXPECT_NE(r->placement.find("peer in a child process"), std::string::npos) << r->placement;
+    rusage after{};
+    ::getrusage(RUSAGE_CHILDREN, &after);
+    EXPECT_GE(after.ru_nvcsw - before.ru_nvcsw, 100)
+        << "no child process blocked in its reads: the echo did not run in a child";
+    const auto s = run_baseline(stream);
+    ASSERT_TRUE(s.ok()) << s.error().to_string();
+    EXPECT_EQ(s->bytes_received, 200u * 4096u);
+    EXPECT_GT(s->throughput_bytes_per_sec, 0.0);
+    int status = 0;
+    EXPECT_LE(::waitpid(-1, &status, WNOHANG), 0) << "a raw-loop child was left unreaped";
+#endif
+}
+
+// A cancelled run with a child peer ends at once, and its child is killed and reaped.
+TEST_P(BaselineTest, CancelEndsAChildPeerRunAndReapsTheChild) {
+    if (GetParam().kind == TransportKind::Win32Pipe)
+        GTEST_SKIP() << "the raw loop with a child peer exists on POSIX only (fork)";
+#ifndef _WIN32
+    auto s = counted(GetParam(), BenchPattern::PingPong, 64, 0);
+    s.duration_s = 60;
+    s.process = true;
+    std::atomic<bool> cancel{false};
+    BaselineOptions o;
+    o.cancel = &cancel;
+    std::thread canceller([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        cancel = true;
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = run_baseline(s, o);
+    canceller.join();
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::Cancelled) << r.error().to_string();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+    int status = 0;
+    EXPECT_LE(::waitpid(-1, &status, WNOHANG), 0) << "the cancelled run's child was not reaped";
+#endif
 }
 
 TEST(Baseline, BracketReportsWhyItHasNoFigure) {

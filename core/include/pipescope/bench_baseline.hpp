@@ -52,8 +52,9 @@ struct BaselineOptions {
 [[nodiscard]] Status baseline_supported(const Scenario& s);
 
 // Runs the raw loop for `s` (transport, io, type, message_size, in/out quota, duration_s or
-// message_count, warmup_s, cpu) and returns its figures with the ratios left 0. Blocks the
-// calling thread for the run; any thread. Errors name the OS call and code.
+// message_count, warmup_s, cpu; process: the peer in a forked child, POSIX only) and returns its
+// figures with the ratios left 0. Blocks the calling thread for the run; any thread. Errors name
+// the OS call and code.
 [[nodiscard]] Result<BaselineSummary> run_baseline(const Scenario& s,
                                                    const BaselineOptions& options = {});
 

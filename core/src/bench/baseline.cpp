@@ -33,6 +33,11 @@ Status baseline_supported(const Scenario& s) {
                           "the " + std::string(to_string(kind)) +
                               " transport is not available on this platform, so it has no raw "
                               "loop. Next: pick one of this platform's transports");
+    if (kind == TransportKind::Win32Pipe && s.process)
+        return make_error(ErrorCode::Unsupported, "baseline", "process",
+                          "the raw loop with its peer in a child process exists on POSIX only "
+                          "(fork); on Windows there is none yet. Next: compare without --process, "
+                          "where both have the peer in a thread");
     if (kind == TransportKind::Win32Pipe && s.io == IoModel::Iocp)
         return make_error(ErrorCode::Unsupported, "baseline", "iocp",
                           "the iocp model has no raw loop (sync and overlapped have). Next: "
@@ -97,6 +102,7 @@ Status run_raw(const Scenario& s, const BaselineOptions& o, RawRun& out) {
     sh.size = static_cast<std::size_t>(s.message_size);
     sh.timed = s.message_count == 0;
     sh.count = s.message_count;
+    sh.child = s.process;
     bool pin = s.cpu != CpuPlacement::Unpinned;
     if (s.cpu == CpuPlacement::DifferentCores && benchplat::cpu_count() < 2) {
         pin = false;
@@ -130,7 +136,8 @@ Status run_raw(const Scenario& s, const BaselineOptions& o, RawRun& out) {
 BaselineSummary summary_of(const Scenario& s, const RawRun& r) {
     BaselineSummary b;
     b.ok = true;
-    b.placement = benchplat::placement_text(s.cpu, r.pinned, r.pin_why, "raw loop");
+    b.placement = benchplat::placement_text(s.cpu, r.pinned, r.pin_why, "raw loop") +
+                  (s.process ? ", peer in a child process" : ", peer in a thread");
     b.elapsed_s = r.elapsed_s;
     const double dt = std::max(1e-9, b.elapsed_s);
     b.bytes_received = r.bytes;

@@ -40,6 +40,7 @@ struct Shared {
     Clock::time_point t0, warm_end, deadline;
     bool timed = true;                   // by duration (deadline) rather than count
     int engine_cpu = -1, peer_cpu = -1;  // -1: unpinned
+    bool child = false;                  // the peer in a child process (POSIX only)
 
     std::atomic<std::uint64_t> progress{0};  // bytes (stream) or round trips, for the watchdog
     // Stream: when the sender made its first write (steady_clock ticks; 0 before), so the

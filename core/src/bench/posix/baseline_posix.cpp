@@ -11,11 +11,15 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/baseline_loops.hpp"
+#include "bench/lanes.hpp"
 #include "pipescope/unique_handle.hpp"
 
 namespace pipescope::core::baseline {
@@ -111,10 +115,166 @@ void ignore_sigpipe() {
     });
 }
 
+// --- the peer in a child process (Scenario::process) -----------------------------------------
+//
+// The hand-written two-process loop: fork, the child echoes (pingpong) or drains (stream) with
+// plain read/write on its end, pinned as the peer is. Between fork and _exit the child makes
+// only system calls (no allocation, no lock: the parent has other threads), its buffer from mmap.
+
+// What the child needs, set up before the fork.
+struct ChildPlan {
+    int rfd = -1, wfd = -1;  // sockets: the child's end twice; FIFOs: -1 (opened by path)
+    const char* read_path = nullptr;
+    const char* write_path = nullptr;
+    bool stream = true, message = false;
+    std::size_t size = 1;
+    int cpu = -1;
+};
+
+[[noreturn]] void child_peer(const ChildPlan& p) {
+    if (p.cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(p.cpu, &set);
+        (void)::sched_setaffinity(0, sizeof set, &set);
+    }
+    int rfd = p.rfd, wfd = p.wfd;
+    if (p.read_path) {  // FIFOs: reader end first, as the engine's side opens its writer first
+        rfd = ::open(p.read_path, O_RDONLY);
+        wfd = rfd < 0 ? -1 : ::open(p.write_path, O_WRONLY);
+        if (rfd < 0 || wfd < 0) ::_exit(3);
+    }
+    const std::size_t cap = p.size < 65536 ? 65536 : p.size;
+    void* mem = ::mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) ::_exit(4);
+    auto* buf = static_cast<char*>(mem);
+    if (p.stream) {
+        while (::read(rfd, buf, cap) > 0) {
+        }
+        ::_exit(0);  // closing its ends tells the parent everything was read
+    }
+    for (;;) {
+        std::size_t got = 0;
+        while (got < p.size) {
+            const ssize_t r = ::read(rfd, buf + got, p.size - got);
+            if (r == 0) ::_exit(0);
+            if (r < 0) {
+                if (errno == EINTR) continue;
+                ::_exit(5);
+            }
+            got += static_cast<std::size_t>(r);
+            if (p.message) break;
+        }
+        for (std::size_t put = 0; put < got;) {
+            const ssize_t w = ::write(wfd, buf + put, got - put);
+            if (w < 0) {
+                if (errno == EINTR) continue;
+                ::_exit(errno == EPIPE ? 0 : 6);
+            }
+            put += static_cast<std::size_t>(w);
+        }
+    }
+}
+
+// Stream, engine side, the peer a child: writes as stream_send does, then waits for the child to
+// close its end (it has read everything by then). The figures are the sender's, from its first
+// write to that close, as the engine's are with the peer in a child process.
+template <class End>
+void stream_send_to_child(End& e, Shared& sh) {
+    std::vector<std::byte> buf(sh.size, std::byte{0x5a});
+    std::uint64_t measured = 0, total = 0;
+    const auto first = Clock::now();
+    for (;;) {
+        if (sh.abort.load(kRelaxed)) break;
+        const auto now = Clock::now();
+        if (now >= sh.warm_end) {
+            if (sh.timed ? now >= sh.deadline : measured == sh.count) break;
+            ++measured;
+        }
+        if (!write_whole(e, buf.data(), sh.size, sh.engine_error)) break;
+        sh.progress.store(total += sh.size, kRelaxed);
+    }
+    e.finish();
+    std::byte sink[256];
+    for (;;) {
+        auto r = e.read(sink, sizeof sink);
+        if (!r || *r == 0) break;
+    }
+    sh.measure_end = Clock::now();
+    sh.measure_start = std::max(sh.warm_end, first);
+    sh.messages = measured;
+    sh.bytes = measured * sh.size;
+}
+
+// Runs the engine's side on its lane against a child forked with `plan`; `parent_drop` closes
+// the parent's copy of the child's ends right after the fork. Supervised like run_loops; the
+// child is killed if the run is aborted and always reaped.
+template <class End>
+Status run_with_child(Shared& sh, End& engine, const ChildPlan& plan, Clock::duration warmup,
+                      Clock::duration duration, const BaselineOptions& o,
+                      const std::function<void()>& parent_drop, const std::function<void()>& poke) {
+    sh.t0 = Clock::now();
+    sh.warm_end = sh.t0 + warmup;
+    sh.deadline = sh.warm_end + duration;
+    const pid_t pid = ::fork();
+    if (pid < 0) return errno_error(errno, "fork", "the raw loop's peer");
+    if (pid == 0) child_peer(plan);
+    parent_drop();
+    sh.running = 1;
+    bench::LaneThread engine_thread(bench::LaneSide::Engine, 0, [&](std::stop_token) {
+        if (sh.engine_cpu >= 0 && !benchplat::pin_current_thread(sh.engine_cpu))
+            sh.pin_failed = true;
+        if (auto st = engine.open(); !st) {
+            sh.engine_error = std::move(st).error();
+        } else if (sh.stream) {
+            stream_send_to_child(engine, sh);
+        } else {
+            pingpong_time(engine, sh);
+        }
+        sh.running.fetch_sub(1);
+    });
+    Status st = supervise(sh, o, [&] {
+        poke();
+        ::kill(pid, SIGKILL);
+    });
+    engine_thread.join();
+    // Reap it: it ends once the engine's side closed; a child that does not is killed.
+    int status = 0;
+    const auto until = Clock::now() + std::chrono::seconds(2);
+    pid_t w;
+    while ((w = ::waitpid(pid, &status, WNOHANG)) == 0 && Clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (w == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        if (st && !sh.engine_error)
+            sh.peer_error = make_error(ErrorCode::Timeout, "waitpid", "the raw loop's peer",
+                                       "the child peer did not end with the run; it was killed");
+    } else if (st && !sh.engine_error && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        sh.peer_error = make_error(
+            ErrorCode::Io, "waitpid", "the raw loop's peer",
+            WIFEXITED(status)
+                ? "the child peer failed (exit code " + std::to_string(WEXITSTATUS(status)) + ")"
+                : "the child peer was killed by signal " + std::to_string(WTERMSIG(status)));
+    }
+    return st;
+}
+
 Status run_sockets(Shared& sh, UniqueFd a, UniqueFd b, const std::string& subject,
                    Clock::duration warmup, Clock::duration duration, const BaselineOptions& o) {
     SocketEnd engine{a.get(), &subject}, peer{b.get(), &subject};
     const int fa = a.get(), fb = b.get();
+    if (sh.child) {
+        ChildPlan plan;
+        plan.rfd = plan.wfd = fb;
+        plan.stream = sh.stream;
+        plan.message = sh.message;
+        plan.size = sh.size;
+        plan.cpu = sh.peer_cpu;
+        return run_with_child(
+            sh, engine, plan, warmup, duration, o, [&b] { b.reset(); },
+            [fa] { ::shutdown(fa, SHUT_RDWR); });
+    }
     // The descriptors stay open until both threads ended, so shutdown never hits a reused one.
     return run_loops(sh, engine, peer, warmup, duration, o, [fa, fb] {
         ::shutdown(fa, SHUT_RDWR);
@@ -192,10 +352,23 @@ Status run_fifo(Shared& sh, Clock::duration warmup, Clock::duration duration,
     engine.write_first = true;
     peer.read_path = c2s;
     peer.write_path = s2c;
-    Status st = run_loops(sh, engine, peer, warmup, duration, o, [&] {
+    const auto poke = [&] {
         poke_fifo(c2s);
         poke_fifo(s2c);
-    });
+    };
+    Status st;
+    if (sh.child) {
+        ChildPlan plan;
+        plan.read_path = c2s.c_str();
+        plan.write_path = s2c.c_str();
+        plan.stream = sh.stream;
+        plan.size = sh.size;
+        plan.cpu = sh.peer_cpu;
+        st = run_with_child(
+            sh, engine, plan, warmup, duration, o, [] {}, poke);
+    } else {
+        st = run_loops(sh, engine, peer, warmup, duration, o, poke);
+    }
     ::unlink(c2s.c_str());
     ::unlink(s2c.c_str());
     return st;
