@@ -2,6 +2,7 @@
 // Scenario::baseline hook, the report's baseline in JSON, and `pipescope-cli bench --baseline`.
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 #ifndef _WIN32
@@ -152,6 +153,8 @@ TEST_P(BaselineTest, BracketRunsHalfBeforeAndHalfAfterAndAddsThemUp) {
     ASSERT_TRUE(whole.ok) << whole.error;
     EXPECT_EQ(whole.bytes_received, 301u * 100u);
     EXPECT_GT(whole.elapsed_s, half.elapsed_s);
+    EXPECT_EQ(half.halves_apart, 0.0) << "one half has nothing to be apart from";
+    EXPECT_TRUE(std::isfinite(whole.halves_apart) && whole.halves_apart >= 0) << whole.halves_apart;
 
     BaselineBracket ping(counted(GetParam(), BenchPattern::PingPong, 8, 301), {});
     ping.before();
@@ -315,6 +318,30 @@ TEST(Baseline, OverheadTextSignsAreTheEnginesCost) {
     EXPECT_EQ(baseline_overhead_text(r),
               "engine overhead: -5.0% throughput, -10.0% p50 (engine/raw loop: 1.050x "
               "throughput, 0.900x p50)");
+    // Halves of the raw loop close together: no warning; far apart: the ratio is unreliable.
+    r.baseline->halves_apart = 0.08;
+    EXPECT_EQ(baseline_overhead_text(r).find("Warning"), std::string::npos);
+    r.baseline->halves_apart = 0.35;
+    const std::string warned = baseline_overhead_text(r);
+    EXPECT_NE(warned.find("differed by 35%"), std::string::npos) << warned;
+    EXPECT_NE(warned.find("unreliable"), std::string::npos) << warned;
+    EXPECT_NE(warned.find("Next: run again"), std::string::npos) << warned;
+}
+
+// How far apart two raw runs are: by p50 when both timed round trips, else by throughput.
+TEST(Baseline, HalvesApartComparesP50OrThroughput) {
+    BaselineSummary a, b;
+    EXPECT_EQ(baseline_halves_apart(a, b), 0.0) << "no figures: nothing to compare";
+    a.throughput_bytes_per_sec = 100;
+    b.throughput_bytes_per_sec = 125;
+    EXPECT_DOUBLE_EQ(baseline_halves_apart(a, b), 0.25);
+    EXPECT_DOUBLE_EQ(baseline_halves_apart(b, a), 0.25);
+    a.latency.count = b.latency.count = 10;
+    a.latency.p50 = 4000;
+    b.latency.p50 = 6000;
+    EXPECT_DOUBLE_EQ(baseline_halves_apart(a, b), 0.5) << "round trips compare by p50";
+    b.latency.p50 = 4000;
+    EXPECT_DOUBLE_EQ(baseline_halves_apart(a, b), 0.0);
 }
 
 TEST(BaselineReport, JsonRoundTripKeepsTheBaseline) {
@@ -332,6 +359,7 @@ TEST(BaselineReport, JsonRoundTripKeepsTheBaseline) {
     b.messages_per_sec = 550;
     b.bytes_received = 550;
     b.latency = {10, 1500, 1800, 1900, 2500, 3000, 3000, 3100, 1850.5, 120.25};
+    b.halves_apart = 0.125;
     r.baseline = b;
     attach_baseline_ratios(r);
     const std::string text = report_to_json(r);
@@ -347,6 +375,7 @@ TEST(BaselineReport, JsonRoundTripKeepsTheBaseline) {
     EXPECT_EQ(back->baseline->latency.p99, 2500u);
     EXPECT_EQ(back->baseline->placement, b.placement);
     EXPECT_DOUBLE_EQ(back->baseline->throughput_ratio, r.baseline->throughput_ratio);
+    EXPECT_DOUBLE_EQ(back->baseline->halves_apart, 0.125);
     EXPECT_TRUE(back->scenario.baseline);
     EXPECT_EQ(report_to_json(*back), text);
     // --compare shows both runs' ratios.

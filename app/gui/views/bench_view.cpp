@@ -182,7 +182,9 @@ void BenchView::draw_baseline(const core::BenchReport& r) {
     drawn_baseline_line_ = core::baseline_overhead_text(r);
     if (!r.baseline) return;
     ImGui::Spacing();
+    ImGui::PushTextWrapPos(0.0f);  // the line may carry a warning that the machine drifted
     ImGui::TextUnformatted(drawn_baseline_line_.c_str());
+    ImGui::PopTextWrapPos();
     if (r.baseline->ok) draw_baseline_table(*r.baseline);
 }
 

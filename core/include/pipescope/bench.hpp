@@ -155,7 +155,12 @@ struct BaselineSummary {
     LatencySummary latency;  // pingpong: round trips; stream: empty
     double throughput_ratio = 0;
     double p50_ratio = 0;
+    // --baseline (the raw loop in two halves around the engine's run): how far apart the two
+    // halves' figures are, |a - b| / min(a, b) of p50 (pingpong) or throughput (stream); 0 for
+    // one run. Above kBaselineHalvesApartWarning the machine changed speed during the run.
+    double halves_apart = 0;
 };
+inline constexpr double kBaselineHalvesApartWarning = 0.10;
 
 struct BenchReport {
     Scenario scenario;

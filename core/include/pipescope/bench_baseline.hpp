@@ -84,6 +84,11 @@ class BaselineBracket {
     std::unique_ptr<Impl> impl_;
 };
 
+// How far apart two raw runs of one scenario are: |a - b| / min(a, b) of their p50 when both
+// timed round trips, else of their throughput; 0 when either has no figure. BaselineBracket
+// reports it for its two halves as BaselineSummary::halves_apart. Any thread.
+[[nodiscard]] double baseline_halves_apart(const BaselineSummary& a, const BaselineSummary& b);
+
 // Fills baseline->throughput_ratio and p50_ratio (engine / raw) from r.summary; no-op
 // without a baseline. Any thread.
 void attach_baseline_ratios(BenchReport& r);

@@ -1,6 +1,7 @@
 // Raw baselines, portable parts: what has a baseline, the watchdog, the figures, the ratios
 // and their wording. The loops are in baseline_loops.hpp, the OS ends in posix/ and win32/.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -166,7 +167,7 @@ Result<BaselineSummary> run_baseline(const Scenario& s, const BaselineOptions& o
 struct BaselineBracket::Impl {
     Scenario first, second;
     BaselineOptions options;
-    RawRun run;
+    RawRun before, after;  // the halves, kept apart to see a drift between them
     std::optional<Error> error;
 };
 
@@ -186,18 +187,38 @@ BaselineBracket::BaselineBracket(const Scenario& s, BaselineOptions o) : impl_(n
 BaselineBracket::~BaselineBracket() = default;
 
 void BaselineBracket::before() {
-    if (auto st = run_raw(impl_->first, impl_->options, impl_->run); !st) impl_->error = st.error();
+    if (auto st = run_raw(impl_->first, impl_->options, impl_->before); !st)
+        impl_->error = st.error();
 }
 
 void BaselineBracket::after() {
     if (impl_->error) return;
-    if (auto st = run_raw(impl_->second, impl_->options, impl_->run); !st)
+    if (auto st = run_raw(impl_->second, impl_->options, impl_->after); !st)
         impl_->error = st.error();
 }
 
 BaselineSummary BaselineBracket::result() const {
     if (impl_->error) return failed(*impl_->error);
-    return summary_of(impl_->first, impl_->run);
+    const RawRun& a = impl_->before;
+    const RawRun& b = impl_->after;
+    RawRun both = a;
+    both.elapsed_s += b.elapsed_s;
+    both.bytes += b.bytes;
+    both.messages += b.messages;
+    both.rtt.merge(b.rtt);
+    BaselineSummary sum = summary_of(impl_->first, both);
+    if (b.messages > 0)  // both halves ran
+        sum.halves_apart =
+            baseline_halves_apart(summary_of(impl_->first, a), summary_of(impl_->first, b));
+    return sum;
+}
+
+double baseline_halves_apart(const BaselineSummary& a, const BaselineSummary& b) {
+    const bool timed = a.latency.count > 0 && b.latency.count > 0;
+    const double u = timed ? static_cast<double>(a.latency.p50) : a.throughput_bytes_per_sec;
+    const double v = timed ? static_cast<double>(b.latency.p50) : b.throughput_bytes_per_sec;
+    if (!(u > 0) || !(v > 0)) return 0;
+    return std::abs(u - v) / std::min(u, v);
 }
 
 BaselineSummary baseline_for_report(const Scenario& s, const BaselineOptions& o) {
@@ -243,7 +264,16 @@ std::string baseline_overhead_text(const BenchReport& r) {
                       b.p50_ratio);
         ratios += buf;
     }
-    return cost + ratios + ")";
+    std::string text = cost + ratios + ")";
+    if (b.halves_apart > kBaselineHalvesApartWarning) {
+        std::snprintf(buf, sizeof buf, "%.0f%%", b.halves_apart * 100);
+        text +=
+            std::string(". Warning: the raw loop before and after the engine's run differed by ") +
+            buf +
+            ": the machine's speed changed during the run, so this ratio is unreliable. Next: "
+            "run again, or several times and take the median";
+    }
+    return text;
 }
 
 }  // namespace pipescope::core

@@ -140,7 +140,8 @@ json baseline_json(const BaselineSummary& b) {
             {"bytes_received", b.bytes_received},
             {"latency_ns", latency_json(b.latency)},
             {"throughput_ratio", ratio_json(b.throughput_ratio)},
-            {"p50_ratio", ratio_json(b.p50_ratio)}};
+            {"p50_ratio", ratio_json(b.p50_ratio)},
+            {"halves_apart", b.halves_apart}};
 }
 
 // Every field optional (a failed baseline has only ok and error); counters checked like the
@@ -159,6 +160,7 @@ BaselineSummary baseline_from(const json& j) {
         b.latency = latency_from_json(*it, /*required=*/false);
     b.throughput_ratio = ratio_from(j, "throughput_ratio");
     b.p50_ratio = ratio_from(j, "p50_ratio");
+    b.halves_apart = ratio_from(j, "halves_apart");  // older reports have none: 0
     return b;
 }
 
