@@ -315,8 +315,10 @@ void register_bench(CLI::App& app, Context& ctx) {
     cmd->add_flag("--process", args->process, "run the peer in a child process");
     cmd->add_flag("--baseline", args->baseline,
                   "stream/pingpong: also run the raw loop of OS calls on the same transport, "
-                  "model, type, size and placement, half before and half after the engine, "
-                  "and report the engine's overhead");
+                  "model, type, size and placement (with --process its peer is a child "
+                  "process too; POSIX only), half before and half after the engine, and report "
+                  "the engine's overhead; warns when the two halves differ by over 10% (the "
+                  "machine's speed changed during the run)");
     cmd->add_option("--cpu", args->cpu, "same|different|unpinned: CPU placement of the two sides");
     cmd->add_option(
         "--preset", args->preset, "start from a preset: " + [] {
