@@ -136,8 +136,12 @@ void kill_group_from_pid_file(const std::string& pid_file) {
     std::ifstream f(pid_file);
     long pid = 0;
     if (!(f >> pid) || pid <= 1) return;
+    // samba-dcerpcd takes about 1.5 s to leave on SIGTERM, which every Samba test paid at its
+    // end: a throwaway server in a temporary folder gets 100 ms, then SIGKILL. Not waited for
+    // after that: a killed process closes its sockets and files at once, and whether its zombie
+    // is reaped soon is up to init (here about 1 s), not to us.
     ::kill(static_cast<pid_t>(-pid), SIGTERM);
-    for (int i = 0; i < 100 && ::kill(static_cast<pid_t>(-pid), 0) == 0; ++i)
+    for (int i = 0; i < 5 && ::kill(static_cast<pid_t>(-pid), 0) == 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     ::kill(static_cast<pid_t>(-pid), SIGKILL);
 }
