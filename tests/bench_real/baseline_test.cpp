@@ -106,8 +106,10 @@ TEST_P(BaselineTest, ByDurationEndsOnTime) {
     EXPECT_LT(took, 3.0) << "a 0.25 s run took " << took << " s";
 }
 
-TEST_P(BaselineTest, CancelEndsALongRun) {
-    auto s = counted(GetParam(), BenchPattern::Stream, 65536, 0);
+namespace {
+
+// Runs `s` (60 s long) and cancels it after 200 ms: it must end Cancelled within 5 s.
+void expect_cancel_ends_it(Scenario s) {
     s.duration_s = 60;
     std::atomic<bool> cancel{false};
     BaselineOptions o;
@@ -122,6 +124,12 @@ TEST_P(BaselineTest, CancelEndsALongRun) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::Cancelled) << r.error().to_string();
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+}
+
+}  // namespace
+
+TEST_P(BaselineTest, CancelEndsALongRun) {
+    expect_cancel_ends_it(counted(GetParam(), BenchPattern::Stream, 65536, 0));
 }
 
 TEST_P(BaselineTest, EngineRunCarriesTheBaselineAndItsRatios) {
@@ -188,8 +196,11 @@ TEST_P(BaselineTest, PeerInAChildProcessIsAForkedChild) {
     EXPECT_NE(r->placement.find("peer in a child process"), std::string::npos) << r->placement;
     rusage after{};
     ::getrusage(RUSAGE_CHILDREN, &after);
-    EXPECT_GE(after.ru_nvcsw - before.ru_nvcsw, 100)
-        << "no child process blocked in its reads: the echo did not run in a child";
+    // Switched out about once a round trip: blocked in its read (voluntary), or preempted by
+    // the woken parent on the shared CPU (involuntary). A thread peer would show none here.
+    const long switches = (after.ru_nvcsw - before.ru_nvcsw) + (after.ru_nivcsw - before.ru_nivcsw);
+    EXPECT_GE(switches, 100) << "no child process was switched in and out per round trip: the "
+                                "echo did not run in a child";
     const auto s = run_baseline(stream);
     ASSERT_TRUE(s.ok()) << s.error().to_string();
     EXPECT_EQ(s->bytes_received, 200u * 4096u);
@@ -205,21 +216,8 @@ TEST_P(BaselineTest, CancelEndsAChildPeerRunAndReapsTheChild) {
         GTEST_SKIP() << "the raw loop with a child peer exists on POSIX only (fork)";
 #ifndef _WIN32
     auto s = counted(GetParam(), BenchPattern::PingPong, 64, 0);
-    s.duration_s = 60;
     s.process = true;
-    std::atomic<bool> cancel{false};
-    BaselineOptions o;
-    o.cancel = &cancel;
-    std::thread canceller([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        cancel = true;
-    });
-    const auto t0 = std::chrono::steady_clock::now();
-    const auto r = run_baseline(s, o);
-    canceller.join();
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().code, ErrorCode::Cancelled) << r.error().to_string();
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+    expect_cancel_ends_it(s);
     int status = 0;
     EXPECT_LE(::waitpid(-1, &status, WNOHANG), 0) << "the cancelled run's child was not reaped";
 #endif

@@ -59,7 +59,7 @@ Status supervise(Shared& sh, const BaselineOptions& o, const std::function<void(
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         const auto now = Clock::now();
         if (!sh.abort.load()) {
-            const std::uint64_t p = sh.progress.load(kRelaxed);
+            const std::uint64_t p = sh.progress.load(kRelaxed) + sh.sent.load(kRelaxed);
             if (p != last_progress) {
                 last_progress = p;
                 last_change = now;

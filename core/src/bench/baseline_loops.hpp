@@ -43,6 +43,7 @@ struct Shared {
     bool child = false;                  // the peer in a child process (POSIX only)
 
     std::atomic<std::uint64_t> progress{0};  // bytes (stream) or round trips, for the watchdog
+    std::atomic<std::uint64_t> sent{0};      // stream: bytes the sender wrote (the watchdog's too)
     // Stream: when the sender made its first write (steady_clock ticks; 0 before), so the
     // measured window starts with the data, not with the threads and the opens, as the
     // engine's starts once its connection is made.
@@ -90,11 +91,13 @@ bool write_whole(End& e, std::byte* p, std::size_t n, std::optional<Error>& err)
     return true;
 }
 
-// Stream, engine side: writes `size`-byte messages until the deadline or the count.
+// Stream, engine side: writes `size`-byte messages until the deadline or the count; returns
+// how many it wrote after the warm-up. Its progress (bytes written) is for the watchdog when the
+// receiver is a child process.
 template <class End>
-void stream_send(End& e, Shared& sh) {
+std::uint64_t stream_send(End& e, Shared& sh) {
     std::vector<std::byte> buf(sh.size, std::byte{0x5a});
-    std::uint64_t measured = 0;
+    std::uint64_t measured = 0, total = 0;
     sh.first_write.store(Clock::now().time_since_epoch().count(), std::memory_order_release);
     for (;;) {
         if (sh.abort.load(kRelaxed)) break;
@@ -104,8 +107,10 @@ void stream_send(End& e, Shared& sh) {
             ++measured;
         }
         if (!write_whole(e, buf.data(), sh.size, sh.engine_error)) break;
+        sh.sent.store(total += sh.size, kRelaxed);
     }
     e.finish();
+    return measured;
 }
 
 // Stream, peer side: reads into a `size` buffer until the end of the stream; counts what
@@ -201,7 +206,10 @@ Status run_loops(Shared& sh, End& engine, End& peer, Clock::duration warmup,
             (is_engine ? sh.engine_error : sh.peer_error) = std::move(st).error();
             sh.abort = true;  // the other side would wait for ever for this one
         } else if (sh.stream) {
-            is_engine ? stream_send(e, sh) : stream_receive(e, sh);
+            if (is_engine)
+                (void)stream_send(e, sh);  // the receiver counts what arrived
+            else
+                stream_receive(e, sh);
         } else {
             is_engine ? pingpong_time(e, sh) : pingpong_echo(e, sh);
         }

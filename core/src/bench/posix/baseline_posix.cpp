@@ -181,26 +181,14 @@ struct ChildPlan {
 // write to that close, as the engine's are with the peer in a child process.
 template <class End>
 void stream_send_to_child(End& e, Shared& sh) {
-    std::vector<std::byte> buf(sh.size, std::byte{0x5a});
-    std::uint64_t measured = 0, total = 0;
-    const auto first = Clock::now();
-    for (;;) {
-        if (sh.abort.load(kRelaxed)) break;
-        const auto now = Clock::now();
-        if (now >= sh.warm_end) {
-            if (sh.timed ? now >= sh.deadline : measured == sh.count) break;
-            ++measured;
-        }
-        if (!write_whole(e, buf.data(), sh.size, sh.engine_error)) break;
-        sh.progress.store(total += sh.size, kRelaxed);
-    }
-    e.finish();
+    const std::uint64_t measured = stream_send(e, sh);
     std::byte sink[256];
     for (;;) {
         auto r = e.read(sink, sizeof sink);
         if (!r || *r == 0) break;
     }
     sh.measure_end = Clock::now();
+    const Clock::time_point first{Clock::duration(sh.first_write.load(std::memory_order_acquire))};
     sh.measure_start = std::max(sh.warm_end, first);
     sh.messages = measured;
     sh.bytes = measured * sh.size;
