@@ -149,9 +149,11 @@ struct ChildPlan {
     if (mem == MAP_FAILED) ::_exit(4);
     auto* buf = static_cast<char*>(mem);
     if (p.stream) {
-        while (::read(rfd, buf, cap) > 0) {
+        for (;;) {
+            const ssize_t r = ::read(rfd, buf, cap);
+            if (r > 0 || (r < 0 && errno == EINTR)) continue;
+            ::_exit(r == 0 ? 0 : 5);  // closing its ends tells the parent everything was read
         }
-        ::_exit(0);  // closing its ends tells the parent everything was read
     }
     for (;;) {
         std::size_t got = 0;
