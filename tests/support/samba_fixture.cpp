@@ -289,6 +289,11 @@ void SambaServer::stop() {
     }
     if (!dir_.empty()) {
         kill_group_from_pid_file(dir_ + "/pid/samba-dcerpcd.pid");
+        // A killed process closes its sockets as it finishes dying, a moment after kill()
+        // returns: wait (up to 2 s) until nothing accepts on the port any more, so a stopped
+        // server is stopped when stop() returns.
+        for (int i = 0; i < 100 && port_ > 0 && accepts_tcp(port_); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
         std::error_code ec;
         fs::remove_all(dir_, ec);
         dir_.clear();
