@@ -60,6 +60,23 @@ inline std::uint16_t port_of(Socket s) {
     return ntohs(a.sin_port);
 }
 
+// A socket listening on 127.0.0.1 at a port the system picks (port_of gives it), with room
+// for `backlog` connections; kNoSocket on failure.
+inline Socket listen_loopback(int backlog) {
+    if (!sockets_ready()) return kNoSocket;
+    Socket s = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (s == kNoSocket) return s;
+#ifndef _WIN32
+    ::fcntl(s, F_SETFD, FD_CLOEXEC);  // not into the programs a test starts
+#endif
+    auto a = loopback(0);
+    if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(s, backlog) != 0) {
+        close_socket(s);
+        return kNoSocket;
+    }
+    return s;
+}
+
 // A loopback port that was just free: bound, then closed without listening. 0 on failure.
 inline std::uint16_t closed_port() {
     if (!sockets_ready()) return 0;
@@ -102,14 +119,8 @@ inline std::pair<Socket, bool> try_connect(std::uint16_t port, std::chrono::mill
 // never accepts) and nothing is ever said back: an SMB client's first request goes unanswered.
 class MutePort {
   public:
-    MutePort() {
-        if (!sockets_ready()) return;
-        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        if (listener_ == kNoSocket) return;
-        auto a = loopback(0);
-        if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-            ::listen(listener_, 16) == 0)
-            port_ = port_of(listener_);
+    MutePort() : listener_(listen_loopback(16)) {
+        if (listener_ != kNoSocket) port_ = port_of(listener_);
     }
     ~MutePort() {
         if (listener_ != kNoSocket) close_socket(listener_);
@@ -128,14 +139,8 @@ class MutePort {
 // own timeout, as against a firewall that drops packets.
 class SilentPort {
   public:
-    SilentPort() {
-        if (!sockets_ready()) return;
-        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    SilentPort() : listener_(listen_loopback(0)) {
         if (listener_ == kNoSocket) return;
-        auto a = loopback(0);
-        if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-            ::listen(listener_, 0) != 0)
-            return;
         for (int i = 0; i < 64; ++i) {
             auto [s, connected] = try_connect(port_of(listener_), std::chrono::milliseconds(300));
             if (s == kNoSocket) return;

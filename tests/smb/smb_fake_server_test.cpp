@@ -20,6 +20,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "remote_check/loopback_ports.hpp"
 #endif
 
 namespace pipescope::core::smb {
@@ -72,16 +74,9 @@ Bytes challenge_blob() {
 // `message`, handed out in as many READ (or IOCTL + READ) replies as the client's lengths say.
 class FakeSmbServer {
   public:
-    explicit FakeSmbServer(Bytes message) : message_(std::move(message)) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::listen(fd_, 1);
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
+    explicit FakeSmbServer(Bytes message)
+        : fd_(pipescope::test::listen_loopback(1)), message_(std::move(message)) {
+        port_ = pipescope::test::port_of(fd_);
         thread_ = std::thread([this] { serve(); });
     }
     ~FakeSmbServer() {

@@ -17,6 +17,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "remote_check/loopback_ports.hpp"
 #endif
 
 namespace pipescope::core::smb {
@@ -29,16 +31,9 @@ using namespace std::chrono_literals;
 // sends `reply`.
 class LoopbackServer {
   public:
-    explicit LoopbackServer(std::string reply = {}) : reply_(std::move(reply)) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::listen(fd_, 4);
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
+    explicit LoopbackServer(std::string reply = {})
+        : fd_(pipescope::test::listen_loopback(4)), reply_(std::move(reply)) {
+        port_ = pipescope::test::port_of(fd_);
         if (!reply_.empty()) {
             thread_ = std::thread([this] {
                 pollfd p{fd_, POLLIN, 0};
