@@ -15,6 +15,7 @@
 
 #include <spdlog/logger.h>
 
+#include "catalog/win32/wine_table_guard.hpp"
 #include "os/process_image.hpp"
 #include "os/win32/nt.hpp"
 #include "os/win32/object_descriptor.hpp"
@@ -238,10 +239,13 @@ bool is_pipe_device_name(const std::wstring& name) {
            name.compare(0, kDevicePrefix.size(), kDevicePrefix) == 0;
 }
 
-// SystemExtendedHandleInformation, grown until the whole table fits.
+// SystemExtendedHandleInformation, grown until the whole table fits. Under Wine, only once no
+// process is starting (wine_table_guard.hpp).
 Result<std::vector<std::byte>> read_handle_table(nt::NtQuerySystemInformationFn query_system) {
     std::vector<std::byte> table(1 << 20);
     for (int attempt = 0;; ++attempt) {
+        if (is_wine())  // Wine's server crashes if a process is starting: see the guard
+            if (auto busy = wine_table_guard::wait_for_startups(query_system)) return *busy;
         ULONG needed = 0;
         LONG status = query_system(nt::kSystemExtendedHandleInformation, table.data(),
                                    static_cast<ULONG>(table.size()), &needed);

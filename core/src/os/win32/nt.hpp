@@ -17,6 +17,7 @@ constexpr ULONG kStatusBufferTooSmall = 0xC0000023;
 
 constexpr int kFileDirectoryInformation = 1;
 constexpr int kFilePipeLocalInformation = 24;
+constexpr int kSystemProcessInformation = 5;
 constexpr int kSystemExtendedHandleInformation = 64;
 constexpr int kObjectNameInformation = 1;
 constexpr int kObjectTypeInformation = 2;
