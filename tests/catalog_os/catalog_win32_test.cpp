@@ -202,6 +202,42 @@ TEST(CatalogWin32, HandleTableTellsServerAndClientEndsApart) {
     EXPECT_GT(table->handles_seen, 0u);
 }
 
+// A client end whose server has disconnected it (DisconnectNamedPipe) belongs to no pipe any
+// more. Asking its name with NtQueryObject crashes Wine 8's server (it follows the end's cleared
+// pipe pointer), which hung every Wine process of the run; the listing must pass it by and still
+// find the server, and the busy-pipe descriptor read, which walks the server's handles, too.
+TEST(CatalogWin32, AClientEndItsServerDisconnectedIsPassedBy) {
+    std::string name = unique_pipe("cut");
+    ServerSpec spec;
+    spec.max_instances = 1;
+    auto srv = make_server(name, spec);
+    ASSERT_TRUE(srv);
+    auto cli = connect_client(name);
+    ASSERT_TRUE(cli);
+    ::ConnectNamedPipe(srv.get(), nullptr);  // the client is there: ERROR_PIPE_CONNECTED
+    ASSERT_TRUE(::DisconnectNamedPipe(srv.get())) << ::GetLastError();
+    char byte = 0;
+    DWORD got = 0;
+    ASSERT_FALSE(::ReadFile(cli.get(), &byte, 1, &got, nullptr));
+    ASSERT_EQ(::GetLastError(), static_cast<DWORD>(ERROR_PIPE_NOT_CONNECTED))
+        << "the client end is cut off from its pipe";
+
+    auto table = list_handle_table(250ms);
+    ASSERT_TRUE(table.ok()) << table.error().to_string();
+    const PipeEntry* e = nullptr;
+    for (const auto& x : table->entries)
+        if (x.name == name) e = &x;
+    ASSERT_NE(e, nullptr) << "the server's instance is still listed";
+    EXPECT_TRUE(holds(e->server_pids, ::GetCurrentProcessId()));
+    EXPECT_TRUE(e->client_pids.empty()) << "the cut-off client end is no client of the pipe";
+
+    const std::uint32_t self[] = {static_cast<std::uint32_t>(::GetCurrentProcessId())};
+    auto sd = read_server_handle_descriptor(name, self, 250ms);
+    ASSERT_TRUE(sd.ok()) << sd.error().to_string();
+    EXPECT_FALSE(sd->bytes.empty());
+    EXPECT_EQ(sd->pid, self[0]);
+}
+
 TEST(CatalogWin32, ListingNeverConnects) {
     std::string name = unique_pipe("count");
     ServerSpec spec;

@@ -187,6 +187,33 @@ struct FileQuery {
     nt::PipeLocalInformation local{};
 };
 
+// A pipe end's full name (\Device\NamedPipe\name) and local information, asked with
+// NtQueryInformationFile only; anything but a connected pipe end is left unnamed. This is how
+// Wine is asked: Wine 8's server crashes (a core dump faults in pipe_end_get_full_name with a NULL
+// pipe) when NtQueryObject asks the name of a client end whose server has disconnected it
+// (DisconnectNamedPipe clears that end's pipe, server/named_pipe.c), while these two
+// information classes check for that and say STATUS_PIPE_DISCONNECTED.
+void query_pipe_end(nt::NtQueryInformationFileFn query_file, FileQuery& q) {
+    IO_STATUS_BLOCK iosb{};
+    if (query_file(q.handle.get(), &iosb, &q.local, sizeof q.local, nt::kFilePipeLocalInformation) <
+        0)
+        return;  // not a pipe end, or one cut off from its pipe
+    q.have_local = true;
+    // FILE_NAME_INFORMATION: the length in bytes, then the name relative to the pipe device,
+    // with its leading backslash.
+    std::vector<std::byte> buf(4096);
+    if (query_file(q.handle.get(), &iosb, buf.data(), static_cast<ULONG>(buf.size()),
+                   nt::kFileNameInformation) < 0)
+        return;
+    ULONG bytes = 0;
+    std::memcpy(&bytes, buf.data(), sizeof bytes);
+    bytes = std::min<ULONG>(bytes, static_cast<ULONG>(buf.size() - sizeof bytes));
+    std::wstring relative(bytes / sizeof(wchar_t), L'\0');
+    std::memcpy(relative.data(), buf.data() + sizeof bytes, relative.size() * sizeof(wchar_t));
+    if (relative.empty() || relative.front() != L'\\') return;
+    q.name = std::wstring(kDevicePrefix) + relative.substr(1);
+}
+
 // One server-end handle of a pipe, for telling pipe objects apart.
 struct ServerHandle {
     ULONG_PTR pid = 0;
@@ -348,7 +375,8 @@ class HandleScan {
     // can hang in the kernel. False when it timed out.
     bool query_name(const nt::HandleEntryEx& h, const std::shared_ptr<FileQuery>& q) {
         bool finished = worker_.run(
-            [q, query_object = query_object_, query_file = query_file_] {
+            [q, query_object = query_object_, query_file = query_file_, wine = wine_] {
+                if (wine) return query_pipe_end(query_file, *q);
                 std::vector<std::byte> nb(2048);
                 ULONG l = 0;
                 if (query_object(q->handle.get(), nt::kObjectNameInformation, nb.data(),
@@ -410,7 +438,8 @@ class HandleScan {
     std::unordered_map<USHORT, bool> type_is_file_;  // cached per type index (when non-zero)
     QueryWorker worker_;
     const DWORD self_ = ::GetCurrentProcessId();
-    const bool cache_types_ = !is_wine();
+    const bool wine_ = is_wine();
+    const bool cache_types_ = !wine_;
     std::vector<std::byte> buf_ = std::vector<std::byte>(4096);
 };
 
@@ -443,9 +472,12 @@ Result<ServerHandleDescriptor> read_server_handle_descriptor(
     std::chrono::milliseconds query_timeout) {
     auto query_system = nt::resolve<nt::NtQuerySystemInformationFn>("NtQuerySystemInformation");
     auto query_object = nt::resolve<nt::NtQueryObjectFn>("NtQueryObject");
-    if (!query_system || !query_object)
-        return make_error(ErrorCode::Unsupported, "GetProcAddress", "ntdll",
-                          "ntdll lacks NtQuerySystemInformation or NtQueryObject");
+    auto query_file = nt::resolve<nt::NtQueryInformationFileFn>("NtQueryInformationFile");
+    if (!query_system || !query_object || !query_file)
+        return make_error(
+            ErrorCode::Unsupported, "GetProcAddress", "ntdll",
+            "ntdll lacks NtQuerySystemInformation, NtQueryObject or NtQueryInformationFile");
+    const bool wine = is_wine();
     const std::string subject = "\\\\.\\pipe\\" + std::string(name);
     auto table = read_handle_table(query_system);
     if (!table) return table.error();
@@ -493,13 +525,17 @@ Result<ServerHandleDescriptor> read_server_handle_descriptor(
         // The name and the descriptor both wait on a synchronous file object with I/O pending.
         auto read = std::make_shared<os::ObjectDescriptor>();
         bool finished = worker.run(
-            [q, read, query_object, wanted] {
-                std::vector<std::byte> nb(2048);
-                ULONG l = 0;
-                if (query_object(q->handle.get(), nt::kObjectNameInformation, nb.data(),
-                                 static_cast<ULONG>(nb.size()), &l) < 0)
-                    return;
-                q->name = unicode_head(nb);
+            [q, read, query_object, query_file, wine, wanted] {
+                if (wine) {  // see query_pipe_end
+                    query_pipe_end(query_file, *q);
+                } else {
+                    std::vector<std::byte> nb(2048);
+                    ULONG l = 0;
+                    if (query_object(q->handle.get(), nt::kObjectNameInformation, nb.data(),
+                                     static_cast<ULONG>(nb.size()), &l) < 0)
+                        return;
+                    q->name = unicode_head(nb);
+                }
                 if (::CompareStringOrdinal(q->name.data(), static_cast<int>(q->name.size()),
                                            wanted.data(), static_cast<int>(wanted.size()),
                                            TRUE) != CSTR_EQUAL)

@@ -16,6 +16,7 @@ constexpr ULONG kStatusInfoLengthMismatch = 0xC0000004;
 constexpr ULONG kStatusBufferTooSmall = 0xC0000023;
 
 constexpr int kFileDirectoryInformation = 1;
+constexpr int kFileNameInformation = 9;
 constexpr int kFilePipeLocalInformation = 24;
 constexpr int kSystemProcessInformation = 5;
 constexpr int kSystemExtendedHandleInformation = 64;
