@@ -187,6 +187,18 @@ struct FileQuery {
     nt::PipeLocalInformation local{};
 };
 
+// A handle's object name (NtQueryObject, ObjectNameInformation); empty when it has none or the
+// query fails. Can hang on a synchronous file with I/O pending: ask on a QueryWorker. Not under
+// Wine for pipe ends: see query_pipe_end.
+std::wstring object_name(nt::NtQueryObjectFn query_object, HANDLE handle) {
+    std::vector<std::byte> buf(2048);
+    ULONG len = 0;
+    if (query_object(handle, nt::kObjectNameInformation, buf.data(), static_cast<ULONG>(buf.size()),
+                     &len) < 0)
+        return {};
+    return unicode_head(buf);
+}
+
 // A pipe end's full name (\Device\NamedPipe\name) and local information, asked with
 // NtQueryInformationFile only; anything but a connected pipe end is left unnamed. This is how
 // Wine is asked: Wine 8's server crashes (a core dump faults in pipe_end_get_full_name with a NULL
@@ -377,12 +389,7 @@ class HandleScan {
         bool finished = worker_.run(
             [q, query_object = query_object_, query_file = query_file_, wine = wine_] {
                 if (wine) return query_pipe_end(query_file, *q);
-                std::vector<std::byte> nb(2048);
-                ULONG l = 0;
-                if (query_object(q->handle.get(), nt::kObjectNameInformation, nb.data(),
-                                 static_cast<ULONG>(nb.size()), &l) < 0)
-                    return;
-                q->name = unicode_head(nb);
+                q->name = object_name(query_object, q->handle.get());
                 if (!is_pipe_device_name(q->name)) return;
                 IO_STATUS_BLOCK iosb{};
                 q->have_local = query_file(q->handle.get(), &iosb, &q->local, sizeof q->local,
@@ -526,16 +533,10 @@ Result<ServerHandleDescriptor> read_server_handle_descriptor(
         auto read = std::make_shared<os::ObjectDescriptor>();
         bool finished = worker.run(
             [q, read, query_object, query_file, wine, wanted] {
-                if (wine) {  // see query_pipe_end
+                if (wine)  // see query_pipe_end
                     query_pipe_end(query_file, *q);
-                } else {
-                    std::vector<std::byte> nb(2048);
-                    ULONG l = 0;
-                    if (query_object(q->handle.get(), nt::kObjectNameInformation, nb.data(),
-                                     static_cast<ULONG>(nb.size()), &l) < 0)
-                        return;
-                    q->name = unicode_head(nb);
-                }
+                else
+                    q->name = object_name(query_object, q->handle.get());
                 if (::CompareStringOrdinal(q->name.data(), static_cast<int>(q->name.size()),
                                            wanted.data(), static_cast<int>(wanted.size()),
                                            TRUE) != CSTR_EQUAL)
