@@ -14,8 +14,9 @@
 // has not changed since: a query that only sizes the list (one server request, no per-process
 // work) is made again just before the table is read. Left open: a process that connects in the
 // microseconds between those two requests, or one that closes every handle it has. Measured with
-// handle-table reads 20 times a second while Wine programs start from Unix 5 times a second: the
-// server crashed after about 5 s without this, after about 70 s with it. Windows is not affected.
+// handle-table reads 20 times a second while Wine programs start from Unix one after another: the
+// server crashed after 36 starts without this, after 381 and 1,544 in two runs with it. Windows is
+// not affected.
 #pragma once
 
 #include <windows.h>
