@@ -24,6 +24,13 @@ bool holds(const std::vector<ProcessRef>& v, std::uint32_t pid) {
     return false;
 }
 
+// The handle table's entry for a pipe name; nullptr when it has none.
+const PipeEntry* entry_named(const HandleTableListing& table, const std::string& name) {
+    for (const auto& x : table.entries)
+        if (x.name == name) return &x;
+    return nullptr;
+}
+
 TEST(CatalogWin32, DirectoryListsPipesOrSaysWhyNot) {
     std::string name = unique_pipe("dir");
     ServerSpec spec;
@@ -188,9 +195,7 @@ TEST(CatalogWin32, HandleTableTellsServerAndClientEndsApart) {
     ASSERT_TRUE(cli);
     auto table = list_handle_table(250ms);
     ASSERT_TRUE(table.ok()) << table.error().to_string();
-    const PipeEntry* e = nullptr;
-    for (const auto& x : table->entries)
-        if (x.name == name) e = &x;
+    const PipeEntry* e = entry_named(*table, name);
     ASSERT_NE(e, nullptr) << "seen " << table->handles_seen << " timed out "
                           << table->handles_timed_out << " denied " << table->processes_denied
                           << " entries " << table->entries.size();
@@ -224,9 +229,7 @@ TEST(CatalogWin32, AClientEndItsServerDisconnectedIsPassedBy) {
 
     auto table = list_handle_table(250ms);
     ASSERT_TRUE(table.ok()) << table.error().to_string();
-    const PipeEntry* e = nullptr;
-    for (const auto& x : table->entries)
-        if (x.name == name) e = &x;
+    const PipeEntry* e = entry_named(*table, name);
     ASSERT_NE(e, nullptr) << "the server's instance is still listed";
     EXPECT_TRUE(holds(e->server_pids, ::GetCurrentProcessId()));
     EXPECT_TRUE(e->client_pids.empty()) << "the cut-off client end is no client of the pipe";
